@@ -1,0 +1,126 @@
+package io.brevosync;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+
+import io.brevosync.api.ApiAuth;
+import io.brevosync.brevo.BrevoConnections;
+import io.brevosync.db.Database;
+import io.brevosync.db.DemoData;
+import io.brevosync.export.ExportRegistry;
+import io.brevosync.export.ImportBatcher;
+import io.brevosync.export.RowMapper;
+import io.brevosync.run.ExportRuns;
+import io.brevosync.run.RunLedger;
+import io.brevosync.sandbox.BrevoSandbox;
+import io.brevosync.sandbox.RateLimits;
+import io.brevosync.sandbox.SandboxAccount;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.spi.PropertiesComponent;
+import org.apache.camel.support.service.ServiceSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The beans the routes call by name, built from application.properties: database (embedded PostgreSQL unless db.url
+ * is set), demo data, Brevo connections (or the in-process Brevo sandbox in demo mode), export registry, run ledger
+ * and API authentication.
+ */
+public class ExportConfiguration implements CamelConfiguration {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ExportConfiguration.class);
+
+    @Override
+    public void configure(CamelContext context) throws Exception {
+        PropertiesComponent p = context.getPropertiesComponent();
+        var registry = context.getRegistry();
+
+        Database database = new Database(p.resolveProperty("db.url").orElse(""), p.resolveProperty("db.user").orElse(""),
+                p.resolveProperty("db.password").orElse(""), p.resolveProperty("db.embedded.data-dir").orElse("data/postgres"),
+                integer(p, "db.pool-size", 10), integer(p, "db.fetch-size", 5000));
+        closeOnStop(context, database);
+        database.migrate();
+        DemoData.loadIfEmpty(database.dataSource(), integer(p, "demo.profiles", 0));
+        registry.bind("database", database);
+        registry.bind("exportDataSource", database.exportDataSource());
+
+        List<String> connectionNames = list(p.resolveProperty("brevo.connections").orElse("default"));
+        BrevoConnections connections;
+        boolean demo = Boolean.parseBoolean(p.resolveProperty("sandbox.enabled").orElse("false"));
+        if (demo) {
+            BrevoSandbox sandbox = startSandbox(p, connectionNames);
+            closeOnStop(context, sandbox);
+            registry.bind("sandbox", sandbox);
+            connections = new BrevoConnections();
+            connectionNames.forEach(name -> connections.add(name, sandbox.baseUrl(), sandboxKey(sandbox, name)));
+        } else {
+            connections = BrevoConnections.fromProperties(connectionNames, key -> p.resolveProperty(key).orElse(null), System::getenv);
+        }
+        registry.bind("brevoConnections", connections);
+
+        int rowMaxBytes = integer(p, "exports.row-max-bytes", 65_536);
+        ExportRegistry exports = new ExportRegistry(database.dataSource(), connections.names(), p.resolveProperty("exports.default-query").orElseThrow(),
+                integer(p, "exports.batch-max-rows", 50_000), integer(p, "exports.batch-max-bytes", 8_000_000));
+        registry.bind("exportRegistry", exports);
+        registry.bind("rowMapper", new RowMapper(rowMaxBytes));
+        ImportBatcher batcher = new ImportBatcher(rowMaxBytes);
+        registry.bind("importBatcher", batcher);
+        registry.bind("runs", new ExportRuns(exports, batcher, new RunLedger(database.dataSource()), millis(p, "brevo.process-poll-first", 2_000),
+                millis(p, "brevo.process-poll-max", 60_000), millis(p, "brevo.import-timeout", 1_800_000)));
+
+        String token = p.resolveProperty("api.token").orElse("");
+        if (token.isBlank() && demo) {
+            // demo mode only: a fresh token per start, printed below; outside the demo a missing token stops start-up
+            token = UUID.randomUUID().toString();
+        }
+        registry.bind("apiAuth", new ApiAuth(token));
+        if (demo) {
+            LOG.info("Demo mode: exports go to the in-process Brevo sandbox, not to Brevo. Try:\n"
+                    + "  curl -H 'Authorization: Bearer {}' http://localhost:{}/api/exports\n"
+                    + "  curl http://localhost:{}/sandbox/accounts/default/lists/1/members",
+                    token, p.resolveProperty("camel.server.port").orElse("8080"), p.resolveProperty("sandbox.port").orElse("8089"));
+        }
+    }
+
+    /** Demo mode: one sandbox account per connection, each with its own random key, lists and attributes. */
+    private static BrevoSandbox startSandbox(PropertiesComponent p, List<String> connectionNames) throws Exception {
+        BrevoSandbox sandbox = new BrevoSandbox("localhost", integer(p, "sandbox.port", 8089));
+        for (String name : connectionNames) {
+            SandboxAccount account = sandbox.addAccount(name, "sandbox-" + UUID.randomUUID(), RateLimits.parse(p.resolveProperty("sandbox.limits").orElse("general")));
+            list(p.resolveProperty("sandbox.lists").orElse("")).forEach(list -> account.createList(list, 1));
+            list(p.resolveProperty("sandbox.attributes").orElse("")).forEach(attribute -> {
+                String[] parts = attribute.split(":");
+                account.defineAttribute(parts[0], parts.length > 1 ? parts[1] : "text");
+            });
+        }
+        return sandbox.start();
+    }
+
+    private static String sandboxKey(BrevoSandbox sandbox, String name) {
+        return sandbox.account(name).apiKey();
+    }
+
+    private static void closeOnStop(CamelContext context, AutoCloseable resource) throws Exception {
+        context.addService(new ServiceSupport() {
+            @Override
+            protected void doStop() throws Exception {
+                resource.close();
+            }
+        });
+    }
+
+    private static List<String> list(String value) {
+        return Arrays.stream(value.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+
+    private static int integer(PropertiesComponent p, String key, int defaultValue) {
+        return p.resolveProperty(key).map(String::trim).map(Integer::parseInt).orElse(defaultValue);
+    }
+
+    private static Duration millis(PropertiesComponent p, String key, long defaultValue) {
+        return Duration.ofMillis(p.resolveProperty(key).map(String::trim).map(Long::parseLong).orElse(defaultValue));
+    }
+}

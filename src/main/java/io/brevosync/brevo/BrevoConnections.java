@@ -1,0 +1,106 @@
+package io.brevosync.brevo;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+import org.apache.camel.Exchange;
+
+/**
+ * The Brevo accounts exports send to. Each connection has a name (used by exports), a base URL and an API key read
+ * from an environment variable or a secret file. The key stays inside this class: it is put on the outgoing request
+ * only, and no toString, log line or API answer shows it.
+ */
+public final class BrevoConnections {
+
+    public static final String DEFAULT_BASE_URL = "https://api.brevo.com/v3";
+
+    private record Connection(String baseUrl, String apiKey) {
+        @Override
+        public String toString() {
+            return "Connection[" + baseUrl + ", api-key ****]";
+        }
+    }
+
+    private final Map<String, Connection> connections = new TreeMap<>();
+
+    /**
+     * Reads {@code brevo.connection.<name>.base-url}, {@code .api-key-file} and {@code .api-key-env} (default
+     * BREVO_API_KEY for "default", BREVO_API_KEY_<NAME> otherwise) for each name.
+     */
+    public static BrevoConnections fromProperties(Iterable<String> names, Function<String, String> properties, Function<String, String> env) {
+        BrevoConnections result = new BrevoConnections();
+        for (String name : names) {
+            String prefix = "brevo.connection." + name + ".";
+            String baseUrl = orDefault(properties.apply(prefix + "base-url"), DEFAULT_BASE_URL);
+            String file = properties.apply(prefix + "api-key-file");
+            String variable = orDefault(properties.apply(prefix + "api-key-env"),
+                    name.equals("default") ? "BREVO_API_KEY" : "BREVO_API_KEY_" + name.toUpperCase().replaceAll("[^A-Z0-9]", "_"));
+            String key = file == null || file.isBlank() ? env.apply(variable) : readSecret(name, Path.of(file));
+            if (key == null || key.isBlank()) {
+                throw new IllegalArgumentException("Brevo connection '" + name + "' has no API key: set the environment variable " + variable
+                        + " or " + prefix + "api-key-file");
+            }
+            result.add(name, baseUrl, key.trim());
+        }
+        return result;
+    }
+
+    public void add(String name, String baseUrl, String apiKey) {
+        connections.put(name, new Connection(baseUrl.replaceAll("/+$", ""), apiKey));
+    }
+
+    public Set<String> names() {
+        return connections.keySet();
+    }
+
+    public String baseUrl(String name) {
+        return connection(name).baseUrl();
+    }
+
+    /**
+     * Turns the exchange into a clean Brevo request: every inbound header goes (an inbound CamelHttp* header would steer
+     * the call elsewhere), then method, URL, content type and api-key are set from the exchange properties
+     * {@code connection}, {@code brevoMethod} and {@code brevoPath}.
+     */
+    public void prepare(Exchange exchange) {
+        Connection connection = connection(exchange.getProperty("connection", String.class));
+        var in = exchange.getIn();
+        in.removeHeaders("*");
+        in.setHeader(Exchange.HTTP_METHOD, exchange.getProperty("brevoMethod", "GET", String.class));
+        in.setHeader(Exchange.HTTP_URI, connection.baseUrl() + exchange.getProperty("brevoPath", String.class));
+        in.setHeader("Accept", "application/json");
+        in.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        in.setHeader("api-key", connection.apiKey());
+    }
+
+    private Connection connection(String name) {
+        Connection connection = connections.get(name);
+        if (connection == null) {
+            throw new IllegalArgumentException("no Brevo connection named '" + name + "'");
+        }
+        return connection;
+    }
+
+    private static String readSecret(String name, Path file) {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("Brevo connection '" + name + "': cannot read its API key file " + file + " (" + e.getClass().getSimpleName() + ")");
+        }
+    }
+
+    private static String orDefault(String value, String defaultValue) {
+        return value == null || value.isBlank() ? defaultValue : value.trim();
+    }
+
+    @Override
+    public String toString() {
+        return "BrevoConnections" + connections;
+    }
+}

@@ -1,0 +1,178 @@
+package io.brevosync.export;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import javax.sql.DataSource;
+
+import io.brevosync.api.ApiException;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Route;
+import org.apache.camel.model.ModelCamelContext;
+import org.apache.camel.model.RouteDefinition;
+import org.apache.camel.support.RoutePolicySupport;
+import org.quartz.CronExpression;
+
+/**
+ * Knows every export: each route made from the segment-export template names this bean as its route policy, so the
+ * export is read from the template parameters and checked when the route is initialised. A misconfigured export stops
+ * start-up with a message that names the export and the problem.
+ */
+public final class ExportRegistry extends RoutePolicySupport {
+
+    private static final Set<String> PARAMETERS = Set.of("exportId", "connection", "listId", "segments", "mapping", "cron",
+            "enabled", "query", "batchMaxRows", "batchMaxBytes");
+
+    private final Map<String, ExportDefinition> exports = new ConcurrentHashMap<>();
+    private final DataSource dataSource;
+    private final Set<String> connections;
+    private final String defaultQuery;
+    private final int defaultBatchRows;
+    private final int defaultBatchBytes;
+
+    public ExportRegistry(DataSource dataSource, Set<String> connections, String defaultQuery, int defaultBatchRows, int defaultBatchBytes) {
+        this.dataSource = dataSource;
+        this.connections = connections;
+        this.defaultQuery = defaultQuery;
+        this.defaultBatchRows = defaultBatchRows;
+        this.defaultBatchBytes = defaultBatchBytes;
+    }
+
+    @Override
+    public void onInit(Route route) {
+        RouteDefinition definition = ((ModelCamelContext) route.getCamelContext()).getRouteDefinition(route.getRouteId());
+        Map<String, Object> parameters = definition == null ? null : definition.getTemplateParameters();
+        if (parameters == null || !parameters.containsKey("exportId")) {
+            throw new IllegalStateException("Route " + route.getRouteId() + " uses the exportRegistry policy but is not a segment-export");
+        }
+        ExportDefinition export = parse(route.getCamelContext(), parameters);
+        if (exports.putIfAbsent(export.id(), export) != null) {
+            throw new IllegalArgumentException("Export '" + export.id() + "' is declared twice");
+        }
+    }
+
+    public ExportDefinition get(String exportId) {
+        ExportDefinition export = exports.get(exportId);
+        if (export == null) {
+            throw new ApiException(404, "no export with id '" + exportId + "'");
+        }
+        return export;
+    }
+
+    public Collection<ExportDefinition> all() {
+        return exports.values().stream().sorted((a, b) -> a.id().compareTo(b.id())).toList();
+    }
+
+    ExportDefinition parse(CamelContext context, Map<String, Object> raw) {
+        Map<String, String> p = new LinkedHashMap<>();
+        // Camel also stores each parameter under its dashed name (exportId and export-id): read the declared names only
+        raw.forEach((k, v) -> {
+            if (!k.contains("-")) {
+                p.put(k, v == null ? "" : context.resolvePropertyPlaceholders(String.valueOf(v)).trim());
+            }
+        });
+        String id = p.getOrDefault("exportId", "");
+        if (!id.matches("[A-Za-z0-9][A-Za-z0-9_-]{0,63}")) {
+            throw invalid(id, "exportId must be 1-64 letters, digits, '-' or '_'");
+        }
+        for (String name : p.keySet()) {
+            if (!PARAMETERS.contains(name)) {
+                throw invalid(id, "unknown parameter '" + name + "' (known: " + PARAMETERS + ")");
+            }
+        }
+        String connection = p.getOrDefault("connection", "");
+        if (!connections.contains(connection)) {
+            throw invalid(id, "connection '" + connection + "' is not configured (brevo.connections = " + connections + ")");
+        }
+        long listId = positive(id, "listId", p.get("listId"));
+        List<String> segments = Arrays.stream(p.getOrDefault("segments", "").split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        if (segments.isEmpty()) {
+            throw invalid(id, "segments is empty; name one or more segments, comma-separated");
+        }
+        Map<String, String> mapping = mapping(id, p.getOrDefault("mapping", ""));
+        String cron = p.getOrDefault("cron", "");
+        if (!CronExpression.isValidExpression(cron)) {
+            throw invalid(id, "cron '" + cron + "' is not a valid Quartz cron expression (e.g. '0 0 2 * * ?')");
+        }
+        String query = p.getOrDefault("query", "");
+        if (query.isEmpty()) {
+            query = defaultQuery;
+            checkSegmentsExist(id, segments);
+        }
+        int rows = (int) positive(id, "batchMaxRows", p.getOrDefault("batchMaxRows", "").isEmpty() ? String.valueOf(defaultBatchRows) : p.get("batchMaxRows"));
+        int bytes = (int) positive(id, "batchMaxBytes", p.getOrDefault("batchMaxBytes", "").isEmpty() ? String.valueOf(defaultBatchBytes) : p.get("batchMaxBytes"));
+        if (bytes > 9_500_000) {
+            throw invalid(id, "batchMaxBytes " + bytes + " is above what Brevo accepts (10 MB body, about 8 MB recommended)");
+        }
+        return new ExportDefinition(id, connection, listId, segments, mapping, cron, !"false".equalsIgnoreCase(p.get("enabled")), query,
+                rows, bytes);
+    }
+
+    /** "EMAIL=email, FIRSTNAME=first_name" → {EMAIL: email, FIRSTNAME: first_name}; EMAIL is required. */
+    private static Map<String, String> mapping(String id, String text) {
+        Map<String, String> mapping = new LinkedHashMap<>();
+        for (String pair : text.split(",")) {
+            if (pair.isBlank()) {
+                continue;
+            }
+            String[] parts = pair.split("=", 2);
+            if (parts.length != 2 || parts[0].isBlank() || parts[1].isBlank()) {
+                throw invalid(id, "mapping entry '" + pair.trim() + "' is not ATTRIBUTE=column");
+            }
+            String attribute = parts[0].trim().toUpperCase();
+            if (mapping.put(attribute, parts[1].trim().toLowerCase()) != null) {
+                throw invalid(id, "mapping names attribute " + attribute + " twice");
+            }
+        }
+        if (!mapping.containsKey("EMAIL")) {
+            throw invalid(id, "mapping has no EMAIL attribute; EMAIL=<column> is required");
+        }
+        return mapping;
+    }
+
+    private void checkSegmentsExist(String id, List<String> segments) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement s = c.prepareStatement("select name from unnest(?::text[]) as name where name not in (select name from segment)")) {
+            Array array = c.createArrayOf("text", segments.toArray());
+            s.setArray(1, array);
+            List<String> unknown = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    unknown.add(rs.getString(1));
+                }
+            }
+            if (!unknown.isEmpty()) {
+                throw invalid(id, "unknown segment(s) " + unknown + "; the segment table has no such name");
+            }
+        } catch (SQLException e) {
+            throw invalid(id, "could not check its segments: " + e.getMessage());
+        }
+    }
+
+    private static long positive(String id, String name, String value) {
+        try {
+            long n = Long.parseLong(value == null ? "" : value);
+            if (n > 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw invalid(id, name + " must be a positive whole number, got '" + (value == null ? "" : value) + "'");
+    }
+
+    private static IllegalArgumentException invalid(String id, String problem) {
+        return new IllegalArgumentException("Export '" + id + "' is misconfigured: " + problem);
+    }
+}

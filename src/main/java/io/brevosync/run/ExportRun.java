@@ -1,0 +1,102 @@
+package io.brevosync.run;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.brevosync.export.ExportDefinition;
+
+/**
+ * The live state of one run, shared by every exchange of the run (split rows and batches hold the same instance):
+ * counters for progress, and the Brevo import processes still being followed.
+ */
+public final class ExportRun {
+
+    private final long id;
+    private final ExportDefinition export;
+    private final Instant started = Instant.now();
+    private final AtomicLong rowsRead = new AtomicLong();
+    private final AtomicLong rowsSent = new AtomicLong();
+    private final AtomicLong rowsRejected = new AtomicLong();
+    private final AtomicInteger batches = new AtomicInteger();
+    private final NavigableMap<Long, Integer> pendingProcesses = new ConcurrentSkipListMap<>();
+    private final Duration pollMax;
+    private final Duration importTimeout;
+    private volatile Duration pollDelay;
+    private volatile Instant importDeadline;
+
+    ExportRun(long id, ExportDefinition export, Duration pollFirst, Duration pollMax, Duration importTimeout) {
+        this.id = id;
+        this.export = export;
+        this.pollDelay = pollFirst;
+        this.pollMax = pollMax;
+        this.importTimeout = importTimeout;
+    }
+
+    public long getId() {
+        return id;
+    }
+
+    public ExportDefinition getExport() {
+        return export;
+    }
+
+    int nextBatchNo() {
+        return batches.incrementAndGet();
+    }
+
+    void counted(int read, int sent, int rejected) {
+        rowsRead.addAndGet(read);
+        rowsSent.addAndGet(sent);
+        rowsRejected.addAndGet(rejected);
+    }
+
+    void following(long processId, int batchNo) {
+        pendingProcesses.put(processId, batchNo);
+    }
+
+    boolean done(long processId) {
+        return pendingProcesses.remove(processId) != null;
+    }
+
+    NavigableMap<Long, Integer> pending() {
+        return pendingProcesses;
+    }
+
+    /** True while an accepted import has not finished and the import timeout has not passed. */
+    public boolean isAwaitingImports() {
+        if (importDeadline == null) {
+            importDeadline = Instant.now().plus(importTimeout);
+        }
+        return !pendingProcesses.isEmpty() && Instant.now().isBefore(importDeadline);
+    }
+
+    /** Milliseconds to wait before the next look at the processes: doubling, capped, to spare the 100/hour budget. */
+    public long getNextPollDelay() {
+        Duration current = pollDelay;
+        Duration doubled = current.multipliedBy(2);
+        pollDelay = doubled.compareTo(pollMax) > 0 ? pollMax : doubled;
+        return current.toMillis();
+    }
+
+    /** The Brevo path of the next process look-up: the account's latest 50 processes cover most runs in one call. */
+    public String getProcessesPath() {
+        return "/processes?limit=50&sort=desc";
+    }
+
+    /** One log line of progress, for long runs. */
+    public String getProgress() {
+        double seconds = Math.max(0.001, Duration.between(started, Instant.now()).toMillis() / 1000.0);
+        return String.format("%d rows read, %d sent in %d batches, %d rejected, %.0f rows/s", rowsRead.get(), rowsSent.get(), batches.get(),
+                rowsRejected.get(), rowsRead.get() / seconds);
+    }
+
+    Map<String, Object> live() {
+        return Map.of("rowsRead", rowsRead.get(), "rowsSent", rowsSent.get(), "rowsRejected", rowsRejected.get(), "batches", batches.get(),
+                "importsPending", pendingProcesses.size());
+    }
+}
