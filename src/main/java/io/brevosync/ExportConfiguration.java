@@ -49,13 +49,16 @@ public class ExportConfiguration implements CamelConfiguration {
 
         List<String> connectionNames = list(p.resolveProperty("brevo.connections").orElse("default"));
         BrevoConnections connections;
+        BrevoSandbox sandbox = null;
         boolean demo = Boolean.parseBoolean(p.resolveProperty("sandbox.enabled").orElse("false"));
         if (demo) {
-            BrevoSandbox sandbox = startSandbox(p, connectionNames);
+            sandbox = startSandbox(p, connectionNames);
             closeOnStop(context, sandbox);
             registry.bind("sandbox", sandbox);
             connections = new BrevoConnections();
-            connectionNames.forEach(name -> connections.add(name, sandbox.baseUrl(), sandboxKey(sandbox, name)));
+            for (String name : connectionNames) {
+                connections.add(name, sandbox.baseUrl(), sandbox.account(name).apiKey());
+            }
         } else {
             connections = BrevoConnections.fromProperties(connectionNames, key -> p.resolveProperty(key).orElse(null), System::getenv);
         }
@@ -77,11 +80,11 @@ public class ExportConfiguration implements CamelConfiguration {
             token = UUID.randomUUID().toString();
         }
         registry.bind("apiAuth", new ApiAuth(token));
-        if (demo) {
+        if (sandbox != null) {
             LOG.info("Demo mode: exports go to the in-process Brevo sandbox, not to Brevo. Try:\n"
                     + "  curl -H 'Authorization: Bearer {}' http://localhost:{}/api/exports\n"
                     + "  curl http://localhost:{}/sandbox/accounts/default/lists/1/members",
-                    token, p.resolveProperty("camel.server.port").orElse("8080"), p.resolveProperty("sandbox.port").orElse("8089"));
+                    token, p.resolveProperty("camel.server.port").orElse("8080"), sandbox.port());
         }
     }
 
@@ -97,10 +100,6 @@ public class ExportConfiguration implements CamelConfiguration {
             });
         }
         return sandbox.start();
-    }
-
-    private static String sandboxKey(BrevoSandbox sandbox, String name) {
-        return sandbox.account(name).apiKey();
     }
 
     private static void closeOnStop(CamelContext context, AutoCloseable resource) throws Exception {

@@ -131,7 +131,7 @@ public final class BrevoSandbox implements AutoCloseable {
                     if (!rate.allowed() || fault == Faults.Action.TOO_MANY_REQUESTS) {
                         answer = new Answer(429, Map.of("code", "too_many_requests", "message", "The rate limit of this API key has been reached"));
                     } else if (fault == Faults.Action.DROP) {
-                        requests.add(new RequestLog.Entry(clock.instant(), account.name, http.getRequestMethod(), path, endpoint, 0, 0));
+                        requests.add(new RequestLog.Entry(clock.instant().toString(), account.name, http.getRequestMethod(), path, endpoint, 0, 0));
                         drop(http);
                         return;
                     } else if (fault != Faults.Action.NONE) {
@@ -157,7 +157,7 @@ public final class BrevoSandbox implements AutoCloseable {
         } catch (RuntimeException e) {
             answer = new Answer(500, Map.of("code", "internal_error", "message", String.valueOf(e)));
         }
-        requests.add(new RequestLog.Entry(clock.instant(), account == null ? null : account.name, http.getRequestMethod(), path, endpoint,
+        requests.add(new RequestLog.Entry(clock.instant().toString(), account == null ? null : account.name, http.getRequestMethod(), path, endpoint,
                 answer.status, bodyBytes));
         send(http, answer);
     }
@@ -366,9 +366,16 @@ public final class BrevoSandbox implements AutoCloseable {
             http.close();
             return;
         }
-        byte[] bytes = JSON.writeValueAsBytes(answer.body);
+        int status = answer.status;
+        byte[] bytes;
+        try {
+            bytes = JSON.writeValueAsBytes(answer.body);
+        } catch (IOException e) {
+            status = 500;
+            bytes = JSON.writeValueAsBytes(Map.of("code", "internal_error", "message", "sandbox could not write its answer: " + e.getMessage()));
+        }
         http.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
-        http.sendResponseHeaders(answer.status, bytes.length);
+        http.sendResponseHeaders(status, bytes.length);
         http.getResponseBody().write(bytes);
         http.close();
     }
@@ -378,7 +385,7 @@ public final class BrevoSandbox implements AutoCloseable {
         throw new DroppedConnection();
     }
 
-    private static void pause(long millis) {
+    static void pause(long millis) {
         if (millis > 0) {
             try {
                 Thread.sleep(millis);

@@ -24,6 +24,7 @@ public final class Faults {
     private volatile double dropRate;
     private volatile double failImportRate;
     private volatile long latencyMs;
+    private volatile long importDelayMs;
     private final AtomicInteger next429 = new AtomicInteger();
     private final AtomicInteger next500 = new AtomicInteger();
     private final AtomicInteger next503 = new AtomicInteger();
@@ -71,6 +72,16 @@ public final class Faults {
         return latencyMs;
     }
 
+    /** How long each import stays in "processing", to watch the lifecycle or make runs slow. */
+    public long importDelayMs() {
+        return importDelayMs;
+    }
+
+    public Faults importDelayMs(long value) {
+        importDelayMs = value;
+        return this;
+    }
+
     public Faults latencyMs(long value) {
         latencyMs = value;
         return this;
@@ -113,6 +124,7 @@ public final class Faults {
         rates(0, 0, 0, 0);
         failImportRate = 0;
         latencyMs = 0;
+        importDelayMs = 0;
         for (AtomicInteger counter : new AtomicInteger[] {next429, next500, next503, nextDrops, nextFailedImports}) {
             counter.set(0);
         }
@@ -125,6 +137,7 @@ public final class Faults {
                 json.path("rate503").asDouble(rate503), json.path("dropRate").asDouble(dropRate));
         failImportRate = json.path("failImportRate").asDouble(failImportRate);
         latencyMs = json.path("latencyMs").asLong(latencyMs);
+        importDelayMs = json.path("importDelayMs").asLong(importDelayMs);
         next429.set(json.path("next429").asInt(next429.get()));
         next500.set(json.path("next500").asInt(next500.get()));
         next503.set(json.path("next503").asInt(next503.get()));
@@ -146,6 +159,7 @@ public final class Faults {
         json.put("dropRate", dropRate);
         json.put("failImportRate", failImportRate);
         json.put("latencyMs", latencyMs);
+        json.put("importDelayMs", importDelayMs);
         json.put("next429", next429.get());
         json.put("next500", next500.get());
         json.put("next503", next503.get());

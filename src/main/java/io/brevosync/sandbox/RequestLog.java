@@ -1,6 +1,5 @@
 package io.brevosync.sandbox;
 
-import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -12,7 +11,7 @@ import java.util.TreeMap;
 public final class RequestLog {
 
     /** One answered request; the path has no query string, the endpoint is the route template (e.g. POST /v3/processes/{id}). */
-    public record Entry(Instant time, String account, String method, String path, String endpoint, int status, long requestBytes) {
+    public record Entry(String time, String account, String method, String path, String endpoint, int status, long requestBytes) {
     }
 
     private static final int CAPACITY = 100_000;

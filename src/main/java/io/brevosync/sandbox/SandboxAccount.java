@@ -139,6 +139,7 @@ public final class SandboxAccount {
         }
         importQueue.submit(() -> {
             process.status = "processing";
+            BrevoSandbox.pause(faults.importDelayMs());
             if (faults.failImport()) {
                 process.error = "Import failed (sandbox fault switch failImports)";
             } else {

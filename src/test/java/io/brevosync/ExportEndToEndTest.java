@@ -1,0 +1,151 @@
+package io.brevosync;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Segments in PostgreSQL end up in the sandbox's Brevo list: the real routes, the real database, the sandbox over HTTP. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ExportEndToEndTest {
+
+    private TestServer server;
+
+    @BeforeAll
+    void start() throws Exception {
+        server = TestServer.start(Map.of());
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        server.close();
+    }
+
+    @Test
+    void list_members_and_attributes_equal_the_union_of_the_segments() throws Exception {
+        JsonNode summary = server.runAndWait("newsletter");
+
+        // what SQL says: profiles of newsletter or vip, valid emails, de-duplicated by normalised email (lowest id wins)
+        List<String> expected = server.strings("""
+                select distinct on (lower(btrim(p.email))) lower(btrim(p.email)) || '|' || coalesce(p.first_name, '') || '|' || p.last_name
+                  || '|' || p.country || '|' || p.birth_date
+                from profile p join segment_member m on m.profile_id = p.id join segment s on s.id = m.segment_id
+                where s.name in ('newsletter', 'vip') and lower(btrim(p.email)) ~ '^[^@\\s]+@[^@\\s.]+(\\.[^@\\s.]+)+$'
+                order by lower(btrim(p.email)), p.id""");
+        Set<String> actual = new TreeSet<>();
+        for (Map<String, Object> member : server.sandbox().account("default").members(1)) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> a = (Map<String, Object>) member.get("attributes");
+            actual.add(member.get("email") + "|" + a.getOrDefault("FIRSTNAME", "") + "|" + a.get("LASTNAME") + "|" + a.get("COUNTRY") + "|"
+                    + a.get("BIRTHDATE"));
+        }
+        assertEquals(new TreeSet<>(expected), actual);
+        assertTrue(expected.size() > 1000, "the demo segments are not trivially small");
+
+        assertEquals("succeeded_with_rejections", summary.get("status").asText());
+        assertEquals(expected.size(), summary.get("rowsDelivered").asInt());
+        long invalid = Long.parseLong(server.strings("""
+                select count(distinct coalesce(nullif(lower(btrim(p.email)), ''), 'profile:' || p.id)) from profile p
+                join segment_member m on m.profile_id = p.id join segment s on s.id = m.segment_id
+                where s.name in ('newsletter', 'vip') and (p.email is null or lower(btrim(p.email)) !~ '^[^@\\s]+@[^@\\s.]+(\\.[^@\\s.]+)+$')""").get(0));
+        assertEquals(invalid, summary.get("rowsRejected").asLong());
+        assertEquals(summary.get("rowsRead").asLong(), summary.get("rowsDelivered").asLong() + summary.get("rowsRejected").asLong());
+        // every rejected row is in the ledger with its reason
+        List<String> reasons = server.strings("select reason from export_row where run_id = " + summary.get("id").asLong());
+        assertEquals(invalid, reasons.size());
+        assertTrue(reasons.stream().allMatch(r -> r.startsWith("email ")), reasons.toString());
+    }
+
+    @Test
+    void phones_reach_brevo_in_e164_and_local_numbers_are_left_out() throws Exception {
+        server.runAndWait("newsletter");
+        Map<String, Object> phones = new HashMap<>();
+        for (Map<String, Object> member : server.sandbox().account("default").members(1)) {
+            phones.put((String) member.get("email"), ((Map<?, ?>) member.get("attributes")).get("SMS"));
+        }
+        // demo data: id % 5 == 0 → '+33 6 …' (international), 1 → '06…' (local), 2 → '0049 151 …' (00-prefixed)
+        assertEquals("+33600000010", phones.get("customer10@example.com"));
+        assertEquals(null, phones.get("customer6@example.com"));
+        assertEquals("+491510000002", phones.get("customer2@example.com"));
+    }
+
+    @Test
+    void a_second_run_of_the_same_data_leaves_the_list_unchanged() throws Exception {
+        server.runAndWait("newsletter");
+        int before = server.sandbox().account("default").members(1).size();
+        JsonNode again = server.runAndWait("newsletter");
+        assertEquals(before, server.sandbox().account("default").members(1).size());
+        assertEquals(before, again.get("rowsDelivered").asInt());
+    }
+
+    @Test
+    void http_api_needs_the_bearer_token_on_every_endpoint() throws Exception {
+        for (String[] call : new String[][] {{"GET", "/api/exports"}, {"POST", "/api/exports/newsletter/runs"},
+                {"GET", "/api/exports/newsletter/runs"}, {"GET", "/api/exports/newsletter/runs/1"}}) {
+            for (String token : new String[] {null, "wrong-token", TestServer.TOKEN + "x"}) {
+                var response = server.call(call[0], call[1], token);
+                assertEquals(401, response.statusCode(), call[0] + " " + call[1] + " with token " + token);
+                assertEquals("{\"error\":\"unauthorized\",\"status\":401}".length(), response.body().length(), "no detail leaked");
+            }
+        }
+    }
+
+    @Test
+    void http_trigger_answers_202_then_the_run_can_be_followed_and_a_second_trigger_gets_409() throws Exception {
+        server.sandbox().faults().importDelayMs(1500);
+        try {
+            var accepted = server.api("POST", "/api/exports/newsletter/runs");
+            assertEquals(202, accepted.statusCode(), accepted.body());
+            long runId = TestServer.JSON.readTree(accepted.body()).get("runId").asLong();
+
+            var conflict = server.api("POST", "/api/exports/newsletter/runs");
+            assertEquals(409, conflict.statusCode(), conflict.body());
+            assertTrue(conflict.body().contains("run " + runId), conflict.body());
+
+            TestServer.await("run " + runId + " to finish", Duration.ofSeconds(30), () -> {
+                try {
+                    return !Set.of("queued", "running").contains(status(runId));
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            assertEquals("succeeded_with_rejections", status(runId));
+        } finally {
+            server.sandbox().faults().clear();
+        }
+    }
+
+    @Test
+    void api_lists_exports_and_answers_404_for_unknown_ones() throws Exception {
+        JsonNode exports = TestServer.JSON.readTree(server.api("GET", "/api/exports").body());
+        assertEquals("newsletter", exports.get(0).get("exportId").asText());
+        assertEquals(1, exports.get(0).get("listId").asInt());
+        assertFalse(exports.toString().contains("sandbox-"), "no API key in the answer");
+        assertEquals(404, server.api("POST", "/api/exports/nope/runs").statusCode());
+        assertEquals(404, server.api("GET", "/api/exports/newsletter/runs/999999").statusCode());
+        assertEquals(404, server.api("GET", "/api/exports/newsletter/runs/abc").statusCode());
+    }
+
+    @Test
+    void health_is_up_without_a_token() throws Exception {
+        var health = server.call("GET", "/observe/health", null);
+        assertEquals(200, health.statusCode(), health.body());
+        assertTrue(health.body().contains("UP"), health.body());
+    }
+
+    private String status(long runId) throws Exception {
+        return TestServer.JSON.readTree(server.api("GET", "/api/exports/newsletter/runs/" + runId).body()).get("status").asText();
+    }
+}

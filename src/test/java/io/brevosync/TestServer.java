@@ -1,0 +1,152 @@
+package io.brevosync;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+import javax.sql.DataSource;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.brevosync.db.Database;
+import io.brevosync.sandbox.BrevoSandbox;
+import org.apache.camel.CamelContext;
+import org.apache.camel.main.Main;
+
+/**
+ * The route server as users run it (Application's Main, application.properties, routes/), started in the test JVM on
+ * free ports with a fresh embedded PostgreSQL and the in-process Brevo sandbox; tests talk to both over HTTP.
+ */
+public final class TestServer implements AutoCloseable {
+
+    public static final String TOKEN = "test-token-0123456789abcdef";
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Main main;
+    private final int port;
+    private final Path dataDir;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    private TestServer(Main main, int port, Path dataDir) {
+        this.main = main;
+        this.port = port;
+        this.dataDir = dataDir;
+    }
+
+    /** Starts with test defaults (no start-up run, fast retries and polls, unlimited sandbox) plus the given overrides. */
+    public static TestServer start(Map<String, String> overrides) throws Exception {
+        Path dataDir = Files.createTempDirectory("brevo-sync-test");
+        int port = freePort();
+        Map<String, String> properties = new LinkedHashMap<>();
+        properties.put("db.embedded.data-dir", dataDir.resolve("postgres").toString());
+        properties.put("camel.server.port", String.valueOf(port));
+        properties.put("camel.management.port", String.valueOf(port));
+        properties.put("sandbox.port", "0");
+        properties.put("sandbox.limits", "unlimited");
+        properties.put("api.token", TOKEN);
+        properties.put("exports.run-at-startup", "");
+        properties.put("demo.profiles", "3000");
+        properties.put("brevo.process-poll-first", "50");
+        properties.put("brevo.process-poll-max", "200");
+        properties.put("brevo.retry.delay", "20");
+        properties.put("brevo.retry.max-delay", "100");
+        properties.putAll(overrides);
+        Main main = new Main(Application.class);
+        properties.forEach(main::addOverrideProperty);
+        main.start();
+        return new TestServer(main, port, dataDir);
+    }
+
+    public CamelContext context() {
+        return main.getCamelContext();
+    }
+
+    public BrevoSandbox sandbox() {
+        return context().getRegistry().lookupByNameAndType("sandbox", BrevoSandbox.class);
+    }
+
+    public DataSource db() {
+        return context().getRegistry().lookupByNameAndType("database", Database.class).dataSource();
+    }
+
+    // ---- HTTP ----
+
+    public HttpResponse<String> call(String method, String path, String token) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).timeout(Duration.ofSeconds(120))
+                .method(method, HttpRequest.BodyPublishers.noBody());
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    public HttpResponse<String> api(String method, String path) throws IOException, InterruptedException {
+        return call(method, path, TOKEN);
+    }
+
+    /** Runs the export now through the API and waits for its summary. */
+    public JsonNode runAndWait(String exportId) throws IOException, InterruptedException {
+        HttpResponse<String> response = api("POST", "/api/exports/" + exportId + "/runs?wait=true");
+        if (response.statusCode() != 200) {
+            throw new AssertionError("run of " + exportId + " answered " + response.statusCode() + ": " + response.body());
+        }
+        return JSON.readTree(response.body());
+    }
+
+    // ---- database ----
+
+    public List<String> strings(String sql) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Connection c = db().getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
+    }
+
+    public void sql(String sql) throws SQLException {
+        try (Connection c = db().getConnection(); Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
+    public static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        main.stop();
+        try (var files = Files.walk(dataDir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+}
