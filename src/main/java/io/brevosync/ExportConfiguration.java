@@ -7,6 +7,7 @@ import java.util.UUID;
 
 import io.brevosync.api.ApiAuth;
 import io.brevosync.brevo.BrevoConnections;
+import io.brevosync.brevo.BrevoFailures;
 import io.brevosync.db.Database;
 import io.brevosync.db.DemoData;
 import io.brevosync.export.ExportRegistry;
@@ -63,13 +64,14 @@ public class ExportConfiguration implements CamelConfiguration {
             connections = BrevoConnections.fromProperties(connectionNames, key -> p.resolveProperty(key).orElse(null), System::getenv);
         }
         registry.bind("brevoConnections", connections);
+        registry.bind("brevoFailures", new BrevoFailures());
 
         int rowMaxBytes = integer(p, "exports.row-max-bytes", 65_536);
         ExportRegistry exports = new ExportRegistry(database.dataSource(), connections.names(), p.resolveProperty("exports.default-query").orElseThrow(),
-                integer(p, "exports.batch-max-rows", 50_000), integer(p, "exports.batch-max-bytes", 8_000_000));
+                integer(p, "exports.batch-max-rows", 50_000), integer(p, "exports.batch-max-bytes", 8_000_000), rowMaxBytes);
         registry.bind("exportRegistry", exports);
         registry.bind("rowMapper", new RowMapper(rowMaxBytes));
-        ImportBatcher batcher = new ImportBatcher(rowMaxBytes);
+        ImportBatcher batcher = new ImportBatcher();
         registry.bind("importBatcher", batcher);
         registry.bind("runs", new ExportRuns(exports, batcher, new RunLedger(database.dataSource()), millis(p, "brevo.process-poll-first", 2_000),
                 millis(p, "brevo.process-poll-max", 60_000), millis(p, "brevo.import-timeout", 1_800_000)));

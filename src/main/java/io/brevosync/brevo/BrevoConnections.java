@@ -64,14 +64,15 @@ public final class BrevoConnections {
     }
 
     /**
-     * Turns the exchange into a clean Brevo request: every inbound header goes (an inbound CamelHttp* header would steer
-     * the call elsewhere), then method, URL, content type and api-key are set from the exchange properties
+     * Turns the exchange into a clean Brevo request: inbound headers go (an inbound CamelHttp* header would steer the
+     * call elsewhere), then method, URL, content type and api-key are set from the exchange properties
      * {@code connection}, {@code brevoMethod} and {@code brevoPath}.
      */
     public void prepare(Exchange exchange) {
         Connection connection = connection(exchange.getProperty("connection", String.class));
         var in = exchange.getIn();
-        in.removeHeaders("*");
+        // CamelRedelivery* must stay: it is the error handler's attempt counter
+        in.removeHeaders("*", "CamelRedelivery*");
         in.setHeader(Exchange.HTTP_METHOD, exchange.getProperty("brevoMethod", "GET", String.class));
         in.setHeader(Exchange.HTTP_URI, connection.baseUrl() + exchange.getProperty("brevoPath", String.class));
         in.setHeader("Accept", "application/json");

@@ -40,13 +40,16 @@ public final class ExportRegistry extends RoutePolicySupport {
     private final String defaultQuery;
     private final int defaultBatchRows;
     private final int defaultBatchBytes;
+    private final int rowMaxBytes;
 
-    public ExportRegistry(DataSource dataSource, Set<String> connections, String defaultQuery, int defaultBatchRows, int defaultBatchBytes) {
+    public ExportRegistry(DataSource dataSource, Set<String> connections, String defaultQuery, int defaultBatchRows, int defaultBatchBytes,
+            int rowMaxBytes) {
         this.dataSource = dataSource;
         this.connections = connections;
         this.defaultQuery = defaultQuery;
         this.defaultBatchRows = defaultBatchRows;
         this.defaultBatchBytes = defaultBatchBytes;
+        this.rowMaxBytes = rowMaxBytes;
     }
 
     @Override
@@ -114,6 +117,9 @@ public final class ExportRegistry extends RoutePolicySupport {
         int bytes = (int) positive(id, "batchMaxBytes", p.getOrDefault("batchMaxBytes", "").isEmpty() ? String.valueOf(defaultBatchBytes) : p.get("batchMaxBytes"));
         if (bytes > 9_500_000) {
             throw invalid(id, "batchMaxBytes " + bytes + " is above what Brevo accepts (10 MB body, about 8 MB recommended)");
+        }
+        if (bytes < rowMaxBytes + ImportBatch.ENVELOPE_BYTES) {
+            throw invalid(id, "batchMaxBytes " + bytes + " cannot hold a row of exports.row-max-bytes (" + rowMaxBytes + ")");
         }
         return new ExportDefinition(id, connection, listId, segments, mapping, cron, !"false".equalsIgnoreCase(p.get("enabled")), query,
                 rows, bytes);

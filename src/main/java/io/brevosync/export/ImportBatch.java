@@ -6,26 +6,28 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The rows of one POST /v3/contacts/import, with the rows rejected alongside them. A batch is full when one more row
- * of the largest allowed size could push the request body past the export's byte limit, so no body ever exceeds it.
+ * The rows of one POST /v3/contacts/import, with the rows rejected alongside them. A row joins only if the request
+ * body stays within the export's row and byte limits, so no body ever exceeds them.
  */
 public final class ImportBatch {
 
     /** The request body around the rows: {"listIds":[…],"updateExistingContacts":true,…,"jsonBody":[ rows ]}. */
-    private static final int ENVELOPE_BYTES = 160;
+    public static final int ENVELOPE_BYTES = 160;
 
     private final List<ExportRow> rows = new ArrayList<>();
     private final List<ExportRow> rejected = new ArrayList<>();
     private final int maxRows;
     private final int maxBytes;
-    private final int rowMaxBytes;
     private int bytes = ENVELOPE_BYTES;
-    private boolean last;
 
-    public ImportBatch(int maxRows, int maxBytes, int rowMaxBytes) {
+    public ImportBatch(int maxRows, int maxBytes) {
         this.maxRows = maxRows;
         this.maxBytes = maxBytes;
-        this.rowMaxBytes = rowMaxBytes;
+    }
+
+    /** Whether the row can join without breaking a limit (rejected rows always can: they are not sent). */
+    public boolean fits(ExportRow row) {
+        return row.isRejected() || (rows.size() < maxRows && bytes + row.json().length + 1 <= maxBytes);
     }
 
     public void add(ExportRow row) {
@@ -37,14 +39,8 @@ public final class ImportBatch {
         }
     }
 
-    /** Marks the batch as holding the last row of the export query. */
-    public void last(boolean value) {
-        last = value;
-    }
-
-    /** Ready to send: the split has ended, or the next row might not fit. */
-    public boolean isComplete() {
-        return last || rows.size() >= maxRows || bytes + rowMaxBytes + 1 > maxBytes;
+    public boolean isEmpty() {
+        return rows.isEmpty() && rejected.isEmpty();
     }
 
     public List<ExportRow> getRows() {

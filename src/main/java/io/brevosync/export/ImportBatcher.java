@@ -1,5 +1,7 @@
 package io.brevosync.export;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -9,30 +11,29 @@ import org.apache.camel.ExchangeProperty;
 
 /**
  * Gathers a run's mapped rows into {@link ImportBatch}es bounded by the export's row and byte limits, inside the
- * split: each row either joins the open batch or completes it. Unlike the aggregate EIP (which in Camel 4.18 hands a
- * completed group to the reactive queue, to be sent after the split has returned), a batch is sent before the next
- * row is read, so reading never runs ahead of sending and the last batch is sent inside the run.
+ * split: a row that does not fit closes the open batch and starts the next. Unlike the aggregate EIP (which in Camel
+ * 4.18 hands a completed group to the reactive queue, to be sent after the split has returned), a batch is sent
+ * before the next row is read, so reading never runs ahead of sending and the last batch is sent inside the run.
  */
 public final class ImportBatcher {
 
-    private final int rowMaxBytes;
     private final Map<Long, ImportBatch> open = new ConcurrentHashMap<>();
 
-    public ImportBatcher(int rowMaxBytes) {
-        this.rowMaxBytes = rowMaxBytes;
-    }
-
-    /** Adds the row to its run's open batch; answers the batch once it is complete, else null. */
-    public ImportBatch add(@Body ExportRow row, @ExchangeProperty("runId") long runId, @ExchangeProperty("export") ExportDefinition export,
+    /** Adds the row to its run's open batch; answers the batches completed by it (none, one, or two at the last row). */
+    public List<ImportBatch> add(@Body ExportRow row, @ExchangeProperty("runId") long runId, @ExchangeProperty("export") ExportDefinition export,
             @ExchangeProperty(Exchange.SPLIT_COMPLETE) Boolean last) {
-        ImportBatch batch = open.computeIfAbsent(runId, id -> new ImportBatch(export.batchMaxRows(), export.batchMaxBytes(), rowMaxBytes));
-        batch.add(row);
-        batch.last(Boolean.TRUE.equals(last));
-        if (!batch.isComplete()) {
-            return null;
+        List<ImportBatch> complete = new ArrayList<>(2);
+        ImportBatch batch = open.computeIfAbsent(runId, id -> new ImportBatch(export.batchMaxRows(), export.batchMaxBytes()));
+        if (!batch.isEmpty() && !batch.fits(row)) {
+            complete.add(batch);
+            batch = new ImportBatch(export.batchMaxRows(), export.batchMaxBytes());
+            open.put(runId, batch);
         }
-        open.remove(runId);
-        return batch;
+        batch.add(row);
+        if (Boolean.TRUE.equals(last)) {
+            complete.add(open.remove(runId));
+        }
+        return complete;
     }
 
     /** Forgets a run's open batch (a run that failed while reading). */

@@ -8,13 +8,13 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.brevosync.api.ApiException;
+import io.brevosync.brevo.BrevoFailures;
 import io.brevosync.export.ExportDefinition;
 import io.brevosync.export.ExportRegistry;
 import io.brevosync.export.ImportBatch;
 import io.brevosync.export.ImportBatcher;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
-import org.apache.camel.http.base.HttpOperationFailedException;
 import org.apache.camel.component.sql.SqlConstants;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -125,12 +125,12 @@ public final class ExportRuns {
     /** The dead-letter route: the batch's rows are recorded as failed with the reason; a failed look-up is only logged. */
     public void deadLetter(Exchange exchange) throws SQLException {
         Exception cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
-        String reason = describe(cause);
+        String reason = BrevoFailures.describe(cause);
         ExportRun run = exchange.getProperty("run", ExportRun.class);
         ImportBatch batch = exchange.getProperty("batch", ImportBatch.class);
         if (run == null) {
             LOG.error("Dead letter outside a run: {}", reason);
-        } else if (batch != null && exchange.getProperty("brevoPath", String.class).equals("/contacts/import")) {
+        } else if (batch != null) {
             int batchNo = exchange.getProperty("batchNo", Integer.class);
             LOG.error("Export {} run {}: batch {} ({} rows) dead-lettered: {}", run.getExport().id(), run.getId(), batchNo, batch.getRows().size(), reason);
             ledger.batch(run.getId(), batchNo, batch.getRows(), 0, null, "dead", reason);
@@ -159,6 +159,13 @@ public final class ExportRuns {
 
     // ---- closing ----
 
+    /** The run itself failed (the query, the database): the reason is kept for its summary. */
+    public void failed(Exchange exchange, @ExchangeProperty("run") ExportRun run) {
+        String reason = BrevoFailures.describe(exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class));
+        LOG.error("Export {} run {} failed: {}", run.getExport().id(), run.getId(), reason);
+        exchange.setProperty("runError", reason);
+    }
+
     /** Closes the run; imports still unfinished after the timeout count as failed. Leaves the summary in the body. */
     public Map<String, Object> finish(Exchange exchange, @ExchangeProperty("run") ExportRun run) throws SQLException {
         batcher.discard(run.getId());
@@ -166,11 +173,10 @@ public final class ExportRuns {
             run.done(processId);
             ledger.processEnded(run.getId(), processId, "timeout", "did not finish within " + importTimeout, 0, 0);
         }
-        Exception error = exchange.getException() != null ? exchange.getException() : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
-        exchange.setException(null);
+        String error = exchange.getProperty("runError", String.class);
         Map<?, ?> live = run.live();
         ledger.rowsRead(run.getId(), ((Number) live.get("rowsRead")).longValue());
-        Map<String, Object> summary = ledger.finish(run.getId(), error == null ? null : "run failed: " + describe(error));
+        Map<String, Object> summary = ledger.finish(run.getId(), error == null ? null : "run failed: " + error);
         this.live.remove(run.getId());
         LOG.info("Export {} run {} {}: {} rows read, {} delivered, {} rejected, {} failed, {} batches ({} failed), {} invalid emails per Brevo",
                 run.getExport().id(), run.getId(), summary.get("status"), summary.get("rowsRead"), summary.get("rowsDelivered"),
@@ -213,21 +219,5 @@ public final class ExportRuns {
 
     private static int number(Object value) {
         return value instanceof Number n ? n.intValue() : 0;
-    }
-
-    /** A reason fit for the ledger: Brevo's status and error body for HTTP failures, the message otherwise. */
-    static String describe(Throwable error) {
-        if (error == null) {
-            return "unknown error";
-        }
-        Throwable cause = error;
-        while (cause.getCause() != null && !(cause instanceof HttpOperationFailedException)) {
-            cause = cause.getCause();
-        }
-        if (cause instanceof HttpOperationFailedException http) {
-            String body = http.getResponseBody() == null ? "" : http.getResponseBody();
-            return "Brevo answered " + http.getStatusCode() + (body.isBlank() ? "" : ": " + (body.length() > 500 ? body.substring(0, 500) : body));
-        }
-        return cause.getClass().getSimpleName() + ": " + cause.getMessage();
     }
 }

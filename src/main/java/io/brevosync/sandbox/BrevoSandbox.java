@@ -2,6 +2,7 @@ package io.brevosync.sandbox;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLDecoder;
@@ -115,15 +116,18 @@ public final class BrevoSandbox implements AutoCloseable {
         long bodyBytes = 0;
         String endpoint = http.getRequestMethod() + " " + path;
         try {
+            // the body is always read first: answering before it is consumed resets the client's connection
+            byte[] body = readBody(http);
+            bodyBytes = body.length;
             if (path.startsWith("/sandbox")) {
-                byte[] body = readBody(http);
-                bodyBytes = body.length;
                 answer = admin(http.getRequestMethod(), path.substring("/sandbox".length()), query(http), body);
             } else if (path.startsWith("/v3/")) {
                 account = accountsByKey.get(String.valueOf(http.getRequestHeaders().getFirst("api-key")));
                 if (account == null) {
                     answer = new Answer(401, Map.of("code", "unauthorized", "message", "Key not found"));
                 } else {
+                    Route route = route(http.getRequestMethod(), path);
+                    endpoint = route.endpoint;
                     RateLimits.Decision rate = account.limits.acquire(path.startsWith("/v3/contacts"), clock.millis());
                     rateHeaders(http, rate);
                     Faults.Action fault = faults.draw();
@@ -131,17 +135,12 @@ public final class BrevoSandbox implements AutoCloseable {
                     if (!rate.allowed() || fault == Faults.Action.TOO_MANY_REQUESTS) {
                         answer = new Answer(429, Map.of("code", "too_many_requests", "message", "The rate limit of this API key has been reached"));
                     } else if (fault == Faults.Action.DROP) {
-                        requests.add(new RequestLog.Entry(clock.instant().toString(), account.name, http.getRequestMethod(), path, endpoint, 0, 0));
-                        drop(http);
-                        return;
+                        requests.add(new RequestLog.Entry(clock.instant().toString(), account.name, http.getRequestMethod(), path, endpoint, 0, bodyBytes));
+                        throw new DroppedConnection();
                     } else if (fault != Faults.Action.NONE) {
                         int status = fault == Faults.Action.SERVER_ERROR ? 500 : 503;
                         answer = new Answer(status, Map.of("code", "internal_error", "message", "Sandbox fault switch: " + status));
                     } else {
-                        byte[] body = readBody(http);
-                        bodyBytes = body.length;
-                        Route route = route(http.getRequestMethod(), path);
-                        endpoint = route.endpoint;
                         answer = v3(account, route, query(http), body);
                     }
                 }
@@ -163,14 +162,12 @@ public final class BrevoSandbox implements AutoCloseable {
     }
 
     private byte[] readBody(HttpExchange http) throws IOException {
-        String declared = http.getRequestHeaders().getFirst("Content-Length");
-        if (declared != null && Long.parseLong(declared) > MAX_BODY_BYTES) {
-            throw tooLarge(Long.parseLong(declared));
-        }
         try (InputStream in = http.getRequestBody()) {
             byte[] body = in.readNBytes(MAX_BODY_BYTES + 1);
             if (body.length > MAX_BODY_BYTES) {
-                throw tooLarge(body.length);
+                // read the rest before answering: a client still writing would see its connection reset, not the 400
+                long rest = in.transferTo(OutputStream.nullOutputStream());
+                throw tooLarge(body.length + rest);
             }
             return body;
         }
@@ -378,11 +375,6 @@ public final class BrevoSandbox implements AutoCloseable {
         http.sendResponseHeaders(status, bytes.length);
         http.getResponseBody().write(bytes);
         http.close();
-    }
-
-    /** Closes the connection without an answer, as a load balancer that drops the request would. */
-    private static void drop(HttpExchange http) {
-        throw new DroppedConnection();
     }
 
     static void pause(long millis) {
