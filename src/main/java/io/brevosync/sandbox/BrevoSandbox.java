@@ -124,7 +124,7 @@ public final class BrevoSandbox implements AutoCloseable {
             } else if (path.startsWith("/v3/")) {
                 account = accountsByKey.get(String.valueOf(http.getRequestHeaders().getFirst("api-key")));
                 if (account == null) {
-                    answer = new Answer(401, Map.of("code", "unauthorized", "message", "Key not found"));
+                    answer = new Answer(401, errorBody("unauthorized", "Key not found"));
                 } else {
                     Route route = route(http.getRequestMethod(), path);
                     endpoint = route.endpoint;
@@ -133,28 +133,28 @@ public final class BrevoSandbox implements AutoCloseable {
                     Faults.Action fault = faults.draw();
                     pause(faults.latencyMs());
                     if (!rate.allowed() || fault == Faults.Action.TOO_MANY_REQUESTS) {
-                        answer = new Answer(429, Map.of("code", "too_many_requests", "message", "The rate limit of this API key has been reached"));
+                        answer = new Answer(429, errorBody("too_many_requests", "The rate limit of this API key has been reached"));
                     } else if (fault == Faults.Action.DROP) {
                         requests.add(new RequestLog.Entry(clock.instant().toString(), account.name, http.getRequestMethod(), path, endpoint, 0, bodyBytes));
                         throw new DroppedConnection();
                     } else if (fault != Faults.Action.NONE) {
                         int status = fault == Faults.Action.SERVER_ERROR ? 500 : 503;
-                        answer = new Answer(status, Map.of("code", "internal_error", "message", "Sandbox fault switch: " + status));
+                        answer = new Answer(status, errorBody("internal_error", "Sandbox fault switch: " + status));
                     } else {
                         answer = v3(account, route, query(http), body);
                     }
                 }
             } else {
-                answer = new Answer(404, Map.of("code", "document_not_found", "message", "Not a Brevo v3 path: " + path));
+                answer = new Answer(404, errorBody("document_not_found", "Not a Brevo v3 path: " + path));
             }
         } catch (DroppedConnection e) {
             throw e;
         } catch (BrevoError e) {
             answer = new Answer(e.status(), e.body());
         } catch (IllegalArgumentException e) {
-            answer = new Answer(400, Map.of("code", "bad_request", "message", String.valueOf(e.getMessage())));
+            answer = new Answer(400, errorBody("bad_request", String.valueOf(e.getMessage())));
         } catch (RuntimeException e) {
-            answer = new Answer(500, Map.of("code", "internal_error", "message", String.valueOf(e)));
+            answer = new Answer(500, errorBody("internal_error", String.valueOf(e)));
         }
         requests.add(new RequestLog.Entry(clock.instant().toString(), account == null ? null : account.name, http.getRequestMethod(), path, endpoint,
                 answer.status, bodyBytes));
@@ -312,6 +312,11 @@ public final class BrevoSandbox implements AutoCloseable {
         }
     }
 
+    /** Brevo's errorModel, code first. */
+    private static Map<String, Object> errorBody(String code, String message) {
+        return new BrevoError(0, code, message).body();
+    }
+
     private static JsonNode json(byte[] body) {
         try {
             JsonNode node = JSON.readTree(body);
@@ -369,7 +374,7 @@ public final class BrevoSandbox implements AutoCloseable {
             bytes = JSON.writeValueAsBytes(answer.body);
         } catch (IOException e) {
             status = 500;
-            bytes = JSON.writeValueAsBytes(Map.of("code", "internal_error", "message", "sandbox could not write its answer: " + e.getMessage()));
+            bytes = JSON.writeValueAsBytes(errorBody("internal_error", "sandbox could not write its answer: " + e.getMessage()));
         }
         http.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
         http.sendResponseHeaders(status, bytes.length);
