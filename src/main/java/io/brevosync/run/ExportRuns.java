@@ -68,8 +68,11 @@ public final class ExportRuns {
         return runId;
     }
 
-    /** The Quartz trigger: like {@link #trigger} but a fire that finds a run in progress is recorded as skipped. */
+    /** The Quartz trigger: a disabled export ignores it; a fire that finds a run in progress is recorded as skipped. */
     public Long schedule(@ExchangeProperty("exportId") String exportId) throws SQLException {
+        if (!exports.get(exportId).enabled()) {
+            return null;
+        }
         try {
             return trigger(exportId, "schedule");
         } catch (ApiException e) {
