@@ -48,6 +48,7 @@ public final class BrevoSandbox implements AutoCloseable {
     private final Faults faults = new Faults();
     private final RequestLog requests = new RequestLog();
     private final Clock clock = Clock.systemUTC();
+    private volatile Inspector inspector;
     private final HttpClient notifyClient = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     public BrevoSandbox(String host, int port) throws IOException {
@@ -90,6 +91,15 @@ public final class BrevoSandbox implements AutoCloseable {
         return account;
     }
 
+    /** Sees every /v3 exchange (tests use it to check requests and answers against Brevo's OpenAPI definition). */
+    public interface Inspector {
+        void inspect(String method, String path, String query, Map<String, String> headers, byte[] body, int status, Object answer);
+    }
+
+    public void inspector(Inspector value) {
+        inspector = value;
+    }
+
     public Faults faults() {
         return faults;
     }
@@ -114,11 +124,13 @@ public final class BrevoSandbox implements AutoCloseable {
         Answer answer;
         SandboxAccount account = null;
         long bodyBytes = 0;
+        byte[] requestBody = new byte[0];
         String endpoint = http.getRequestMethod() + " " + path;
         try {
             // the body is always read first: answering before it is consumed resets the client's connection
             byte[] body = readBody(http);
             bodyBytes = body.length;
+            requestBody = body;
             if (path.startsWith("/sandbox")) {
                 answer = admin(http.getRequestMethod(), path.substring("/sandbox".length()), query(http), body);
             } else if (path.startsWith("/v3/")) {
@@ -158,6 +170,12 @@ public final class BrevoSandbox implements AutoCloseable {
         }
         requests.add(new RequestLog.Entry(clock.instant().toString(), account == null ? null : account.name, http.getRequestMethod(), path, endpoint,
                 answer.status, bodyBytes));
+        Inspector watching = inspector;
+        if (watching != null && path.startsWith("/v3/")) {
+            Map<String, String> headers = new LinkedHashMap<>();
+            http.getRequestHeaders().forEach((name, values) -> headers.put(name.toLowerCase(), values.get(0)));
+            watching.inspect(http.getRequestMethod(), path, http.getRequestURI().getRawQuery(), headers, requestBody, answer.status, answer.body);
+        }
         send(http, answer);
     }
 
