@@ -8,6 +8,7 @@ import java.util.Set;
 import java.util.TreeSet;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.brevosync.sandbox.BrevoContract;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -136,6 +137,25 @@ class ExportEndToEndTest {
         assertEquals(404, server.api("POST", "/api/exports/nope/runs").statusCode());
         assertEquals(404, server.api("GET", "/api/exports/newsletter/runs/999999").statusCode());
         assertEquals(404, server.api("GET", "/api/exports/newsletter/runs/abc").statusCode());
+    }
+
+    @Test
+    void every_request_the_exporter_sends_conforms_to_brevos_definition() throws Exception {
+        BrevoContract.validator();
+        List<String> violations = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        List<String> seen = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        server.sandbox().inspector((method, path, query, headers, body, status, answer) -> {
+            seen.add(method + " " + path);
+            violations.addAll(BrevoContract.check(method, path, query, headers, body, status, answer));
+        });
+        try {
+            server.runAndWait("newsletter");
+        } finally {
+            server.sandbox().inspector(null);
+        }
+        assertTrue(seen.contains("POST /v3/contacts/import"), seen.toString());
+        assertTrue(seen.stream().anyMatch(s -> s.startsWith("GET /v3/processes")), seen.toString());
+        assertEquals(List.of(), violations);
     }
 
     @Test
