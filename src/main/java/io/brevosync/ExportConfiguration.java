@@ -101,6 +101,10 @@ public class ExportConfiguration implements CamelConfiguration {
                 account.defineAttribute(parts[0], parts.length > 1 ? parts[1] : "text");
             });
         }
+        String faults = p.resolveProperty("sandbox.faults").orElse("");
+        if (!faults.isBlank()) {
+            sandbox.faults().update(new com.fasterxml.jackson.databind.ObjectMapper().readTree(faults));
+        }
         return sandbox.start();
     }
 

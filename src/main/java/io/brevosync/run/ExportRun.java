@@ -83,11 +83,6 @@ public final class ExportRun {
         return current.toMillis();
     }
 
-    /** The Brevo path of the next process look-up: the account's latest 50 processes cover most runs in one call. */
-    public String getProcessesPath() {
-        return "/processes?limit=50&sort=desc";
-    }
-
     /** One log line of progress, for long runs. */
     public String getProgress() {
         double seconds = Math.max(0.001, Duration.between(started, Instant.now()).toMillis() / 1000.0);

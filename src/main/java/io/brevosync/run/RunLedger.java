@@ -21,12 +21,10 @@ import io.brevosync.export.ExportRow;
  */
 public final class RunLedger {
 
-    /** Run statuses. Active ones (queued, running) are unique per export: a database lock, not a JVM lock. */
+    /** Run statuses set here; finish() derives succeeded, succeeded_with_rejections or failed from the counts.
+     * Active ones (queued, running) are unique per export: a database lock, not a JVM lock. */
     public static final String QUEUED = "queued";
     public static final String RUNNING = "running";
-    public static final String SUCCEEDED = "succeeded";
-    public static final String SUCCEEDED_WITH_REJECTIONS = "succeeded_with_rejections";
-    public static final String FAILED = "failed";
     public static final String SKIPPED = "skipped";
     public static final String INTERRUPTED = "interrupted";
 

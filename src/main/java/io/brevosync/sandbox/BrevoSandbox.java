@@ -424,8 +424,8 @@ public final class BrevoSandbox implements AutoCloseable {
 
     /**
      * {@code java -cp target/brevo-segment-sync.jar io.brevosync.sandbox.BrevoSandbox [--port 8089] [--api-key KEY]
-     * [--limits general|advanced|unlimited|RPS/RPH/OTHER_RPH] [--lists N]}. Without --api-key a random key is made and
-     * printed (it is a sandbox key, not a Brevo one).
+     * [--limits general|advanced|unlimited|RPS/RPH/OTHER_RPH] [--lists N] [--faults JSON]}. Without --api-key a random key
+     * is made and printed (it is a sandbox key, not a Brevo one); --faults takes the body of PUT /sandbox/faults.
      */
     public static void main(String[] args) throws Exception {
         Map<String, String> options = new LinkedHashMap<>(Map.of("--port", "8089", "--limits", "general", "--lists", "1",
@@ -436,6 +436,9 @@ public final class BrevoSandbox implements AutoCloseable {
         String key = options.getOrDefault("--api-key", "sandbox-" + UUID.randomUUID());
         BrevoSandbox sandbox = new BrevoSandbox(options.get("--host"), Integer.parseInt(options.get("--port")));
         SandboxAccount account = sandbox.addAccount("demo", key, RateLimits.parse(options.get("--limits")));
+        if (options.containsKey("--faults")) {
+            sandbox.faults().update(JSON.readTree(options.get("--faults")));
+        }
         for (int i = 1; i <= Integer.parseInt(options.get("--lists")); i++) {
             account.createList("Sandbox list " + i, 1);
         }

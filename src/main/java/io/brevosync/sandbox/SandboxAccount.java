@@ -4,9 +4,9 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +15,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -166,20 +167,7 @@ public final class SandboxAccount {
 
     public synchronized Map<String, Object> processes(int limit, int offset, boolean ascending) {
         checkRange("limit", limit, 0, 50);
-        List<ImportProcess> all = new ArrayList<>(processes.values());
-        if (!ascending) {
-            java.util.Collections.reverse(all);
-        }
-        List<Map<String, Object>> page = new ArrayList<>();
-        for (int i = offset; i < all.size() && page.size() < limit; i++) {
-            page.add(all.get(i).toJson());
-        }
-        return Map.of("processes", page, "count", all.size());
-    }
-
-    /** True when every import accepted so far has finished (tests wait on this instead of sleeping). */
-    public synchronized boolean importsIdle() {
-        return processes.values().stream().allMatch(ImportProcess::isTerminal);
+        return Map.of("processes", page(processes.values(), limit, offset, ascending, ImportProcess::toJson), "count", processes.size());
     }
 
     private List<Long> importListIds(JsonNode request) {
@@ -365,15 +353,7 @@ public final class SandboxAccount {
 
     public synchronized Map<String, Object> lists(int limit, int offset, boolean ascending) {
         checkRange("limit", limit, 0, 50);
-        List<ContactList> all = new ArrayList<>(lists.values());
-        if (!ascending) {
-            java.util.Collections.reverse(all);
-        }
-        List<Map<String, Object>> page = new ArrayList<>();
-        for (int i = offset; i < all.size() && page.size() < limit; i++) {
-            page.add(listJson(all.get(i), false));
-        }
-        return Map.of("lists", page, "count", all.size());
+        return Map.of("lists", page(lists.values(), limit, offset, ascending, list -> listJson(list, false)), "count", lists.size());
     }
 
     public synchronized Map<String, Object> listDetails(long listId) {
@@ -383,15 +363,7 @@ public final class SandboxAccount {
     public synchronized Map<String, Object> listContacts(long listId, int limit, int offset, boolean ascending) {
         checkRange("limit", limit, 0, 500);
         ContactList list = list(listId);
-        List<Long> ids = new ArrayList<>(list.members);
-        if (!ascending) {
-            java.util.Collections.reverse(ids);
-        }
-        List<Map<String, Object>> page = new ArrayList<>();
-        for (int i = offset; i < ids.size() && page.size() < limit; i++) {
-            page.add(contactJson(byId.get(ids.get(i))));
-        }
-        return Map.of("contacts", page, "count", ids.size());
+        return Map.of("contacts", page(list.members, limit, offset, ascending, id -> contactJson(byId.get(id))), "count", list.members.size());
     }
 
     /** POST …/contacts/add and …/contacts/remove: link or unlink existing contacts, never create one. */
@@ -563,8 +535,8 @@ public final class SandboxAccount {
         json.put("id", list.id);
         json.put("name", list.name);
         int blacklisted = 0;
-        for (Iterator<Long> it = list.members.iterator(); it.hasNext();) {
-            blacklisted += byId.get(it.next()).emailBlacklisted ? 1 : 0;
+        for (Long id : list.members) {
+            blacklisted += byId.get(id).emailBlacklisted ? 1 : 0;
         }
         json.put("totalBlacklisted", blacklisted);
         json.put("totalSubscribers", list.members.size() - blacklisted);
@@ -574,6 +546,15 @@ public final class SandboxAccount {
             json.put("createdAt", list.createdAt.toString());
         }
         return json;
+    }
+
+    /** One page of a listing in Brevo's order: oldest first when ascending, newest first otherwise (Brevo's default). */
+    private static <T> List<Map<String, Object>> page(Collection<T> all, int limit, int offset, boolean ascending, Function<T, Map<String, Object>> json) {
+        List<T> ordered = new ArrayList<>(all);
+        if (!ascending) {
+            Collections.reverse(ordered);
+        }
+        return ordered.stream().skip(offset).limit(limit).map(json).toList();
     }
 
     private static void checkRange(String parameter, int value, int min, int max) {

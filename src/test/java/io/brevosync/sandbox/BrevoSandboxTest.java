@@ -106,6 +106,30 @@ class BrevoSandboxTest {
     }
 
     @Test
+    void import_calls_the_notify_url_when_done_and_sets_blocklist_flags() throws Exception {
+        java.util.concurrent.BlockingQueue<String> notified = new java.util.concurrent.LinkedBlockingQueue<>();
+        com.sun.net.httpserver.HttpServer receiver = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("localhost", 0), 0);
+        receiver.createContext("/done", exchange -> {
+            notified.add(new String(exchange.getRequestBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        receiver.start();
+        try {
+            long id = brevo.json("POST", "/v3/contacts/import", "{\"listIds\":[" + listId + "],\"emailBlacklist\":true,\"notifyUrl\":"
+                    + "\"http://localhost:" + receiver.getAddress().getPort() + "/done\",\"jsonBody\":[{\"email\":\"a@example.com\"}]}", 202)
+                    .get("processId").asLong();
+            String body = notified.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+            JsonNode process = SandboxClient.JSON.readTree(String.valueOf(body));
+            assertEquals(id, process.get("id").asLong());
+            assertEquals("completed", process.get("status").asText());
+            assertTrue(brevo.json("GET", "/v3/contacts/a%40example.com", null, 200).get("emailBlacklisted").asBoolean());
+        } finally {
+            receiver.stop(0);
+        }
+    }
+
+    @Test
     void import_accepts_csv_file_body_and_new_list() throws Exception {
         JsonNode accepted = brevo.json("POST", "/v3/contacts/import",
                 "{\"fileBody\":\"EMAIL;FIRSTNAME\\nc@example.com;Cy\\nd@example.com;Di\",\"newList\":{\"listName\":\"From CSV\",\"folderId\":1}}", 202);
