@@ -44,7 +44,7 @@ final class SandboxClient {
 
     /** Waits until the process has ended and answers it. */
     JsonNode awaitProcess(long id) throws Exception {
-        for (int i = 0; i < 200; i++) {
+        for (int i = 0; i < 4000; i++) {
             JsonNode process = json("GET", "/v3/processes/" + id, null, 200);
             if (!process.get("status").asText().matches("queued|processing")) {
                 return process;
