@@ -110,6 +110,9 @@ public final class SandboxAccount {
         byExtId.clear();
         lists.clear();
         processes.clear();
+        nextContactId.set(1);
+        nextListId.set(1);
+        nextProcessId.set(1);
     }
 
     void shutdown() {

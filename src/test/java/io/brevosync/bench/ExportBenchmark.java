@@ -1,0 +1,297 @@
+package io.brevosync.bench;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import javax.imageio.ImageIO;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.zaxxer.hikari.HikariDataSource;
+import io.brevosync.Application;
+import io.brevosync.db.Database;
+import org.apache.camel.main.Main;
+import org.postgresql.PGConnection;
+
+/**
+ * The performance benchmark: N profiles in one segment exported to a Brevo sandbox running in its own JVM with the
+ * General plan's limits and the 10 MB body limit, timed until the sandbox's list holds all N; then the physical limit
+ * of this machine (the same rows read out of PostgreSQL as JSON, the same bytes POSTed without Camel). Run with
+ * {@code mvn -Pbenchmark verify} (sizes: {@code -Dbench.sizes=100000,1000000}). Prints figures; asserts nothing.
+ */
+public final class ExportBenchmark {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final String TOKEN = "bench-token-" + UUID.randomUUID();
+
+    private ExportBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        List<Integer> sizes = new ArrayList<>();
+        for (String size : (args.length > 0 ? args[0] : "100000,1000000").split(",")) {
+            sizes.add(Integer.parseInt(size.trim()));
+        }
+        Path work = Files.createTempDirectory("brevo-bench");
+        String key = "bench-" + UUID.randomUUID();
+        int sandboxPort = freePort();
+        Process sandbox = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx3g", "-cp",
+                System.getProperty("java.class.path"), "io.brevosync.sandbox.BrevoSandbox", "--port", String.valueOf(sandboxPort),
+                "--api-key", key, "--limits", "general", "--lists", "1").redirectErrorStream(true)
+                .redirectOutput(work.resolve("sandbox.log").toFile()).start();
+        Database database = new Database("", "", "", work.resolve("postgres").toString(), 4, 5000);
+        Main main = null;
+        try {
+            database.migrate();
+            String sandboxRoot = "http://localhost:" + sandboxPort;
+            awaitUp(sandboxRoot + "/sandbox");
+            Path keyFile = Files.writeString(work.resolve("api-key"), key);
+            Path routes = Files.writeString(work.resolve("bench.camel.yaml"), """
+                    - templatedRoute:
+                        routeTemplateRef: segment-export
+                        routeId: export-bench
+                        parameters:
+                          - name: exportId
+                            value: bench
+                          - name: listId
+                            value: "1"
+                          - name: segments
+                            value: bench
+                          - name: mapping
+                            value: EMAIL=email,FIRSTNAME=first_name,LASTNAME=last_name,SMS=phone,COUNTRY=country,CITY=city,BIRTHDATE=birth_date
+                    """);
+            // the first size also creates the segment, so the export passes its start-up check
+            load(database, sizes.get(0));
+            int apiPort = freePort();
+            main = new Main(Application.class);
+            Map<String, String> properties = Map.ofEntries(Map.entry("db.url", ((HikariDataSource) database.dataSource()).getJdbcUrl()),
+                    Map.entry("db.user", "postgres"), Map.entry("db.password", "postgres"), Map.entry("sandbox.enabled", "false"),
+                    Map.entry("brevo.connection.default.base-url", sandboxRoot + "/v3"), Map.entry("brevo.connection.default.api-key-file", keyFile.toString()),
+                    Map.entry("api.token", TOKEN), Map.entry("exports.run-at-startup", ""), Map.entry("demo.profiles", "0"),
+                    Map.entry("camel.server.port", String.valueOf(apiPort)), Map.entry("camel.management.port", String.valueOf(apiPort)),
+                    Map.entry("brevo.process-poll-first", "250"), Map.entry("brevo.process-poll-max", "2000"),
+                    // every route file but the demo exports, plus the benchmark's export
+                    Map.entry("camel.main.routes-include-pattern", "classpath:routes/export-run.camel.yaml,classpath:routes/brevo.camel.yaml,"
+                            + "classpath:routes/errors.camel.yaml,classpath:routes/api.camel.yaml,file:" + routes));
+            properties.forEach(main::addOverrideProperty);
+            main.start();
+
+            List<double[]> points = new ArrayList<>();
+            System.out.printf("%n%-9s | %-8s | %-9s | %-8s | %-9s | %-9s | %-7s | %-9s | %-8s | %-8s | %-6s%n", "profiles", "export s", "rows/s",
+                    "requests", "MB sent", "peak heap", "GC ms", "read s", "post s", "limit s", "ratio");
+            for (int i = 0; i < sizes.size(); i++) {
+                int n = sizes.get(i);
+                if (i > 0) {
+                    load(database, n);
+                }
+                post(sandboxRoot + "/sandbox/reset", "", null);
+                post(sandboxRoot + "/sandbox/accounts/demo/lists", "{\"name\":\"Bench\",\"folderId\":1}", null);
+                System.gc();
+                ManagementFactory.getMemoryPoolMXBeans().forEach(MemoryPoolMXBean::resetPeakUsage);
+                long gcBefore = gcMillis();
+                long start = System.nanoTime();
+                HttpResponse<String> run = post("http://localhost:" + apiPort + "/api/exports/bench/runs?wait=true", "", TOKEN);
+                while (run.body().contains("\"status\":\"succeeded") && listSize(sandboxRoot) < n - rejected(run)) {
+                    Thread.sleep(50);
+                }
+                double seconds = (System.nanoTime() - start) / 1e9;
+                long gc = gcMillis() - gcBefore;
+                long peakHeap = ManagementFactory.getMemoryPoolMXBeans().stream().filter(p -> p.getType() == MemoryType.HEAP)
+                        .mapToLong(p -> p.getPeakUsage().getUsed()).sum();
+                JsonNode counters = JSON.readTree(get(sandboxRoot + "/sandbox/requests?limit=0")).get("counters");
+                long requests = counters.path("demo POST /v3/contacts/import 202").asLong();
+                long bytes = counters.path("demo bytes").asLong();
+                double[] limit = physicalLimit(database, sandboxRoot, key, work);
+                System.out.printf("%-9d | %8.1f | %9.0f | %8d | %9.1f | %6d MB | %7d | %9.1f | %8.1f | %8.1f | %6.2f%n", n, seconds, n / seconds,
+                        requests, bytes / 1e6, peakHeap / 1_000_000, gc, limit[0], limit[1], limit[0] + limit[1], seconds / (limit[0] + limit[1]));
+                if (!run.body().contains("\"status\":\"succeeded\"")) {
+                    System.out.println("  run: " + run.body());
+                }
+                points.add(new double[] {n, seconds, limit[0] + limit[1]});
+            }
+            Path chart = Path.of("src/site/resources/benchmark.png");
+            chart(points, chart);
+            System.out.println("\nChart: " + chart + "  (machine: " + Runtime.getRuntime().availableProcessors() + " cores, -Xmx"
+                    + Runtime.getRuntime().maxMemory() / 1_000_000 + "m, Java " + System.getProperty("java.version") + ")");
+        } finally {
+            if (main != null) {
+                main.stop();
+            }
+            database.close();
+            sandbox.destroy();
+        }
+    }
+
+    /** N profiles in segment "bench", made by PostgreSQL itself. */
+    private static void load(Database database, int n) throws Exception {
+        long start = System.nanoTime();
+        try (Connection c = database.dataSource().getConnection(); Statement s = c.createStatement()) {
+            s.execute("truncate profile cascade; delete from segment");
+            s.execute("insert into profile (id, email, first_name, last_name, phone, country, city, birth_date, consent) "
+                    + "select i, 'customer' || i || '@example.com', 'First' || (i % 1000), 'Last' || (i % 997), '+3361' || lpad(i::text, 7, '0'), "
+                    + "'FR', 'Paris', date '1950-01-01' + (i % 20000), true from generate_series(1, " + n + ") i");
+            s.execute("insert into segment (name) values ('bench')");
+            s.execute("insert into segment_member (segment_id, profile_id) select (select id from segment where name = 'bench'), id from profile");
+            s.execute("analyze");
+        }
+        System.out.printf("loaded %d profiles in %.1f s%n", n, (System.nanoTime() - start) / 1e9);
+    }
+
+    /** Seconds to read the rows out of PostgreSQL as JSON lines, and to POST the same bytes as import bodies. */
+    private static double[] physicalLimit(Database database, String sandboxRoot, String key, Path work) throws Exception {
+        Path file = work.resolve("rows.json");
+        long start = System.nanoTime();
+        try (Connection c = database.exportDataSource().getConnection(); OutputStream out = Files.newOutputStream(file)) {
+            c.unwrap(PGConnection.class).getCopyAPI().copyOut("""
+                    copy (select json_build_object('email', email, 'attributes', json_build_object('FIRSTNAME', first_name, 'LASTNAME', last_name,
+                      'SMS', phone, 'COUNTRY', country, 'CITY', city, 'BIRTHDATE', birth_date)) from profile p
+                      join segment_member m on m.profile_id = p.id order by p.email) to stdout""", out);
+            c.rollback();
+        }
+        double read = (System.nanoTime() - start) / 1e9;
+        start = System.nanoTime();
+        try (BufferedReader lines = Files.newBufferedReader(file)) {
+            ByteArrayOutputStream body = new ByteArrayOutputStream(8_100_000);
+            String line;
+            while ((line = lines.readLine()) != null) {
+                if (body.size() + line.length() > 7_999_000) {
+                    postImport(sandboxRoot, key, body);
+                }
+                body.write(body.size() == 0 ? '[' : ',');
+                body.writeBytes(line.getBytes(StandardCharsets.UTF_8));
+            }
+            postImport(sandboxRoot, key, body);
+        }
+        double post = (System.nanoTime() - start) / 1e9;
+        Files.delete(file);
+        return new double[] {read, post};
+    }
+
+    private static void postImport(String sandboxRoot, String key, ByteArrayOutputStream rows) throws Exception {
+        if (rows.size() == 0) {
+            return;
+        }
+        byte[] body = ("{\"listIds\":[1],\"jsonBody\":" + rows.toString(StandardCharsets.UTF_8) + "]}").getBytes(StandardCharsets.UTF_8);
+        rows.reset();
+        HttpResponse<String> answer;
+        do {
+            // the General plan's 10 requests/s apply here too
+            answer = HTTP.send(HttpRequest.newBuilder(URI.create(sandboxRoot + "/v3/contacts/import")).header("api-key", key)
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+        } while (answer.statusCode() == 429);
+        if (answer.statusCode() != 202) {
+            throw new IllegalStateException("sandbox answered " + answer.statusCode() + ": " + answer.body());
+        }
+    }
+
+    private static long rejected(HttpResponse<String> run) throws Exception {
+        return JSON.readTree(run.body()).path("rowsRejected").asLong();
+    }
+
+    private static long listSize(String sandboxRoot) throws Exception {
+        return JSON.readTree(get(sandboxRoot + "/sandbox")).get("accounts").get(0).get("lists").get(0).get("uniqueSubscribers").asLong();
+    }
+
+    private static long gcMillis() {
+        return ManagementFactory.getGarbageCollectorMXBeans().stream().mapToLong(GarbageCollectorMXBean::getCollectionTime).sum();
+    }
+
+    private static String get(String url) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    private static HttpResponse<String> post(String url, String body, String token) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).POST(HttpRequest.BodyPublishers.ofString(body));
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static void awaitUp(String url) throws Exception {
+        for (int i = 0; i < 100; i++) {
+            try {
+                get(url);
+                return;
+            } catch (java.io.IOException e) {
+                Thread.sleep(100);
+            }
+        }
+        throw new IllegalStateException("sandbox did not start; see its log");
+    }
+
+    private static int freePort() throws Exception {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    /** Export time and physical limit against N, as a PNG. */
+    private static void chart(List<double[]> points, Path file) throws Exception {
+        int w = 720;
+        int h = 420;
+        int left = 70;
+        int bottom = 50;
+        BufferedImage image = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = image.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, w, h);
+        double maxN = points.stream().mapToDouble(p -> p[0]).max().orElse(1);
+        double maxT = points.stream().mapToDouble(p -> Math.max(p[1], p[2])).max().orElse(1) * 1.15;
+        g.setColor(Color.BLACK);
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
+        g.drawLine(left, h - bottom, w - 20, h - bottom);
+        g.drawLine(left, 20, left, h - bottom);
+        g.drawString("profiles", w / 2 - 20, h - 12);
+        g.drawString("seconds", 8, 30);
+        g.drawString(String.format("%.0f", maxN), w - 90, h - bottom + 18);
+        g.drawString("0", left - 12, h - bottom + 14);
+        g.drawString(String.format("%.0f s", maxT), 12, 60);
+        String[] labels = {"export, end to end", "physical limit (read + POST)"};
+        Color[] colors = {new Color(0x1f77b4), new Color(0xff7f0e)};
+        for (int series = 0; series < 2; series++) {
+            g.setColor(colors[series]);
+            g.setStroke(new BasicStroke(2.5f));
+            int px = left;
+            int py = h - bottom;
+            for (double[] p : points) {
+                int x = left + (int) ((w - 20 - left) * p[0] / maxN);
+                int y = h - bottom - (int) ((h - bottom - 20) * p[series + 1] / maxT);
+                g.drawLine(px, py, x, y);
+                g.fillOval(x - 4, y - 4, 8, 8);
+                px = x;
+                py = y;
+            }
+            g.drawString(labels[series], left + 20, 40 + 18 * series);
+        }
+        g.dispose();
+        Files.createDirectories(file.getParent());
+        ImageIO.write(image, "png", file.toFile());
+    }
+}
