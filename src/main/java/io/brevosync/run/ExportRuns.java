@@ -112,7 +112,9 @@ public final class ExportRuns {
         exchange.setProperty("batchNo", run.nextBatchNo());
         exchange.setProperty("brevoMethod", "POST");
         exchange.setProperty("brevoPath", "/contacts/import");
-        exchange.getIn().setBody(batch.importRequest(run.getExport().listId()));
+        byte[] request = batch.importRequest(run.getExport().listId());
+        exchange.setProperty("batchBytes", request.length);
+        exchange.getIn().setBody(request);
     }
 
     /** Brevo accepted the batch (202 with a processId): follow that process. */
@@ -121,7 +123,7 @@ public final class ExportRuns {
         long processId = ((Number) answer.get("processId")).longValue();
         ImportBatch batch = exchange.getProperty("batch", ImportBatch.class);
         int batchNo = exchange.getProperty("batchNo", Integer.class);
-        ledger.batch(run.getId(), batchNo, batch.getRows(), batch.importRequest(run.getExport().listId()).length, processId, "queued", null);
+        ledger.batch(run.getId(), batchNo, batch.getRows(), exchange.getProperty("batchBytes", Integer.class), processId, "queued", null);
         run.following(processId, batchNo);
     }
 
