@@ -2,7 +2,7 @@ package io.brevosync.sandbox;
 
 /**
  * Brevo's per-account rate limits: /v3/contacts/* has a per-second and a per-hour budget, every other endpoint a
- * per-hour budget. Fixed windows; a limit of 0 means unlimited.
+ * per-hour budget. Fixed windows that open with their first request; a limit of 0 means unlimited.
  */
 public final class RateLimits {
 
@@ -83,7 +83,8 @@ public final class RateLimits {
 
         Decision peek(long now) {
             if (now - start >= lengthMillis) {
-                start = now - (now % lengthMillis);
+                // a window opens with its first request, so a burst is never split by a clock boundary
+                start = now;
                 used = 0;
             }
             long reset = Math.max(1, (start + lengthMillis - now + 999) / 1000);
