@@ -17,6 +17,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Brevo failing: retried then delivered; exhausted batches dead-lettered with every row recorded; the breaker opening. */
@@ -118,6 +119,42 @@ class ExportErrorsTest {
 
     @Test
     @Order(5)
+    void the_api_key_never_appears_in_logs_or_answers_even_when_brevo_fails() throws Exception {
+        StringBuilder logged = new StringBuilder();
+        var context = (org.apache.logging.log4j.core.LoggerContext) org.apache.logging.log4j.LogManager.getContext(false);
+        var appender = new org.apache.logging.log4j.core.appender.AbstractAppender("capture", null, null, true,
+                org.apache.logging.log4j.core.config.Property.EMPTY_ARRAY) {
+            @Override
+            public void append(org.apache.logging.log4j.core.LogEvent event) {
+                synchronized (logged) {
+                    logged.append(event.getMessage().getFormattedMessage()).append('\n');
+                    if (event.getThrown() != null) {
+                        for (Throwable t = event.getThrown(); t != null; t = t.getCause()) {
+                            logged.append(t).append('\n');
+                        }
+                    }
+                }
+            }
+        };
+        appender.start();
+        context.getRootLogger().addAppender(appender);
+        try {
+            server.sandbox().faults().failNext(500, 5).failNext(503, 2).dropNext(1);
+            JsonNode summary = server.runAndWait("small");
+            String answers = summary.toString() + server.api("GET", "/api/exports/small/runs/" + summary.get("id").asLong()).body()
+                    + server.api("GET", "/api/exports").body();
+            String key = server.sandbox().account("default").apiKey();
+            assertTrue(logged.length() > 0 && logged.toString().contains("dead-lettered"), "the failures were logged");
+            assertFalse(logged.toString().contains(key), "API key in the log");
+            assertFalse(answers.contains(key), "API key in an API answer");
+            assertFalse(server.strings("select coalesce(string_agg(reason, ' '), '') from export_row").get(0).contains(key), "API key in the ledger");
+        } finally {
+            context.getRootLogger().removeAppender(appender);
+        }
+    }
+
+    @Test
+    @Order(6)
     void the_circuit_breaker_opens_under_sustained_failure_and_calls_then_fail_fast() throws Exception {
         server.sandbox().faults().rates(0, 1.0, 0, 0);
         JsonNode summary = server.runAndWait("small");
