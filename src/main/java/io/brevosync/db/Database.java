@@ -59,8 +59,9 @@ public final class Database implements AutoCloseable {
 
     /** Applies the Flyway migrations in db/migration (profiles, segments, ledger). */
     public void migrate() {
-        var result = Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
-        LOG.info("Database schema at version {} ({} migrations applied now)", result.targetSchemaVersion, result.migrationsExecuted);
+        Flyway flyway = Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load();
+        int applied = flyway.migrate().migrationsExecuted;
+        LOG.info("Database schema at version {} ({} migrations applied now)", flyway.info().current().getVersion(), applied);
     }
 
     public DataSource dataSource() {
