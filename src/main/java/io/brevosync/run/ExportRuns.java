@@ -87,11 +87,12 @@ public final class ExportRuns {
         long runId = exchange.getProperty("runId", Long.class);
         ExportDefinition export = exports.get(exchange.getProperty("exportId", String.class));
         ExportRun run = new ExportRun(runId, export, pollFirst, pollMax, importTimeout);
-        live.put(runId, run);
-        ledger.started(runId);
+        // the properties first: if the database fails below, the run's doFinally can still close it
         exchange.setProperty("run", run);
         exchange.setProperty("export", export);
         exchange.setProperty("connection", export.connection());
+        live.put(runId, run);
+        ledger.started(runId);
         exchange.getIn().removeHeaders("*");
         // the query comes from the message body, where camel-sql takes positional parameters: each :#segments is one
         String[] query = export.query().split(":#segments", -1);
