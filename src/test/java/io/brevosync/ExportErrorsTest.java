@@ -101,6 +101,17 @@ class ExportErrorsTest {
     }
 
     @Test
+    @Order(3)
+    void a_run_whose_query_fails_ends_failed_with_the_reason_and_does_not_stay_locked() throws Exception {
+        for (int attempt = 0; attempt < 2; attempt++) {
+            JsonNode summary = server.runAndWait("broken-query");
+            assertEquals("failed", summary.get("status").asText());
+            assertTrue(summary.get("message").asText().contains("relation \"no_such_table\" does not exist"), summary.toString());
+            assertEquals(0, summary.get("rowsRead").asInt());
+        }
+    }
+
+    @Test
     @Order(4)
     void batches_never_exceed_the_byte_limit_even_with_10_kb_values() throws Exception {
         server.sql("""
