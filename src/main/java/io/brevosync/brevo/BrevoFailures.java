@@ -8,10 +8,9 @@ public final class BrevoFailures {
 
     /** A 4xx other than 429 will not change on retry: the error handler sends it straight to the dead letter. */
     public boolean isPermanent(Exchange exchange) {
-        HttpOperationFailedException http = httpFailure(exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class));
-        if (http == null) {
-            http = httpFailure(exchange.getException());
-        }
+        // the exception being handled; EXCEPTION_CAUGHT may still hold an earlier, already handled one
+        Throwable error = exchange.getException() != null ? exchange.getException() : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        HttpOperationFailedException http = httpFailure(error);
         return http != null && http.getStatusCode() >= 400 && http.getStatusCode() < 500 && http.getStatusCode() != 429;
     }
 

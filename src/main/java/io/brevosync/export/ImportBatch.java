@@ -39,10 +39,6 @@ public final class ImportBatch {
         }
     }
 
-    public boolean isEmpty() {
-        return rows.isEmpty() && rejected.isEmpty();
-    }
-
     public List<ExportRow> getRows() {
         return rows;
     }

@@ -45,6 +45,10 @@ public final class ExportRun {
         return export;
     }
 
+    long rowsRead() {
+        return rowsRead.get();
+    }
+
     int nextBatchNo() {
         return batches.incrementAndGet();
     }

@@ -180,8 +180,7 @@ public final class ExportRuns {
             ledger.processEnded(run.getId(), processId, "timeout", "did not finish within " + importTimeout, 0, 0);
         }
         String error = exchange.getProperty("runError", String.class);
-        Map<?, ?> live = run.live();
-        ledger.rowsRead(run.getId(), ((Number) live.get("rowsRead")).longValue());
+        ledger.rowsRead(run.getId(), run.rowsRead());
         Map<String, Object> summary = ledger.finish(run.getId(), error == null ? null : "run failed: " + error);
         this.live.remove(run.getId());
         LOG.info("Export {} run {} {}: {} rows read, {} delivered, {} rejected, {} failed, {} batches ({} failed), {} invalid emails per Brevo",

@@ -29,10 +29,6 @@ final class ImportProcess {
         counters.merge(counter, 1, Integer::sum);
     }
 
-    boolean isTerminal() {
-        return "completed".equals(status) || "failed".equals(status) || "cancelled".equals(status);
-    }
-
     Map<String, Object> toJson() {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("id", id);
