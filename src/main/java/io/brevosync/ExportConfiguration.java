@@ -10,6 +10,7 @@ import io.brevosync.brevo.BrevoConnections;
 import io.brevosync.brevo.BrevoFailures;
 import io.brevosync.db.Database;
 import io.brevosync.db.DemoData;
+import io.brevosync.db.Jdbc;
 import io.brevosync.export.ExportRegistry;
 import io.brevosync.export.ImportBatcher;
 import io.brevosync.export.RowMapper;
@@ -18,6 +19,7 @@ import io.brevosync.run.RunLedger;
 import io.brevosync.sandbox.BrevoSandbox;
 import io.brevosync.sandbox.RateLimits;
 import io.brevosync.sandbox.SandboxAccount;
+import io.brevosync.sync.SyncState;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.spi.PropertiesComponent;
@@ -58,7 +60,7 @@ public class ExportConfiguration implements CamelConfiguration {
             registry.bind("sandbox", sandbox);
             connections = new BrevoConnections();
             for (String name : connectionNames) {
-                connections.add(name, sandbox.baseUrl(), sandbox.account(name).apiKey());
+                connections.add(name, sandbox.baseUrl(), sandbox.account(name).apiKey(), BrevoConnections.rate(key -> p.resolveProperty(key).orElse(null), name));
             }
         } else {
             connections = BrevoConnections.fromProperties(connectionNames, key -> p.resolveProperty(key).orElse(null), System::getenv);
@@ -68,12 +70,14 @@ public class ExportConfiguration implements CamelConfiguration {
 
         int rowMaxBytes = integer(p, "exports.row-max-bytes", 65_536);
         ExportRegistry exports = new ExportRegistry(database.dataSource(), connections.names(), p.resolveProperty("exports.default-query").orElseThrow(),
-                integer(p, "exports.batch-max-rows", 50_000), integer(p, "exports.batch-max-bytes", 8_000_000), rowMaxBytes);
+                integer(p, "exports.batch-max-rows", 50_000), integer(p, "exports.batch-max-bytes", 8_000_000), rowMaxBytes,
+                Double.parseDouble(p.resolveProperty("exports.max-removal-percent").orElse("20")));
         registry.bind("exportRegistry", exports);
-        registry.bind("rowMapper", new RowMapper(rowMaxBytes));
+        registry.bind("rowMapper", new RowMapper(rowMaxBytes, integer(p, "exports.max-attempts", 3)));
         ImportBatcher batcher = new ImportBatcher();
         registry.bind("importBatcher", batcher);
-        registry.bind("runs", new ExportRuns(exports, batcher, new RunLedger(database.dataSource()), millis(p, "brevo.process-poll-first", 2_000),
+        Jdbc jdbc = new Jdbc(database.dataSource());
+        registry.bind("runs", new ExportRuns(exports, batcher, new RunLedger(jdbc), new SyncState(jdbc), millis(p, "brevo.process-poll-first", 2_000),
                 millis(p, "brevo.process-poll-max", 60_000), millis(p, "brevo.import-timeout", 1_800_000)));
 
         String token = p.resolveProperty("api.token").orElse("");

@@ -65,7 +65,7 @@ class ExportErrorsTest {
     void an_exhausted_batch_is_dead_lettered_with_its_rows_and_the_other_batches_are_delivered() throws Exception {
         // 1 attempt + 4 redeliveries = 5 failures: exactly the first batch is exhausted
         server.sandbox().faults().failNext(500, 5);
-        JsonNode summary = server.runAndWait("small");
+        JsonNode summary = server.runAndWait("small", true);
         long runId = summary.get("id").asLong();
         assertEquals("failed", summary.get("status").asText());
         assertEquals(1, summary.get("batchesFailed").asInt());
@@ -82,16 +82,17 @@ class ExportErrorsTest {
         assertEquals(summary.get("rowsDelivered").asInt(), members.size());
         assertEquals(summary.get("rowsRead").asLong(), summary.get("rowsDelivered").asLong() + summary.get("rowsRejected").asLong() + 250,
                 "every row is delivered, rejected or failed");
-        // the run's answer lists them too
-        JsonNode run = TestServer.JSON.readTree(server.api("GET", "/api/exports/small/runs/" + runId).body());
-        assertTrue(run.get("notDelivered").toString().contains("\"outcome\":\"failed\""));
+        // the API lists them too
+        JsonNode rows = TestServer.JSON.readTree(server.api("GET", "/api/exports/small/runs/" + runId + "/rows?outcome=failed&limit=1000").body());
+        assertEquals(250, rows.get("rows").size());
+        assertEquals("internal_error", rows.get("rows").get(0).get("code").asText());
     }
 
     @Test
     @Order(3)
     void a_failed_import_process_counts_its_rows_as_failed() throws Exception {
         server.sandbox().faults().failNextImports(1);
-        JsonNode summary = server.runAndWait("small");
+        JsonNode summary = server.runAndWait("small", true);
         assertEquals("failed", summary.get("status").asText());
         assertEquals(250, summary.get("rowsFailed").asInt());
         List<String> reasons = server.strings("select distinct reason from export_row where run_id = " + summary.get("id").asLong()
@@ -151,7 +152,7 @@ class ExportErrorsTest {
         context.getRootLogger().addAppender(appender);
         try {
             server.sandbox().faults().failNext(500, 5).failNext(503, 2).dropNext(1);
-            JsonNode summary = server.runAndWait("small");
+            JsonNode summary = server.runAndWait("small", true);
             String answers = summary.toString() + server.api("GET", "/api/exports/small/runs/" + summary.get("id").asLong()).body()
                     + server.api("GET", "/api/exports").body();
             String key = server.sandbox().account("default").apiKey();
@@ -165,10 +166,10 @@ class ExportErrorsTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void the_circuit_breaker_opens_under_sustained_failure_and_calls_then_fail_fast() throws Exception {
         server.sandbox().faults().rates(0, 1.0, 0, 0);
-        JsonNode summary = server.runAndWait("small");
+        JsonNode summary = server.runAndWait("small", true);
         assertEquals("failed", summary.get("status").asText());
         assertEquals(summary.get("rowsRead").asLong() - summary.get("rowsRejected").asLong(), summary.get("rowsFailed").asLong(),
                 "nothing delivered, nothing lost: every row failed with a reason");
@@ -181,7 +182,46 @@ class ExportErrorsTest {
         // once Brevo is back and the breaker half-opens, runs deliver again
         server.sandbox().faults().clear();
         Thread.sleep(2_500);
-        assertEquals("succeeded_with_rejections", server.runAndWait("small").get("status").asText());
+        assertEquals("succeeded_with_rejections", server.runAndWait("small", true).get("status").asText());
+    }
+
+    @Test
+    @Order(6)
+    void a_failed_row_is_retried_by_later_runs_then_dead_until_it_changes() throws Exception {
+        server.runAndWait("small");
+        String profile = server.strings("select min(profile_id) from segment_member where profile_id % 20 = 4").get(0);
+        server.sql("update profile set last_name = 'Retry' where id = " + profile);
+        server.sandbox().faults().failNextImports(1);
+        JsonNode failed = server.runAndWait("small");
+        assertEquals(1, failed.get("rowsFailed").asInt());
+        JsonNode retried = server.runAndWait("small");
+        assertEquals(1, retried.get("rowsUpdated").asInt(), "the next run sends the failed row again");
+        assertEquals(0, retried.get("rowsFailed").asInt());
+
+        server.sql("update profile set last_name = 'Doomed' where id = " + profile);
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            server.sandbox().faults().failNextImports(1);
+            JsonNode run = server.runAndWait("small");
+            assertEquals(1, run.get("rowsFailed").asInt(), "attempt " + attempt);
+            assertEquals(List.of(String.valueOf(attempt)), server.strings("select attempts from export_row where run_id = " + run.get("id").asLong()
+                    + " and outcome = 'failed'"));
+        }
+        long importsBefore = imports(202);
+        JsonNode dead = server.runAndWait("small");
+        assertEquals(importsBefore, imports(202), "a dead row is not sent again");
+        // (rows of the first batch, failed three times by the tests before, are dead too)
+        List<String> deadRows = server.strings("select profile_id from export_row where run_id = " + dead.get("id").asLong() + " and outcome = 'dead'");
+        assertTrue(deadRows.contains(profile), deadRows.toString());
+        assertEquals(deadRows.size(), dead.get("rowsDead").asInt());
+        assertEquals("succeeded_with_rejections", dead.get("status").asText());
+        String reason = server.strings("select reason from export_row where run_id = " + dead.get("id").asLong() + " and outcome = 'dead' and profile_id = '"
+                + profile + "'").get(0);
+        assertTrue(reason.startsWith("gave up after 3 failed attempts: Brevo import process "), reason);
+
+        server.sql("update profile set last_name = 'Fixed' where id = " + profile);
+        JsonNode fixed = server.runAndWait("small");
+        assertEquals(1, fixed.get("rowsUpdated").asInt(), "a dead row that changes is tried again");
+        assertTrue(server.sandbox().account("default").members(2).stream().anyMatch(m -> "Fixed".equals(((Map<?, ?>) m.get("attributes")).get("LASTNAME"))));
     }
 
     private long imports(int status) {

@@ -65,6 +65,7 @@ public final class TestServer implements AutoCloseable {
         properties.put("brevo.process-poll-max", "200");
         properties.put("brevo.retry.delay", "20");
         properties.put("brevo.retry.max-delay", "100");
+        properties.put("brevo.requests-per-second", "1000");
         properties.putAll(overrides);
         Main main = new Main(Application.class);
         properties.forEach(main::addOverrideProperty);
@@ -101,7 +102,12 @@ public final class TestServer implements AutoCloseable {
 
     /** Runs the export now through the API and waits for its summary. */
     public JsonNode runAndWait(String exportId) throws IOException, InterruptedException {
-        HttpResponse<String> response = api("POST", "/api/exports/" + exportId + "/runs?wait=true");
+        return runAndWait(exportId, false);
+    }
+
+    /** The same, sending every profile whether it changed or not. */
+    public JsonNode runAndWait(String exportId, boolean fullResync) throws IOException, InterruptedException {
+        HttpResponse<String> response = api("POST", "/api/exports/" + exportId + "/runs?wait=true" + (fullResync ? "&fullResync=true" : ""));
         if (response.statusCode() != 200) {
             throw new AssertionError("run of " + exportId + " answered " + response.statusCode() + ": " + response.body());
         }
@@ -116,6 +122,29 @@ public final class TestServer implements AutoCloseable {
             while (rs.next()) {
                 out.add(rs.getString(1));
             }
+        }
+        return out;
+    }
+
+    /**
+     * What a list should hold for the given segments, as email|FIRSTNAME|LASTNAME: their profiles with a valid email,
+     * normalised and de-duplicated (lowest id wins), as the default query and the row mapper make them.
+     */
+    public java.util.Set<String> segmentResult(String... segments) throws SQLException {
+        return new java.util.TreeSet<>(strings("""
+                select distinct on (lower(btrim(p.email))) lower(btrim(p.email)) || '|' || coalesce(p.first_name, '') || '|' || coalesce(p.last_name, '')
+                from profile p join segment_member m on m.profile_id = p.id join segment s on s.id = m.segment_id
+                where s.name in ('%s') and lower(btrim(p.email)) ~ '^[^@\\s]+@[^@\\s.]+(\\.[^@\\s.]+)+$'
+                order by lower(btrim(p.email)), p.id""".formatted(String.join("','", segments))));
+    }
+
+    /** What the sandbox's list holds, in the shape of {@link #segmentResult}. */
+    public java.util.Set<String> listMembers(long listId) {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        for (Map<String, Object> member : sandbox().account("default").members(listId)) {
+            Map<?, ?> a = (Map<?, ?>) member.get("attributes");
+            out.add(member.get("email") + "|" + (a.get("FIRSTNAME") == null ? "" : a.get("FIRSTNAME")) + "|"
+                    + (a.get("LASTNAME") == null ? "" : a.get("LASTNAME")));
         }
         return out;
     }

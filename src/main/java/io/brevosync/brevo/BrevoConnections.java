@@ -20,18 +20,40 @@ public final class BrevoConnections {
 
     public static final String DEFAULT_BASE_URL = "https://api.brevo.com/v3";
 
-    private record Connection(String baseUrl, String apiKey) {
+    private record Connection(String baseUrl, String apiKey, Pacer pacer) {
         @Override
         public String toString() {
             return "Connection[" + baseUrl + ", api-key ****]";
         }
     }
 
+    /** Spaces the requests of one connection (one API key, shared by every export and thread) to its rate. */
+    private static final class Pacer {
+        private final long intervalNanos;
+        private long next = System.nanoTime();
+
+        Pacer(double requestsPerSecond) {
+            this.intervalNanos = (long) (1_000_000_000L / requestsPerSecond);
+        }
+
+        /** Reserves the next slot; answers how long to wait for it. */
+        synchronized long reserve() {
+            long now = System.nanoTime();
+            long at = Math.max(now, next);
+            next = at + intervalNanos;
+            return at - now;
+        }
+    }
+
+    /** Brevo's General plan: 10 requests per second on /v3/contacts. */
+    public static final double DEFAULT_REQUESTS_PER_SECOND = 10;
+
     private final Map<String, Connection> connections = new TreeMap<>();
 
     /**
-     * Reads {@code brevo.connection.<name>.base-url}, {@code .api-key-file} and {@code .api-key-env} (default
-     * BREVO_API_KEY for "default", BREVO_API_KEY_<NAME> otherwise) for each name.
+     * Reads {@code brevo.connection.<name>.base-url}, {@code .api-key-file}, {@code .api-key-env} (default
+     * BREVO_API_KEY for "default", BREVO_API_KEY_<NAME> otherwise) and {@code .requests-per-second} (default
+     * {@code brevo.requests-per-second}) for each name.
      */
     public static BrevoConnections fromProperties(Iterable<String> names, Function<String, String> properties, Function<String, String> env) {
         BrevoConnections result = new BrevoConnections();
@@ -46,13 +68,25 @@ public final class BrevoConnections {
                 throw new IllegalArgumentException("Brevo connection '" + name + "' has no API key: set the environment variable " + variable
                         + " or " + prefix + "api-key-file");
             }
-            result.add(name, baseUrl, key.trim());
+            result.add(name, baseUrl, key.trim(), rate(properties, name));
         }
         return result;
     }
 
-    public void add(String name, String baseUrl, String apiKey) {
-        connections.put(name, new Connection(baseUrl.replaceAll("/+$", ""), apiKey));
+    /** The connection's requests per second: its own setting, else brevo.requests-per-second, else the General plan's. */
+    public static double rate(Function<String, String> properties, String name) {
+        String own = properties.apply("brevo.connection." + name + ".requests-per-second");
+        String all = properties.apply("brevo.requests-per-second");
+        String value = own != null && !own.isBlank() ? own : all;
+        double rate = value == null || value.isBlank() ? DEFAULT_REQUESTS_PER_SECOND : Double.parseDouble(value.trim());
+        if (!(rate > 0)) {
+            throw new IllegalArgumentException("Brevo connection '" + name + "': requests-per-second must be above 0, got " + value);
+        }
+        return rate;
+    }
+
+    public void add(String name, String baseUrl, String apiKey, double requestsPerSecond) {
+        connections.put(name, new Connection(baseUrl.replaceAll("/+$", ""), apiKey, new Pacer(requestsPerSecond)));
     }
 
     public Set<String> names() {
@@ -68,8 +102,13 @@ public final class BrevoConnections {
      * call elsewhere), then method, URL, content type and api-key are set from the exchange properties
      * {@code connection}, {@code brevoMethod} and {@code brevoPath}.
      */
-    public void prepare(Exchange exchange) {
+    public void prepare(Exchange exchange) throws InterruptedException {
         Connection connection = connection(exchange.getProperty("connection", String.class));
+        // paced before it is sent, so exports sharing a key stay within its rate together
+        long wait = connection.pacer().reserve();
+        if (wait > 0) {
+            Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+        }
         var in = exchange.getIn();
         // CamelRedelivery* must stay: it is the error handler's attempt counter
         in.removeHeaders("*", "CamelRedelivery*");

@@ -1,17 +1,22 @@
 package io.brevosync.brevo;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.Exchange;
 import org.apache.camel.http.base.HttpOperationFailedException;
 
 /** Reads Brevo failures out of whatever wraps them (the circuit breaker wraps the HTTP exception in a RuntimeCamelException). */
 public final class BrevoFailures {
 
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     /** A 4xx other than 429 will not change on retry: the error handler sends it straight to the dead letter. */
     public boolean isPermanent(Exchange exchange) {
         // the exception being handled; EXCEPTION_CAUGHT may still hold an earlier, already handled one
         Throwable error = exchange.getException() != null ? exchange.getException() : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         HttpOperationFailedException http = httpFailure(error);
-        return http != null && http.getStatusCode() >= 400 && http.getStatusCode() < 500 && http.getStatusCode() != 429;
+        return http != null && http.getStatusCode() >= 400 && http.getStatusCode() < 500 && http.getStatusCode() != 429 && !isNothingToChange(exchange);
     }
 
     /** A reason fit for the ledger: Brevo's status and error body for HTTP failures, the exception otherwise. */
@@ -29,6 +34,31 @@ public final class BrevoFailures {
             cause = cause.getCause();
         }
         return cause.getClass().getSimpleName() + ": " + cause.getMessage();
+    }
+
+    /** A short code for the ledger: Brevo's own error code (e.g. invalid_parameter), else http_NNN or the exception's name. */
+    public static String code(Throwable error) {
+        HttpOperationFailedException http = httpFailure(error);
+        if (http == null) {
+            return error == null ? null : error.getClass().getSimpleName();
+        }
+        try {
+            JsonNode body = JSON.readTree(http.getResponseBody() == null ? "" : http.getResponseBody());
+            if (body != null && body.path("code").isTextual()) {
+                return body.get("code").asText();
+            }
+        } catch (JsonProcessingException e) {
+            // not Brevo's JSON error shape
+        }
+        return "http_" + http.getStatusCode();
+    }
+
+    /** Brevo's 400 for a list add or remove that changed nothing: the addresses were already in (or out of) the list. */
+    public boolean isNothingToChange(Exchange exchange) {
+        Throwable error = exchange.getException() != null ? exchange.getException() : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        HttpOperationFailedException http = httpFailure(error);
+        return http != null && http.getStatusCode() == 400 && http.getResponseBody() != null
+                && http.getResponseBody().contains("Contact already in list and/or does not exist");
     }
 
     static HttpOperationFailedException httpFailure(Throwable error) {

@@ -8,17 +8,45 @@ import java.util.Map;
  * how profile columns map to Brevo attributes, and when it runs.
  *
  * @param mapping Brevo attribute name to the column of the export's query that feeds it; EMAIL is always present
+ * @param exitPolicy what happens to a profile that leaves the segments: remove (unlink from the list), keep, or move
+ *     (unlink, and link to exitListId)
+ * @param maxRemovalPercent the brake: a run that would unlink more than this share of the list waits for confirmation
  */
 public record ExportDefinition(String id, String connection, long listId, List<String> segments, Map<String, String> mapping,
-        String cron, boolean enabled, String query, int batchMaxRows, int batchMaxBytes) {
+        String cron, boolean enabled, String query, int batchMaxRows, int batchMaxBytes, String exitPolicy, long exitListId,
+        double maxRemovalPercent) {
+
+    public static final String REMOVE = "remove";
+    public static final String KEEP = "keep";
+    public static final String MOVE = "move";
+
+    /** Bumped when the mapping code changes what it sends, so every profile is sent again once. */
+    private static final String MAPPING_VERSION = "1";
 
     public String emailColumn() {
         return mapping.get("EMAIL");
     }
 
+    /** What the sync state's hashes depend on besides the rows: a new list or mapping sends every profile again. */
+    public String fingerprint() {
+        return MAPPING_VERSION + "|" + listId + "|" + mapping + "|";
+    }
+
     /** What GET /api/exports shows: everything but the query text. */
     public Map<String, Object> summary() {
-        return Map.of("exportId", id, "connection", connection, "listId", listId, "segments", segments, "mapping", mapping,
-                "cron", cron, "enabled", enabled);
+        Map<String, Object> summary = new java.util.LinkedHashMap<>();
+        summary.put("exportId", id);
+        summary.put("connection", connection);
+        summary.put("listId", listId);
+        summary.put("segments", segments);
+        summary.put("mapping", mapping);
+        summary.put("cron", cron);
+        summary.put("enabled", enabled);
+        summary.put("exitPolicy", exitPolicy);
+        if (exitPolicy.equals(MOVE)) {
+            summary.put("exitListId", exitListId);
+        }
+        summary.put("maxRemovalPercent", maxRemovalPercent);
+        return summary;
     }
 }

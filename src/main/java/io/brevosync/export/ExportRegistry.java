@@ -32,7 +32,7 @@ import org.quartz.CronExpression;
 public final class ExportRegistry extends RoutePolicySupport {
 
     private static final Set<String> PARAMETERS = Set.of("exportId", "connection", "listId", "segments", "mapping", "cron",
-            "enabled", "query", "batchMaxRows", "batchMaxBytes");
+            "enabled", "query", "batchMaxRows", "batchMaxBytes", "exitPolicy", "exitListId", "maxRemovalPercent");
 
     private final Map<String, ExportDefinition> exports = new ConcurrentHashMap<>();
     private final DataSource dataSource;
@@ -41,9 +41,11 @@ public final class ExportRegistry extends RoutePolicySupport {
     private final int defaultBatchRows;
     private final int defaultBatchBytes;
     private final int rowMaxBytes;
+    private final double defaultMaxRemovalPercent;
 
     public ExportRegistry(DataSource dataSource, Set<String> connections, String defaultQuery, int defaultBatchRows, int defaultBatchBytes,
-            int rowMaxBytes) {
+            int rowMaxBytes, double defaultMaxRemovalPercent) {
+        this.defaultMaxRemovalPercent = defaultMaxRemovalPercent;
         this.dataSource = dataSource;
         this.connections = connections;
         this.defaultQuery = defaultQuery;
@@ -121,8 +123,35 @@ public final class ExportRegistry extends RoutePolicySupport {
         if (bytes < rowMaxBytes + ImportBatch.ENVELOPE_BYTES) {
             throw invalid(id, "batchMaxBytes " + bytes + " cannot hold a row of exports.row-max-bytes (" + rowMaxBytes + ")");
         }
+        String exitPolicy = p.getOrDefault("exitPolicy", "").isEmpty() ? ExportDefinition.REMOVE : p.get("exitPolicy").toLowerCase();
+        if (!Set.of(ExportDefinition.REMOVE, ExportDefinition.KEEP, ExportDefinition.MOVE).contains(exitPolicy)) {
+            throw invalid(id, "exitPolicy '" + exitPolicy + "' is not remove, keep or move");
+        }
+        long exitListId = 0;
+        if (exitPolicy.equals(ExportDefinition.MOVE)) {
+            exitListId = positive(id, "exitListId (the list 'move' puts leavers in)", p.get("exitListId"));
+            if (exitListId == listId) {
+                throw invalid(id, "exitListId is the export's own list " + listId);
+            }
+        } else if (!p.getOrDefault("exitListId", "").isEmpty()) {
+            throw invalid(id, "exitListId is only used with exitPolicy move (exitPolicy is " + exitPolicy + ")");
+        }
+        String percent = p.getOrDefault("maxRemovalPercent", "");
+        double maxRemovalPercent = percent.isEmpty() ? defaultMaxRemovalPercent : percent(id, percent);
         return new ExportDefinition(id, connection, listId, segments, mapping, cron, !"false".equalsIgnoreCase(p.get("enabled")), query,
-                rows, bytes);
+                rows, bytes, exitPolicy, exitListId, maxRemovalPercent);
+    }
+
+    private static double percent(String id, String value) {
+        try {
+            double percent = Double.parseDouble(value);
+            if (percent >= 0 && percent <= 100) {
+                return percent;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw invalid(id, "maxRemovalPercent must be a number from 0 to 100, got '" + value + "'");
     }
 
     /** "EMAIL=email, FIRSTNAME=first_name" → {EMAIL: email, FIRSTNAME: first_name}; EMAIL is required. */

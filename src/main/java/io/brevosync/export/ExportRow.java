@@ -1,21 +1,69 @@
 package io.brevosync.export;
 
 /**
- * One row of an export after mapping: either ready to send (its Brevo jsonBody item, already serialised) or rejected
- * with the reason. Both go to the batcher so that every row is reported and the split's last row always
- * completes the last batch.
+ * One row of an export after mapping and comparing with what was last delivered. A row is sent (its Brevo jsonBody
+ * item, already serialised, with the action add or update and the hash that becomes its sync state), or recorded
+ * without being sent (outcome rejected or dead, with the reason). Either may also unlink an address from the list: the
+ * profile left the segments (action remove), or its email changed (the old address). All go to the batcher, so every
+ * row is reported and the split's last row always completes the last batch.
  */
-public record ExportRow(String profileId, String email, byte[] json, String rejection) {
+public record ExportRow(String profileId, String email, byte[] json, String action, String hash, String outcome, String reason,
+        String unlinkEmail, boolean known) {
+
+    public static final String ADD = "add";
+    public static final String UPDATE = "update";
+    public static final String REMOVE = "remove";
+    public static final String UNLINK = "unlink";
+    /** Left the segments but nothing of it is in the list (it was never delivered): only its sync state goes. */
+    public static final String FORGET = "forget";
 
     public static ExportRow accepted(String profileId, String email, byte[] json) {
-        return new ExportRow(profileId, email, json, null);
+        return new ExportRow(profileId, email, json, ADD, null, null, null, null, false);
     }
 
     public static ExportRow rejected(String profileId, String email, String reason) {
-        return new ExportRow(profileId, email, null, reason);
+        return new ExportRow(profileId, email, null, ADD, null, "rejected", reason, null, false);
+    }
+
+    /** A profile in the sync state that the export's query no longer returns. */
+    public static ExportRow left(String profileId, String email) {
+        return new ExportRow(profileId, email, null, email == null ? FORGET : REMOVE, null, null, null, email, true);
+    }
+
+    /** The row to send as add or update, carrying its new hash and the old address when the email changed. */
+    public ExportRow sending(String action, String hash, String oldEmail) {
+        return new ExportRow(profileId, email, json, action, hash, outcome, reason, oldEmail, known);
+    }
+
+    /** Not sent again: it failed too often as it is now. */
+    public ExportRow dead(String why, String oldEmail) {
+        return new ExportRow(profileId, email, null, action, null, "dead", why, oldEmail, known);
+    }
+
+    public ExportRow unlinking(String oldEmail) {
+        return new ExportRow(profileId, email, json, action, hash, outcome, reason, oldEmail, known);
+    }
+
+    /** The profile has a sync state (what is left of it counts as unchanged). */
+    public ExportRow inState(boolean inState) {
+        return new ExportRow(profileId, email, json, action, hash, outcome, reason, unlinkEmail, inState);
+    }
+
+    /** Read from the export's query (a row that left is only in the sync state). */
+    public boolean inSegment() {
+        return !action.equals(REMOVE) && !action.equals(FORGET);
     }
 
     public boolean isRejected() {
-        return rejection != null;
+        return outcome != null;
+    }
+
+    public boolean isSent() {
+        return json != null && outcome == null;
+    }
+
+    /** Takes an address off the list: the profile's own if it left, else its old one. */
+    public boolean unlinks() {
+        return unlinkEmail != null;
     }
 }

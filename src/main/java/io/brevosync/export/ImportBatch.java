@@ -6,8 +6,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The rows of one POST /v3/contacts/import, with the rows rejected alongside them. A row joins only if the request
- * body stays within the export's row and byte limits, so no body ever exceeds them.
+ * The rows of one POST /v3/contacts/import, with the rows read alongside them that are not sent (rejected, dead, left).
+ * A row to send joins only if the request body stays within the export's row and byte limits, so no body ever exceeds
+ * them; the rows not sent are bounded too, so a run of nothing but removals still records them as it goes.
  */
 public final class ImportBatch {
 
@@ -15,7 +16,10 @@ public final class ImportBatch {
     public static final int ENVELOPE_BYTES = 160;
 
     private final List<ExportRow> rows = new ArrayList<>();
-    private final List<ExportRow> rejected = new ArrayList<>();
+    /** Rows not sent that are recorded per batch (kept in memory until then). */
+    public static final int MAX_NOT_SENT = 10_000;
+
+    private final List<ExportRow> notSent = new ArrayList<>();
     private final int maxRows;
     private final int maxBytes;
     private int bytes = ENVELOPE_BYTES;
@@ -25,17 +29,17 @@ public final class ImportBatch {
         this.maxBytes = maxBytes;
     }
 
-    /** Whether the row can join without breaking a limit (rejected rows always can: they are not sent). */
+    /** Whether the row can join without breaking a limit. */
     public boolean fits(ExportRow row) {
-        return row.isRejected() || (rows.size() < maxRows && bytes + row.json().length + 1 <= maxBytes);
+        return row.isSent() ? rows.size() < maxRows && bytes + row.json().length + 1 <= maxBytes : notSent.size() < MAX_NOT_SENT;
     }
 
     public void add(ExportRow row) {
-        if (row.isRejected()) {
-            rejected.add(row);
-        } else {
+        if (row.isSent()) {
             rows.add(row);
             bytes += row.json().length + 1;
+        } else {
+            notSent.add(row);
         }
     }
 
@@ -43,12 +47,17 @@ public final class ImportBatch {
         return rows;
     }
 
-    public List<ExportRow> getRejected() {
-        return rejected;
+    /** Rejected, dead and left rows. */
+    public List<ExportRow> getNotSent() {
+        return notSent;
     }
 
     public boolean hasRows() {
         return !rows.isEmpty();
+    }
+
+    public boolean isEmpty() {
+        return rows.isEmpty() && notSent.isEmpty();
     }
 
     /** The import request body, assembled from the rows' JSON without serialising them again. */

@@ -24,7 +24,7 @@ public final class ImportBatcher {
             @ExchangeProperty(Exchange.SPLIT_COMPLETE) Boolean last) {
         List<ImportBatch> complete = new ArrayList<>(2);
         ImportBatch batch = open.computeIfAbsent(runId, id -> new ImportBatch(export.batchMaxRows(), export.batchMaxBytes()));
-        if (batch.hasRows() && !batch.fits(row)) {
+        if (!batch.isEmpty() && !batch.fits(row)) {
             complete.add(batch);
             batch = new ImportBatch(export.batchMaxRows(), export.batchMaxBytes());
             open.put(runId, batch);

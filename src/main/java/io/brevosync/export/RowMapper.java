@@ -11,13 +11,15 @@ import java.util.regex.Pattern;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.Body;
+import io.brevosync.sync.SyncQuery;
 import org.apache.camel.ExchangeProperty;
 
 /**
- * Maps a profile row to a Brevo import item {"email", "attributes"} using the export's mapping. Emails are trimmed and
- * lower-cased and must look like an address; blank values are left out so they never erase data in Brevo; an SMS
- * number must carry a country code (+CC or 00CC) or it is left out; a row whose item is larger than the row limit is
- * rejected rather than allowed to break a batch.
+ * Maps a profile row to a Brevo import item {"email", "attributes"} using the export's mapping, and decides what the
+ * run does with it from the sync state joined to the row (see {@link SyncQuery}): add, update, unlink, or nothing.
+ * Emails are trimmed and lower-cased and must look like an address; blank values are left out so they never erase
+ * data in Brevo; an SMS number must carry a country code (+CC or 00CC) or it is left out; a row whose item is larger
+ * than the row limit is rejected rather than allowed to break a batch.
  */
 public final class RowMapper {
 
@@ -27,16 +29,43 @@ public final class RowMapper {
 
     private final ObjectMapper json = new ObjectMapper();
     private final int rowMaxBytes;
+    private final int maxAttempts;
 
-    public RowMapper(int rowMaxBytes) {
+    public RowMapper(int rowMaxBytes, int maxAttempts) {
         this.rowMaxBytes = rowMaxBytes;
+        this.maxAttempts = maxAttempts;
+    }
+
+    /**
+     * A row of the sync query: a profile that left (only its sync state is there) is unlinked; a profile is sent as
+     * add (never delivered) or update, unless it failed {@code maxAttempts} times as it is now (dead, not sent again
+     * until it changes or a full resync asks for everything); a changed email also unlinks the old address.
+     */
+    public ExportRow map(@Body Map<String, Object> row, @ExchangeProperty("export") ExportDefinition export,
+            @ExchangeProperty("fullResync") Boolean fullResync) throws JsonProcessingException {
+        String lastEmail = (String) row.get(SyncQuery.EMAIL);
+        if (row.get("profile_id") == null) {
+            return ExportRow.left((String) row.get(SyncQuery.PROFILE_ID), lastEmail);
+        }
+        ExportRow mapped = mapProfile(row, export).inState(row.get(SyncQuery.PROFILE_ID) != null);
+        String oldEmail = lastEmail != null && !lastEmail.equals(mapped.email()) ? lastEmail : null;
+        if (mapped.isRejected()) {
+            return mapped.unlinking(oldEmail);
+        }
+        String hash = (String) row.get(SyncQuery.ROW_HASH);
+        int failures = row.get(SyncQuery.FAILURES) instanceof Number n ? n.intValue() : 0;
+        if (failures >= maxAttempts && hash.equals(row.get(SyncQuery.FAILED_HASH)) && !Boolean.TRUE.equals(fullResync)) {
+            return mapped.dead("gave up after " + failures + " failed attempts: " + row.get(SyncQuery.LAST_ERROR), oldEmail);
+        }
+        return mapped.sending(row.get(SyncQuery.HASH) == null ? ExportRow.ADD : ExportRow.UPDATE, hash, oldEmail);
     }
 
     public int rowMaxBytes() {
         return rowMaxBytes;
     }
 
-    public ExportRow map(@Body Map<String, Object> row, @ExchangeProperty("export") ExportDefinition export) throws JsonProcessingException {
+    /** The profile's Brevo import item, or its rejection. */
+    public ExportRow mapProfile(Map<String, Object> row, ExportDefinition export) throws JsonProcessingException {
         Object id = row.get("profile_id");
         String profileId = id == null ? null : String.valueOf(id);
         Object rawEmail = row.get(export.emailColumn());

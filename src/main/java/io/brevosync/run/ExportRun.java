@@ -9,29 +9,38 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.brevosync.export.ExportDefinition;
+import io.brevosync.export.ExportRow;
+import io.brevosync.export.ImportBatch;
 
 /**
  * The live state of one run, shared by every exchange of the run (split rows and batches hold the same instance):
- * counters for progress, and the Brevo import processes still being followed.
+ * counters for progress, and the Brevo import processes still being followed. Profiles that did not change never
+ * reach the JVM (see SyncQuery): they are counted as the sync state's rows that the query did not bring back.
  */
 public final class ExportRun {
 
     private final long id;
     private final ExportDefinition export;
     private final Instant started = Instant.now();
+    private final boolean fullResync;
+    private volatile long stateRows;
     private final AtomicLong rowsRead = new AtomicLong();
+    private final AtomicLong rowsKnown = new AtomicLong();
     private final AtomicLong rowsSent = new AtomicLong();
     private final AtomicLong rowsRejected = new AtomicLong();
+    private final AtomicLong unlinks = new AtomicLong();
     private final AtomicInteger batches = new AtomicInteger();
     private final NavigableMap<Long, Integer> pendingProcesses = new ConcurrentSkipListMap<>();
     private final Duration pollMax;
     private final Duration importTimeout;
     private volatile Duration pollDelay;
+    private volatile long membersBefore;
     private volatile Instant importDeadline;
 
-    ExportRun(long id, ExportDefinition export, Duration pollFirst, Duration pollMax, Duration importTimeout) {
+    ExportRun(long id, ExportDefinition export, boolean fullResync, Duration pollFirst, Duration pollMax, Duration importTimeout) {
         this.id = id;
         this.export = export;
+        this.fullResync = fullResync;
         this.pollDelay = pollFirst;
         this.pollMax = pollMax;
         this.importTimeout = importTimeout;
@@ -45,18 +54,57 @@ public final class ExportRun {
         return export;
     }
 
+    /** Addresses this export had put in the list when the run started: what the removal brake compares with. */
+    long membersBefore() {
+        return membersBefore;
+    }
+
+    /** The export's sync state when the run started: its rows, and how many of them have an address in the list. */
+    void synced(long rows, long members) {
+        this.stateRows = rows;
+        this.membersBefore = members;
+    }
+
+    public boolean isFullResync() {
+        return fullResync;
+    }
+
+    /** Profiles the export's query returned: those read, and the unchanged ones that stayed in the database. */
     long rowsRead() {
-        return rowsRead.get();
+        return rowsRead.get() + unchanged();
+    }
+
+    long unchanged() {
+        return stateRows - rowsKnown.get();
     }
 
     int nextBatchNo() {
         return batches.incrementAndGet();
     }
 
-    void counted(int read, int sent, int rejected) {
-        rowsRead.addAndGet(read);
-        rowsSent.addAndGet(sent);
-        rowsRejected.addAndGet(rejected);
+    void counted(ImportBatch batch) {
+        rowsSent.addAndGet(batch.getRows().size());
+        for (ExportRow row : batch.getRows()) {
+            count(row);
+        }
+        for (ExportRow row : batch.getNotSent()) {
+            count(row);
+            if (row.isRejected()) {
+                rowsRejected.incrementAndGet();
+            }
+        }
+    }
+
+    private void count(ExportRow row) {
+        if (row.inSegment()) {
+            rowsRead.incrementAndGet();
+        }
+        if (row.known()) {
+            rowsKnown.incrementAndGet();
+        }
+        if (row.unlinks()) {
+            unlinks.incrementAndGet();
+        }
     }
 
     void following(long processId, int batchNo) {
@@ -90,12 +138,12 @@ public final class ExportRun {
     /** One log line of progress, for long runs. */
     public String getProgress() {
         double seconds = Math.max(0.001, Duration.between(started, Instant.now()).toMillis() / 1000.0);
-        return String.format("%d rows read, %d sent in %d batches, %d rejected, %.0f rows/s", rowsRead.get(), rowsSent.get(), batches.get(),
-                rowsRejected.get(), rowsRead.get() / seconds);
+        return String.format("%d changed rows read, %d sent in %d batches, %d rejected, %d to unlink, %.0f rows/s", rowsRead.get(), rowsSent.get(),
+                batches.get(), rowsRejected.get(), unlinks.get(), rowsRead.get() / seconds);
     }
 
     Map<String, Object> live() {
-        return Map.of("rowsRead", rowsRead.get(), "rowsSent", rowsSent.get(), "rowsRejected", rowsRejected.get(), "batches", batches.get(),
-                "importsPending", pendingProcesses.size());
+        return Map.of("rowsRead", rowsRead.get(), "rowsSent", rowsSent.get(), "rowsRejected", rowsRejected.get(), "toUnlink", unlinks.get(),
+                "batches", batches.get(), "importsPending", pendingProcesses.size());
     }
 }

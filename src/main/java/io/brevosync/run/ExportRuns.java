@@ -2,43 +2,65 @@ package io.brevosync.run;
 
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.brevosync.api.ApiException;
 import io.brevosync.brevo.BrevoFailures;
 import io.brevosync.export.ExportDefinition;
 import io.brevosync.export.ExportRegistry;
+import io.brevosync.export.ExportRow;
 import io.brevosync.export.ImportBatch;
 import io.brevosync.export.ImportBatcher;
+import io.brevosync.sync.SyncQuery;
+import io.brevosync.sync.SyncState;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
+import org.apache.camel.Header;
 import org.apache.camel.component.sql.SqlConstants;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What the export routes call at each step of a run: open it, read, send each batch, follow Brevo's import processes,
- * record dead letters, close it with its counts. Also answers the HTTP API's questions about runs.
+ * What the export routes call at each step of a run: open it, read what changed, send each batch, follow Brevo's
+ * import processes, unlink who left (or stop at the brake), record dead letters, close it with its counts. Also answers
+ * the HTTP API's questions about runs.
  */
 public final class ExportRuns {
 
     private static final Logger LOG = LoggerFactory.getLogger(ExportRuns.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Brevo takes at most 150 addresses per list add or remove call. */
+    static final int UNLINKS_PER_CALL = 150;
+    static final List<String> ROW_OUTCOMES = List.of("added", "updated", "rejected", "failed", "dead", "pending", "removed", "moved", "kept",
+            "discarded", "superseded", "skipped");
 
     private final ExportRegistry exports;
     private final ImportBatcher batcher;
     private final RunLedger ledger;
+    private final SyncState sync;
     private final Duration pollFirst;
     private final Duration pollMax;
     private final Duration importTimeout;
     private final Map<Long, ExportRun> live = new ConcurrentHashMap<>();
 
-    public ExportRuns(ExportRegistry exports, ImportBatcher batcher, RunLedger ledger, Duration pollFirst, Duration pollMax, Duration importTimeout) throws SQLException {
+    public ExportRuns(ExportRegistry exports, ImportBatcher batcher, RunLedger ledger, SyncState sync, Duration pollFirst, Duration pollMax,
+            Duration importTimeout) throws SQLException {
         this.exports = exports;
         this.batcher = batcher;
         this.ledger = ledger;
+        this.sync = sync;
         this.pollFirst = pollFirst;
         this.pollMax = pollMax;
         this.importTimeout = importTimeout;
@@ -55,13 +77,17 @@ public final class ExportRuns {
         return Map.of("exportId", exportId, "runId", runId, "status", RunLedger.QUEUED, "href", "/api/exports/" + exportId + "/runs/" + runId);
     }
 
-    /** Queues a run of the export (HTTP and start-up triggers); 409 when one is already active, or when it is disabled. */
-    public long trigger(@ExchangeProperty("exportId") String exportId, @ExchangeProperty("trigger") String trigger) throws SQLException {
+    /**
+     * Queues a run of the export (HTTP and start-up triggers); 409 when one is already active, or when it is disabled.
+     * A full resync (exchange property fullResync) sends unchanged profiles too.
+     */
+    public long trigger(@ExchangeProperty("exportId") String exportId, @ExchangeProperty("trigger") String trigger,
+            @ExchangeProperty("fullResync") Boolean fullResync) throws SQLException {
         ExportDefinition export = exports.get(exportId);
         if (!export.enabled()) {
             throw new ApiException(409, "export '" + exportId + "' is disabled (enabled: false in its route file)");
         }
-        Long runId = ledger.create(exportId, trigger, RunLedger.QUEUED);
+        Long runId = ledger.create(exportId, trigger, Boolean.TRUE.equals(fullResync));
         if (runId == null) {
             throw new ApiException(409, "export '" + exportId + "' already has a run in progress (run " + ledger.activeRun(exportId) + ")");
         }
@@ -74,7 +100,7 @@ public final class ExportRuns {
             return null;
         }
         try {
-            return trigger(exportId, "schedule");
+            return trigger(exportId, "schedule", false);
         } catch (ApiException e) {
             LOG.warn("Scheduled run of export {} skipped: {}", exportId, e.getMessage());
             ledger.skipped(exportId, "schedule", e.getMessage());
@@ -82,33 +108,59 @@ public final class ExportRuns {
         }
     }
 
-    /** Opens the run: sets the properties the route uses and leaves the export's query, with its parameters, in the message. */
+    /**
+     * Opens the run: sets the properties the route uses and leaves in the message the export's query wrapped by
+     * {@link SyncQuery}, which returns only the profiles that are new, changed or gone since the last delivery.
+     */
     public void begin(Exchange exchange) throws SQLException {
         long runId = exchange.getProperty("runId", Long.class);
         ExportDefinition export = exports.get(exchange.getProperty("exportId", String.class));
-        ExportRun run = new ExportRun(runId, export, pollFirst, pollMax, importTimeout);
+        boolean full = exchange.getProperty("fullResync", false, Boolean.class);
         // the properties first: if the database fails below, the run's doFinally can still close it
-        exchange.setProperty("run", run);
-        exchange.setProperty("export", export);
-        exchange.setProperty("connection", export.connection());
-        live.put(runId, run);
-        ledger.started(runId);
+        ExportRun run = open(exchange, runId, export, full);
+        long[] state = sync.counts(export.id());
+        run.synced(state[0], state[1]);
+        ledger.started(runId, state[1]);
+        int superseded = ledger.supersede(export.id(), runId);
+        if (superseded > 0) {
+            LOG.warn("Export {} run {}: the removals of {} earlier run(s) were never confirmed; this run works them out again", export.id(), runId, superseded);
+        }
         exchange.getIn().removeHeaders("*");
         // the query comes from the message body, where camel-sql takes positional parameters: each :#segments is one
         String[] query = export.query().split(":#segments", -1);
-        exchange.getIn().setBody(String.join("?", query));
-        exchange.getIn().setHeader(SqlConstants.SQL_PARAMETERS, java.util.Collections.nCopies(query.length - 1, export.segments().toArray(new String[0])));
-        LOG.info("Export {} run {} started: segments {} -> Brevo list {} via connection '{}'", export.id(), runId, export.segments(),
-                export.listId(), export.connection());
+        List<Object> parameters = new ArrayList<>();
+        parameters.add(export.fingerprint());
+        parameters.addAll(Collections.nCopies(query.length - 1, export.segments().toArray(new String[0])));
+        parameters.add(export.id());
+        parameters.add(full);
+        exchange.getIn().setBody(SyncQuery.wrap(String.join("?", query)));
+        exchange.getIn().setHeader(SqlConstants.SQL_PARAMETERS, parameters);
+        LOG.info("Export {} run {} started{}: segments {} -> Brevo list {} via connection '{}'; {} profiles delivered before", export.id(), runId,
+                full ? " (full resync)" : "", export.segments(), export.listId(), export.connection(), state[1]);
+    }
+
+    private ExportRun open(Exchange exchange, long runId, ExportDefinition export, boolean full) {
+        ExportRun run = new ExportRun(runId, export, full, pollFirst, pollMax, importTimeout);
+        exchange.setProperty("run", run);
+        exchange.setProperty("export", export);
+        exchange.setProperty("exportId", export.id());
+        exchange.setProperty("connection", export.connection());
+        live.put(runId, run);
+        return run;
     }
 
     // ---- batches ----
 
-    /** A batch is complete: record its rejected rows and turn it into the import request body. */
+    /**
+     * A batch is complete: record its rows that are not sent and the addresses to unlink, forget profiles that left
+     * without being in the list, and turn the rest into the import request body.
+     */
     public void batchReady(Exchange exchange, @ExchangeProperty("run") ExportRun run) throws SQLException {
         ImportBatch batch = exchange.getIn().getBody(ImportBatch.class);
-        ledger.rows(run.getId(), batch.getRejected(), "rejected", null);
-        run.counted(batch.getRows().size() + batch.getRejected().size(), batch.getRows().size(), batch.getRejected().size());
+        ledger.recordRows(run.getId(), batch.getNotSent());
+        ledger.recordRows(run.getId(), batch.getRows());
+        sync.forget(run.getExport().id(), batch.getNotSent().stream().filter(r -> r.action().equals(ExportRow.FORGET)).map(ExportRow::profileId).toList());
+        run.counted(batch);
         exchange.setProperty("batch", batch);
         exchange.setProperty("batchNo", run.nextBatchNo());
         exchange.setProperty("brevoMethod", "POST");
@@ -132,15 +184,20 @@ public final class ExportRuns {
     public void deadLetter(Exchange exchange) throws SQLException {
         Exception cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
         String reason = BrevoFailures.describe(cause);
+        String code = BrevoFailures.code(cause);
         ExportRun run = exchange.getProperty("run", ExportRun.class);
         ImportBatch batch = exchange.getProperty("batch", ImportBatch.class);
+        List<?> unlinks = exchange.getProperty("unlinkChunk", List.class);
         if (run == null) {
             LOG.error("Dead letter outside a run: {}", reason);
+        } else if (unlinks != null) {
+            LOG.error("Export {} run {}: unlinking {} addresses failed, the next run tries again: {}", run.getExport().id(), run.getId(), unlinks.size(), reason);
+            ledger.removalOutcome(run.getId(), rowIds(unlinks), "failed", code, reason);
         } else if (batch != null) {
             int batchNo = exchange.getProperty("batchNo", Integer.class);
             LOG.error("Export {} run {}: batch {} ({} rows) dead-lettered: {}", run.getExport().id(), run.getId(), batchNo, batch.getRows().size(), reason);
             ledger.batch(run.getId(), batchNo, batch.getRows(), 0, null, "dead", reason);
-            ledger.rows(run.getId(), batch.getRows(), "failed", reason);
+            batchFailed(run, batchNo, code, reason);
         } else {
             LOG.warn("Export {} run {}: Brevo call {} failed: {}", run.getExport().id(), run.getId(), exchange.getProperty("brevoPath"), reason);
         }
@@ -157,10 +214,165 @@ public final class ExportRuns {
             boolean terminal = status.equals("completed") || status.equals("failed") || status.equals("cancelled");
             if (terminal && run.done(id)) {
                 Map<?, ?> counters = process.get("info") instanceof Map<?, ?> info && info.get("import") instanceof Map<?, ?> m ? m : Map.of();
-                ledger.processEnded(run.getId(), id, status, (String) process.get("error"), number(counters.get("invalid_emails")),
+                String error = (String) process.get("error");
+                processEnded(run, id, status, error, number(counters.get("invalid_emails")),
                         number(counters.get("duplicate_email_id")) + number(counters.get("duplicate_phone_id")));
             }
         }
+    }
+
+    /** A completed import makes its rows the sync state; any other end fails them, to be retried by a later run. */
+    private void processEnded(ExportRun run, long processId, String status, String error, int invalidEmails, int duplicates) throws SQLException {
+        Integer batchNo = ledger.processEnded(run.getId(), processId, status, error, invalidEmails, duplicates);
+        if (batchNo == null) {
+            return;
+        }
+        if (status.equals("completed")) {
+            sync.delivered(run.getExport().id(), run.getId(), batchNo);
+        } else {
+            batchFailed(run, batchNo, "process_" + status, "Brevo import process " + processId + " " + status + (error == null ? "" : ": " + error));
+        }
+    }
+
+    private void batchFailed(ExportRun run, int batchNo, String code, String reason) throws SQLException {
+        sync.failed(run.getExport().id(), run.getId(), batchNo, reason);
+        ledger.batchFailed(run.getId(), run.getExport().id(), batchNo, code, reason);
+    }
+
+    // ---- removals ----
+
+    /**
+     * After the imports: addresses still in the list through another profile are kept; then the exit policy and the
+     * brake decide. True when the unlinks go ahead now; false when there are none, the policy keeps them, or the run
+     * stops for confirmation (a share of the list above the export's maximum, or an empty source with a non-empty list).
+     */
+    public boolean removalsAllowed(@ExchangeProperty("run") ExportRun run, @ExchangeProperty("confirmed") Boolean confirmed) throws SQLException {
+        ExportDefinition export = run.getExport();
+        ledger.guardRemovals(run.getId(), export.id());
+        long pending = ledger.pendingRemovals(run.getId());
+        if (pending == 0) {
+            return false;
+        }
+        if (export.exitPolicy().equals(ExportDefinition.KEEP)) {
+            ledger.settleRemovals(run.getId(), "kept", "exit policy keep: left in the list");
+            return false;
+        }
+        long members = run.membersBefore();
+        String brake = null;
+        if (run.rowsRead() == 0 && members > 0) {
+            brake = "the source returned no rows while the list holds " + members + " of this export's contacts";
+        } else if (pending * 100.0 > export.maxRemovalPercent() * members) {
+            brake = String.format("%d removals are %.1f %% of the %d contacts this export put in the list, above maxRemovalPercent %s", pending,
+                    members == 0 ? 100.0 : pending * 100.0 / members, members, export.maxRemovalPercent());
+        }
+        if (brake != null && !Boolean.TRUE.equals(confirmed)) {
+            String message = "stopped before removing: " + brake + ". Confirm with POST /api/exports/" + export.id() + "/runs/" + run.getId()
+                    + "/confirm or discard with POST …/discard";
+            LOG.warn("Export {} run {} {}", export.id(), run.getId(), message);
+            ledger.needsConfirmation(run.getId(), message);
+            return false;
+        }
+        LOG.info("Export {} run {}: unlinking {} addresses from list {}{}", export.id(), run.getId(), pending, export.listId(),
+                export.exitPolicy().equals(ExportDefinition.MOVE) ? " into list " + export.exitListId() : "");
+        return true;
+    }
+
+    /** The pending unlinks in chunks of Brevo's 150 per call, read from the ledger as the split asks for them. */
+    public Iterator<List<Map<String, Object>>> unlinkChunks(@ExchangeProperty("run") ExportRun run) {
+        return new Iterator<>() {
+            private long after = 0;
+            private List<Map<String, Object>> next = fetch();
+
+            private List<Map<String, Object>> fetch() {
+                try {
+                    List<Map<String, Object>> chunk = ledger.pendingRemovals(run.getId(), after, UNLINKS_PER_CALL);
+                    if (!chunk.isEmpty()) {
+                        after = ((Number) chunk.get(chunk.size() - 1).get("id")).longValue();
+                    }
+                    return chunk;
+                } catch (SQLException e) {
+                    throw new IllegalStateException("could not read the pending removals of run " + run.getId(), e);
+                }
+            }
+
+            @Override
+            public boolean hasNext() {
+                return !next.isEmpty();
+            }
+
+            @Override
+            public List<Map<String, Object>> next() {
+                if (next.isEmpty()) {
+                    throw new NoSuchElementException();
+                }
+                List<Map<String, Object>> chunk = next;
+                next = fetch();
+                return chunk;
+            }
+        };
+    }
+
+    /** The body of a list add or remove call for the chunk in hand: {"emails": [...]}. */
+    public byte[] unlinkRequest(@ExchangeProperty("unlinkChunk") List<Map<String, Object>> chunk) throws JsonProcessingException {
+        return JSON.writeValueAsBytes(Map.of("emails", chunk.stream().map(r -> r.get("email")).toList()));
+    }
+
+    /** Brevo unlinked the chunk: an address in neither success nor failure was not in the list either; all are out of it now. */
+    public void unlinked(Exchange exchange, @ExchangeProperty("run") ExportRun run, @ExchangeProperty("unlinkChunk") List<Map<String, Object>> chunk)
+            throws SQLException {
+        Map<?, ?> answer = exchange.getIn().getBody(Map.class);
+        Object contacts = answer == null ? null : answer.containsKey("contacts") ? answer.get("contacts") : answer;
+        List<?> success = contacts instanceof Map<?, ?> c && c.get("success") instanceof List<?> l ? l : List.of();
+        String outcome = run.getExport().exitPolicy().equals(ExportDefinition.MOVE) ? "moved" : "removed";
+        List<Long> done = new ArrayList<>();
+        List<Long> absent = new ArrayList<>();
+        for (Map<String, Object> row : chunk) {
+            (success.contains(row.get("email")) ? done : absent).add(((Number) row.get("id")).longValue());
+        }
+        ledger.removalOutcome(run.getId(), done, outcome, null, null);
+        ledger.removalOutcome(run.getId(), absent, outcome, "not_in_list", "Brevo: the address was not in the list");
+    }
+
+    /** Body of Brevo's 400 "Contact already in list and/or does not exist": nothing changed, which is what was wanted. */
+    public Map<String, Object> nothingToChange() {
+        return Map.of("contacts", Map.of("success", List.of(), "failure", List.of()));
+    }
+
+    // ---- confirmation of a braked run ----
+
+    /** Takes up a run the brake stopped, so its removals can be carried out (confirm) or dropped (discard). */
+    public void resume(Exchange exchange, @Header("exportId") String exportId, @Header("runId") String runId) throws SQLException {
+        Map<String, Object> run = run(exportId, runId);
+        long id = ((Number) run.get("id")).longValue();
+        if (!RunLedger.NEEDS_CONFIRMATION.equals(run.get("status"))) {
+            throw new ApiException(409, "run " + id + " is " + run.get("status") + ", not needs_confirmation");
+        }
+        Long latest = ledger.latestRun(exportId);
+        if (latest != null && latest != id) {
+            throw new ApiException(409, "run " + latest + " is newer: its own removals replace those of run " + id);
+        }
+        if (!ledger.resume(id)) {
+            throw new ApiException(409, "export '" + exportId + "' has a run in progress (run " + ledger.activeRun(exportId) + ")");
+        }
+        ExportDefinition export = exports.get(exportId);
+        exchange.setProperty("runId", id);
+        exchange.setProperty("confirmed", true);
+        open(exchange, id, export, false);
+    }
+
+    /** The removals of a resumed run are not wanted: they are recorded as discarded. */
+    public void discard(@ExchangeProperty("run") ExportRun run) throws SQLException {
+        LOG.warn("Export {} run {}: removals discarded", run.getExport().id(), run.getId());
+        ledger.settleRemovals(run.getId(), "discarded", "discarded through the API; the next run works the removals out again");
+    }
+
+    /** Closes a resumed run once its removals are decided; leaves the summary in the body. */
+    public Map<String, Object> refinish(@ExchangeProperty("run") ExportRun run) throws SQLException {
+        sync.unlinked(run.getExport().id(), run.getId());
+        live.remove(run.getId());
+        Map<String, Object> summary = ledger.refinish(run.getId());
+        LOG.info("Export {} run {} {}: {} removed", run.getExport().id(), run.getId(), summary.get("status"), summary.get("rowsRemoved"));
+        return summary;
     }
 
     // ---- closing ----
@@ -177,15 +389,20 @@ public final class ExportRuns {
         batcher.discard(run.getId());
         for (Long processId : List.copyOf(run.pending().keySet())) {
             run.done(processId);
-            ledger.processEnded(run.getId(), processId, "timeout", "did not finish within " + importTimeout, 0, 0);
+            processEnded(run, processId, "timeout", "did not finish within " + importTimeout, 0, 0);
         }
         String error = exchange.getProperty("runError", String.class);
-        ledger.rowsRead(run.getId(), run.rowsRead());
-        Map<String, Object> summary = ledger.finish(run.getId(), error == null ? null : "run failed: " + error);
+        if (error != null) {
+            // a run that did not read everything does not unlink: the next run works the removals out again
+            ledger.settleRemovals(run.getId(), "skipped", "the run failed before removing; the next run removes again");
+        }
+        sync.unlinked(run.getExport().id(), run.getId());
+        Map<String, Object> summary = ledger.finish(run.getId(), run.rowsRead(), run.unchanged(), error == null ? null : "run failed: " + error);
         this.live.remove(run.getId());
-        LOG.info("Export {} run {} {}: {} rows read, {} delivered, {} rejected, {} failed, {} batches ({} failed), {} invalid emails per Brevo",
-                run.getExport().id(), run.getId(), summary.get("status"), summary.get("rowsRead"), summary.get("rowsDelivered"),
-                summary.get("rowsRejected"), summary.get("rowsFailed"), summary.get("batches"), summary.get("batchesFailed"),
+        LOG.info("Export {} run {} {}: {} rows in the segments: {} added, {} updated, {} unchanged, {} removed, {} rejected, {} failed, {} dead; "
+                + "{} batches ({} failed), {} invalid emails per Brevo", run.getExport().id(), run.getId(), summary.get("status"),
+                summary.get("rowsRead"), summary.get("rowsAdded"), summary.get("rowsUpdated"), summary.get("rowsUnchanged"), summary.get("rowsRemoved"),
+                summary.get("rowsRejected"), summary.get("rowsFailed"), summary.get("rowsDead"), summary.get("batches"), summary.get("batchesFailed"),
                 summary.get("invalidEmails"));
         return summary;
     }
@@ -218,8 +435,94 @@ public final class ExportRuns {
         if (current != null) {
             answer.put("progress", current.live());
         }
-        answer.put("notDelivered", ledger.rows(Long.parseLong(runId), 100));
+        answer.put("rows", "/api/exports/" + exportId + "/runs/" + runId + "/rows");
         return answer;
+    }
+
+    /** GET …/runs/{runId}/rows?outcome=failed,rejected&limit=100&offset=0: the run's rows, by outcome, paged. */
+    public Map<String, Object> rows(@Header("exportId") String exportId, @Header("runId") String runId, @Header("outcome") String outcome,
+            @Header("limit") String limit, @Header("offset") String offset) throws SQLException {
+        long id = ((Number) run(exportId, runId).get("id")).longValue();
+        List<String> outcomes = outcomes(outcome);
+        int pageSize = (int) bounded("limit", limit, 100, 1, 10_000);
+        long from = bounded("offset", offset, 0, 0, Long.MAX_VALUE);
+        Map<String, Object> page = new LinkedHashMap<>();
+        page.put("runId", id);
+        page.put("outcomes", outcomes.isEmpty() ? ROW_OUTCOMES : outcomes);
+        page.put("limit", pageSize);
+        page.put("offset", from);
+        page.put("rows", ledger.rows(id, outcomes, pageSize, from));
+        return page;
+    }
+
+    /** GET …/runs/{runId}/rows.csv: the rows as CSV (default: rejected, failed and dead), for a spreadsheet. */
+    public String rowsCsv(Exchange exchange, @Header("exportId") String exportId, @Header("runId") String runId, @Header("outcome") String outcome)
+            throws SQLException {
+        long id = ((Number) run(exportId, runId).get("id")).longValue();
+        List<String> outcomes = outcome == null || outcome.isBlank() ? List.of("rejected", "failed", "dead") : outcomes(outcome);
+        StringBuilder csv = new StringBuilder("profile_id,email,action,outcome,code,reason,attempts\r\n");
+        for (long offset = 0;; offset += 10_000) {
+            List<Map<String, Object>> rows = ledger.rows(id, outcomes, 10_000, offset);
+            for (Map<String, Object> row : rows) {
+                csv.append(Stream.of("profileId", "email", "action", "outcome", "code", "reason", "attempts").map(k -> csvField(row.get(k)))
+                        .collect(Collectors.joining(","))).append("\r\n");
+            }
+            if (rows.size() < 10_000) {
+                break;
+            }
+        }
+        exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "text/csv; charset=utf-8");
+        exchange.getMessage().setHeader("Content-Disposition", "attachment; filename=\"" + exportId + "-run-" + id + "-rows.csv\"");
+        return csv.toString();
+    }
+
+    /** Retention: the ledger keeps finished runs this many days. */
+    public void clean(@ExchangeProperty("retentionDays") int days) throws SQLException {
+        int deleted = ledger.deleteOlderThan(days);
+        if (deleted > 0) {
+            LOG.info("Ledger retention: {} run(s) older than {} days deleted with their rows", deleted, days);
+        }
+    }
+
+    private static List<String> outcomes(String outcome) {
+        List<String> outcomes = outcome == null ? List.of() : Stream.of(outcome.split(",")).map(String::trim).filter(o -> !o.isEmpty()).toList();
+        for (String o : outcomes) {
+            if (!ROW_OUTCOMES.contains(o)) {
+                throw new ApiException(400, "outcome '" + o + "' is not one of " + ROW_OUTCOMES);
+            }
+        }
+        return outcomes;
+    }
+
+    private static long bounded(String name, String value, long defaultValue, long min, long max) {
+        if (value == null || value.isBlank()) {
+            return defaultValue;
+        }
+        try {
+            long n = Long.parseLong(value.trim());
+            if (n >= min && n <= max) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw new ApiException(400, name + " must be a whole number from " + min + " to " + max + ", got '" + value + "'");
+    }
+
+    /** Quoted when needed; a leading = + - @ is prefixed with ' so a spreadsheet does not run it as a formula. */
+    private static String csvField(Object value) {
+        if (value == null) {
+            return "";
+        }
+        String text = value.toString();
+        if (!text.isEmpty() && "=+-@".indexOf(text.charAt(0)) >= 0) {
+            text = "'" + text;
+        }
+        return text.matches(".*[\",\r\n].*") || text.contains("\n") ? "\"" + text.replace("\"", "\"\"") + "\"" : text;
+    }
+
+    private static List<Long> rowIds(List<?> chunk) {
+        return chunk.stream().map(r -> ((Number) ((Map<?, ?>) r).get("id")).longValue()).toList();
     }
 
     private static int number(Object value) {

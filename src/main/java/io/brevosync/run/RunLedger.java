@@ -2,46 +2,47 @@ package io.brevosync.run;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
-import java.sql.Timestamp;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import javax.sql.DataSource;
-
+import io.brevosync.db.Jdbc;
 import io.brevosync.export.ExportRow;
 
 /**
- * The run ledger in PostgreSQL: runs with their status and counts, batches with the Brevo process that carried them,
- * and every row that was not delivered (rejected before sending, or failed) with its reason.
+ * The run ledger in PostgreSQL: runs with their status and counts, batches with the Brevo process that carried them
+ * (and the profiles in them), and every row that was not simply delivered: rejected, failed, dead, and each removal
+ * from the list with its outcome.
  */
 public final class RunLedger {
 
-    /** Run statuses set here; finish() derives succeeded, succeeded_with_rejections or failed from the counts.
+    /** Run statuses set here; finish() derives the others from the counts (see the README's run statuses).
      * Active ones (queued, running) are unique per export: a database lock, not a JVM lock. */
     public static final String QUEUED = "queued";
     public static final String RUNNING = "running";
     public static final String SKIPPED = "skipped";
     public static final String INTERRUPTED = "interrupted";
+    public static final String NEEDS_CONFIRMATION = "needs_confirmation";
 
-    private static final String RUN_COLUMNS = "id, export_id, trigger, status, created_at, started_at, finished_at, rows_read, rows_sent, "
-            + "rows_delivered, rows_rejected, rows_failed, batches, batches_failed, invalid_emails, duplicates, message";
+    /** Row outcomes. */
+    static final String PENDING = "pending";
 
-    private final DataSource dataSource;
+    private static final String RUN_COLUMNS = "id, export_id, trigger, status, full_resync, created_at, started_at, finished_at, rows_read, "
+            + "rows_added, rows_updated, rows_unchanged, rows_removed, rows_rejected, rows_failed, rows_dead, rows_sent, rows_delivered, "
+            + "members_before, batches, batches_failed, invalid_emails, duplicates, message";
+    private static final String ROW_COLUMNS = "profile_id, email, action, outcome, code, reason, attempts, created_at";
 
-    public RunLedger(DataSource dataSource) {
-        this.dataSource = dataSource;
+    private final Jdbc db;
+
+    public RunLedger(Jdbc db) {
+        this.db = db;
     }
 
     /** Inserts a run; answers its id, or null when the export already has an active run (the unique index refused it). */
-    Long create(String exportId, String trigger, String status) throws SQLException {
+    Long create(String exportId, String trigger, boolean fullResync) throws SQLException {
         try {
-            return queryOne("insert into export_run (export_id, trigger, status) values (?, ?, ?) returning id", exportId, trigger, status)
-                    .map(r -> ((Number) r.get("id")).longValue()).orElseThrow();
+            return db.number("insert into export_run (export_id, trigger, status, full_resync) values (?, ?, ?, ?) returning id", exportId,
+                    trigger, QUEUED, fullResync);
         } catch (SQLException e) {
             if ("23505".equals(e.getSQLState())) {
                 return null;
@@ -51,158 +52,207 @@ public final class RunLedger {
     }
 
     Long activeRun(String exportId) throws SQLException {
-        return queryOne("select id from export_run where export_id = ? and status in ('queued', 'running')", exportId)
+        return db.queryOne("select id from export_run where export_id = ? and status in ('queued', 'running')", exportId)
                 .map(r -> ((Number) r.get("id")).longValue()).orElse(null);
     }
 
     /** Runs a crashed or killed server left active can never finish: close them so the export can run again. */
     int closeAbandoned() throws SQLException {
-        return update("update export_run set status = ?, finished_at = now(), message = 'the server stopped during the run; "
-                + "the next run sends its rows again' where status in ('queued', 'running')", INTERRUPTED);
+        return db.update("update export_run set status = ?, finished_at = now(), message = 'the server stopped during the run; "
+                + "the next run sends what it had not delivered' where status in ('queued', 'running')", INTERRUPTED);
     }
 
-    void started(long runId) throws SQLException {
-        update("update export_run set status = ?, started_at = now() where id = ?", RUNNING, runId);
+    void started(long runId, long membersBefore) throws SQLException {
+        db.update("update export_run set status = ?, started_at = now(), members_before = ? where id = ?", RUNNING, membersBefore, runId);
     }
 
-    void rows(long runId, List<ExportRow> rows, String outcome, String reason) throws SQLException {
-        if (rows.isEmpty()) {
-            return;
-        }
-        try (Connection c = dataSource.getConnection();
-                PreparedStatement s = c.prepareStatement("insert into export_row (run_id, profile_id, email, outcome, reason) values (?, ?, ?, ?, ?)")) {
+    /** A newer run recomputes the removals: an older run's unconfirmed ones are void. */
+    int supersede(String exportId, long runId) throws SQLException {
+        db.update("""
+                update export_row set outcome = 'superseded', reason = 'run ' || ? || ' recomputed the removals'
+                where outcome = 'pending' and run_id in (select id from export_run where export_id = ? and status = ? and id < ?)""",
+                runId, exportId, NEEDS_CONFIRMATION, runId);
+        return db.update("update export_run set status = 'superseded', message = 'removals not confirmed; run ' || ? || ' replaced them' "
+                + "where export_id = ? and status = ? and id < ?", runId, exportId, NEEDS_CONFIRMATION, runId);
+    }
+
+    /** Rows not sent (rejected, dead) with their outcome, and the addresses to unlink as pending removals. */
+    void recordRows(long runId, List<ExportRow> rows) throws SQLException {
+        try (Connection c = db.dataSource().getConnection();
+                PreparedStatement s = c.prepareStatement("insert into export_row (run_id, profile_id, email, action, outcome, reason) values (?, ?, ?, ?, ?, ?)")) {
             for (ExportRow row : rows) {
-                s.setLong(1, runId);
-                s.setString(2, row.profileId());
-                s.setString(3, row.email());
-                s.setString(4, outcome);
-                s.setString(5, reason != null ? reason : row.rejection());
-                s.addBatch();
+                if (row.outcome() != null) {
+                    add(s, runId, row.profileId(), row.email(), row.action(), row.outcome(), row.reason());
+                }
+                if (row.unlinks()) {
+                    add(s, runId, row.profileId(), row.unlinkEmail(), row.action().equals(ExportRow.REMOVE) ? ExportRow.REMOVE : ExportRow.UNLINK, PENDING, null);
+                }
             }
             s.executeBatch();
         }
     }
 
+    private static void add(PreparedStatement s, Object... values) throws SQLException {
+        for (int i = 0; i < values.length; i++) {
+            s.setObject(i + 1, values[i]);
+        }
+        s.addBatch();
+    }
+
     void batch(long runId, int batchNo, List<ExportRow> rows, int bytes, Long processId, String status, String error) throws SQLException {
-        try (Connection c = dataSource.getConnection();
-                PreparedStatement s = c.prepareStatement("insert into export_batch (run_id, batch_no, row_count, bytes, process_id, status, error, "
-                        + "profile_ids, emails) values (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-            s.setLong(1, runId);
-            s.setInt(2, batchNo);
-            s.setInt(3, rows.size());
-            s.setInt(4, bytes);
-            s.setObject(5, processId);
-            s.setString(6, status);
-            s.setString(7, error);
-            s.setArray(8, c.createArrayOf("text", rows.stream().map(ExportRow::profileId).toArray()));
-            s.setArray(9, c.createArrayOf("text", rows.stream().map(ExportRow::email).toArray()));
-            s.executeUpdate();
+        db.update("insert into export_batch (run_id, batch_no, row_count, bytes, process_id, status, error, profile_ids, emails, actions, hashes) "
+                + "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", runId, batchNo, rows.size(), bytes, processId, status, error,
+                rows.stream().map(ExportRow::profileId).toArray(), rows.stream().map(ExportRow::email).toArray(),
+                rows.stream().map(ExportRow::action).toArray(), rows.stream().map(ExportRow::hash).toArray());
+    }
+
+    /** Records how a Brevo import process ended; answers the batch it carried (null if not this run's). */
+    Integer processEnded(long runId, long processId, String status, String error, int invalidEmails, int duplicates) throws SQLException {
+        var batch = db.queryOne("update export_batch set status = ?, error = ? where run_id = ? and process_id = ? returning batch_no", status, error,
+                runId, processId);
+        db.update("update export_run set invalid_emails = invalid_emails + ?, duplicates = duplicates + ? where id = ?", invalidEmails, duplicates, runId);
+        return batch.map(b -> ((Number) b.get("batchNo")).intValue()).orElse(null);
+    }
+
+    /** Every row of a batch that did not reach Brevo, with the reason and its attempts so far (from the sync state). */
+    void batchFailed(long runId, String exportId, int batchNo, String code, String reason) throws SQLException {
+        db.update("""
+                insert into export_row (run_id, profile_id, email, action, outcome, code, reason, attempts)
+                select b.run_id, u.p, u.e, u.a, 'failed', ?, ?, coalesce(s.failures, 1)
+                from export_batch b cross join unnest(b.profile_ids, b.emails, b.actions) as u(p, e, a)
+                left join sync_state s on s.export_id = ? and s.profile_id = u.p
+                where b.run_id = ? and b.batch_no = ?""", code, reason, exportId, runId, batchNo);
+    }
+
+    // ---- removals ----
+
+    /**
+     * Never unlinks an address that is still in the list through another profile of the export (two profiles swapped
+     * or shared an address): such removals are kept, with the reason.
+     */
+    void guardRemovals(long runId, String exportId) throws SQLException {
+        db.update("""
+                update export_row r set outcome = 'kept', reason = 'the address is still in the segment through profile ' || s.profile_id
+                from sync_state s
+                where r.run_id = ? and r.outcome = 'pending' and s.export_id = ? and s.email = r.email and s.hash is not null
+                  and s.profile_id <> r.profile_id
+                  and not exists (select 1 from export_row o where o.run_id = r.run_id and o.action = 'remove' and o.profile_id = s.profile_id)""",
+                runId, exportId);
+    }
+
+    long pendingRemovals(long runId) throws SQLException {
+        return db.number("select count(*) from export_row where run_id = ? and outcome = 'pending'", runId);
+    }
+
+    /** The next pending removals after the given row id: keyset paging, so a million removals never sit in memory. */
+    List<Map<String, Object>> pendingRemovals(long runId, long afterId, int limit) throws SQLException {
+        return db.query("select id, email from export_row where run_id = ? and outcome = 'pending' and id > ? order by id limit ?", runId, afterId, limit);
+    }
+
+    void removalOutcome(long runId, List<Long> rowIds, String outcome, String code, String reason) throws SQLException {
+        if (!rowIds.isEmpty()) {
+            db.update("update export_row set outcome = ?, code = ?, reason = ?, attempts = attempts + 1 where run_id = ? and id = any(?::bigint[])",
+                    outcome, code, reason, runId, rowIds.stream().map(String::valueOf).toArray());
         }
     }
 
-    /** Records how a Brevo import process ended; the rows of a failed one are recorded as failed, with Brevo's error. */
-    void processEnded(long runId, long processId, String status, String error, int invalidEmails, int duplicates) throws SQLException {
-        update("update export_batch set status = ?, error = ? where run_id = ? and process_id = ?", status, error, runId, processId);
-        update("update export_run set invalid_emails = invalid_emails + ?, duplicates = duplicates + ? where id = ?", invalidEmails, duplicates, runId);
-        if (!"completed".equals(status)) {
-            update("insert into export_row (run_id, profile_id, email, outcome, reason) select run_id, unnest(profile_ids), unnest(emails), "
-                    + "'failed', ? from export_batch where run_id = ? and process_id = ?", "Brevo import process " + processId + " " + status
-                    + (error == null ? "" : ": " + error), runId, processId);
+    /** The exit policy keeps them, or a confirmation was discarded: every pending removal gets that outcome. */
+    void settleRemovals(long runId, String outcome, String reason) throws SQLException {
+        db.update("update export_row set outcome = ?, reason = ? where run_id = ? and outcome = 'pending'", outcome, reason, runId);
+    }
+
+    /** The brake: the run is finished except for its removals, which wait for a decision. */
+    void needsConfirmation(long runId, String message) throws SQLException {
+        db.update("update export_run set status = ?, message = ? where id = ?", NEEDS_CONFIRMATION, message, runId);
+    }
+
+    /** Takes up a braked run again to carry out or discard its removals; false if another run is active (unique index). */
+    boolean resume(long runId) throws SQLException {
+        try {
+            return db.update("update export_run set status = ?, message = null where id = ? and status = ?", RUNNING, runId, NEEDS_CONFIRMATION) == 1;
+        } catch (SQLException e) {
+            if ("23505".equals(e.getSQLState())) {
+                return false;
+            }
+            throw e;
         }
     }
+
+    // ---- closing ----
 
     /** Closes the run: counts come from the batches and rows recorded, the status from what happened to them. */
-    Map<String, Object> finish(long runId, String message) throws SQLException {
-        update("""
+    Map<String, Object> finish(long runId, long rowsRead, long unchanged, String message) throws SQLException {
+        db.update("""
                 update export_run r set
+                    rows_read = ?, rows_unchanged = ?,
                     rows_sent = coalesce((select sum(row_count) from export_batch b where b.run_id = r.id and b.process_id is not null), 0),
                     rows_delivered = coalesce((select sum(row_count) from export_batch b where b.run_id = r.id and b.status = 'completed'), 0),
+                    rows_added = (select count(*) from export_batch b, unnest(b.actions) a where b.run_id = r.id and b.status = 'completed' and a = 'add'),
+                    rows_updated = (select count(*) from export_batch b, unnest(b.actions) a where b.run_id = r.id and b.status = 'completed' and a = 'update'),
+                    rows_removed = (select count(*) from export_row w where w.run_id = r.id and w.outcome in ('removed', 'moved') and w.action = 'remove'),
                     rows_rejected = (select count(*) from export_row w where w.run_id = r.id and w.outcome = 'rejected'),
                     rows_failed = (select count(*) from export_row w where w.run_id = r.id and w.outcome = 'failed'),
+                    rows_dead = (select count(*) from export_row w where w.run_id = r.id and w.outcome = 'dead'),
                     batches = (select count(*) from export_batch b where b.run_id = r.id),
                     batches_failed = (select count(*) from export_batch b where b.run_id = r.id and b.status <> 'completed'),
-                    message = ?,
+                    message = coalesce(?, message),
                     finished_at = now()
-                where id = ?""", message, runId);
-        update("""
+                where id = ?""", rowsRead, unchanged, message, runId);
+        db.update("""
                 update export_run set status = case
+                    when status = 'needs_confirmation' then status
                     when message is not null or rows_failed > 0
-                         or rows_delivered + rows_rejected + rows_failed < rows_read then 'failed'
-                    when rows_rejected > 0 then 'succeeded_with_rejections'
+                         or rows_delivered + rows_unchanged + rows_rejected + rows_failed + rows_dead < rows_read then 'failed'
+                    when rows_rejected + rows_dead > 0 then 'succeeded_with_rejections'
                     else 'succeeded' end
                 where id = ?""", runId);
         return run(runId);
     }
 
-    void rowsRead(long runId, long rows) throws SQLException {
-        update("update export_run set rows_read = ? where id = ?", rows, runId);
+    /** Closes a braked run again once its removals are decided; its row counts stay those of the run. */
+    Map<String, Object> refinish(long runId) throws SQLException {
+        Map<String, Object> run = run(runId);
+        return finish(runId, ((Number) run.get("rowsRead")).longValue(), ((Number) run.get("rowsUnchanged")).longValue(), null);
     }
 
     Map<String, Object> run(long runId) throws SQLException {
-        return queryOne("select " + RUN_COLUMNS + " from export_run where id = ?", runId).orElse(null);
+        return db.queryOne("select " + RUN_COLUMNS + " from export_run where id = ?", runId).orElse(null);
     }
 
     List<Map<String, Object>> runs(String exportId, int limit) throws SQLException {
-        return query("select " + RUN_COLUMNS + " from export_run where export_id = ? order by id desc limit ?", exportId, limit);
+        return db.query("select " + RUN_COLUMNS + " from export_run where export_id = ? order by id desc limit ?", exportId, limit);
     }
 
-    List<Map<String, Object>> rows(long runId, int limit) throws SQLException {
-        return query("select profile_id, email, outcome, reason from export_row where run_id = ? order by outcome, profile_id limit ?", runId, limit);
+    Long latestRun(String exportId) throws SQLException {
+        return db.queryOne("select max(id) as id from export_run where export_id = ? and status <> 'skipped'", exportId)
+                .map(r -> r.get("id") == null ? null : ((Number) r.get("id")).longValue()).orElse(null);
+    }
+
+    /**
+     * A run's rows by outcome, paged: the rows recorded one by one, and the delivered ones (outcome added or updated),
+     * read out of the batches that carried them.
+     */
+    List<Map<String, Object>> rows(long runId, List<String> outcomes, int limit, long offset) throws SQLException {
+        return db.query("""
+                select %1$s from (
+                  select %1$s, id as seq from export_row where run_id = ?
+                  union all
+                  select u.p, u.e, u.a, case u.a when 'add' then 'added' else 'updated' end, null, null, 1, b.created_at,
+                         -(b.batch_no::bigint * 1000000 + u.n)
+                  from export_batch b, unnest(b.profile_ids, b.emails, b.actions) with ordinality as u(p, e, a, n)
+                  where b.run_id = ? and b.status = 'completed'
+                ) r where cardinality(?::text[]) = 0 or r.outcome = any(?::text[])
+                order by r.outcome, r.seq limit ? offset ?""".formatted(ROW_COLUMNS), runId, runId, outcomes.toArray(),
+                outcomes.toArray(), limit, offset);
     }
 
     void skipped(String exportId, String trigger, String message) throws SQLException {
-        update("insert into export_run (export_id, trigger, status, finished_at, message) values (?, ?, ?, now(), ?)", exportId, trigger, SKIPPED, message);
+        db.update("insert into export_run (export_id, trigger, status, finished_at, message) values (?, ?, ?, now(), ?)", exportId, trigger, SKIPPED, message);
     }
 
-    // ---- JDBC in three helpers ----
-
-    private int update(String sql, Object... args) throws SQLException {
-        try (Connection c = dataSource.getConnection(); PreparedStatement s = prepare(c, sql, args)) {
-            return s.executeUpdate();
-        }
-    }
-
-    private java.util.Optional<Map<String, Object>> queryOne(String sql, Object... args) throws SQLException {
-        List<Map<String, Object>> rows = query(sql, args);
-        return rows.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(rows.get(0));
-    }
-
-    private List<Map<String, Object>> query(String sql, Object... args) throws SQLException {
-        try (Connection c = dataSource.getConnection(); PreparedStatement s = prepare(c, sql, args); ResultSet rs = s.executeQuery()) {
-            ResultSetMetaData meta = rs.getMetaData();
-            List<Map<String, Object>> rows = new ArrayList<>();
-            while (rs.next()) {
-                Map<String, Object> row = new LinkedHashMap<>();
-                for (int i = 1; i <= meta.getColumnCount(); i++) {
-                    Object value = rs.getObject(i);
-                    row.put(camelCase(meta.getColumnLabel(i)), value instanceof Timestamp t ? t.toInstant().toString() : value);
-                }
-                rows.add(row);
-            }
-            return rows;
-        }
-    }
-
-    private static PreparedStatement prepare(Connection c, String sql, Object... args) throws SQLException {
-        PreparedStatement s = c.prepareStatement(sql);
-        for (int i = 0; i < args.length; i++) {
-            s.setObject(i + 1, args[i]);
-        }
-        return s;
-    }
-
-    /** export_id → exportId: the API answers in the JSON style of Brevo's own API. */
-    private static String camelCase(String column) {
-        StringBuilder out = new StringBuilder();
-        boolean upper = false;
-        for (char ch : column.toCharArray()) {
-            if (ch == '_') {
-                upper = true;
-            } else {
-                out.append(upper ? Character.toUpperCase(ch) : ch);
-                upper = false;
-            }
-        }
-        return out.toString();
+    /** Retention: finished runs older than the given days go, with their batches and rows; the sync state stays. */
+    int deleteOlderThan(int days) throws SQLException {
+        return db.update("delete from export_run where finished_at < now() - make_interval(days => ?) and status not in ('queued', 'running', ?)",
+                days, NEEDS_CONFIRMATION);
     }
 }

@@ -48,7 +48,7 @@ class ImportBatcherTest {
             batches.addAll(batcher.add(row, 2L, export, i == 7));
         }
         assertEquals(List.of(3, 3), batches.stream().map(b -> b.getRows().size()).toList());
-        assertEquals(2, batches.stream().mapToInt(b -> b.getRejected().size()).sum());
+        assertEquals(2, batches.stream().mapToInt(b -> b.getNotSent().size()).sum());
         String body = new String(batches.get(0).importRequest(9), StandardCharsets.UTF_8);
         assertTrue(body.startsWith("{\"listIds\":[9],\"updateExistingContacts\":true,\"emptyContactsAttributes\":false,\"jsonBody\":["), body);
     }
@@ -66,6 +66,6 @@ class ImportBatcherTest {
     }
 
     private static ExportDefinition export(int rows, int bytes) {
-        return new ExportDefinition("t", "default", 1, List.of("s"), Map.of("EMAIL", "email"), "0 0 2 * * ?", true, "q", rows, bytes);
+        return new ExportDefinition("t", "default", 1, List.of("s"), Map.of("EMAIL", "email"), "0 0 2 * * ?", true, "q", rows, bytes, "remove", 0, 20);
     }
 }

@@ -22,8 +22,8 @@ class RowMapperTest {
 
     private static final ExportDefinition EXPORT = new ExportDefinition("t", "default", 1, List.of("s"),
             new LinkedHashMap<>(Map.of("EMAIL", "email", "FIRSTNAME", "first_name", "SMS", "phone", "BIRTHDATE", "birth_date", "CONSENT", "consent")),
-            "0 0 2 * * ?", true, "select 1", 100, 1_000_000);
-    private final RowMapper mapper = new RowMapper(2_000);
+            "0 0 2 * * ?", true, "select 1", 100, 1_000_000, "remove", 0, 20);
+    private final RowMapper mapper = new RowMapper(2_000, 3);
     private final ObjectMapper json = new ObjectMapper();
 
     @ParameterizedTest(name = "email [{0}] -> {1}")
@@ -41,8 +41,8 @@ class RowMapperTest {
         Map<String, Object> row = new HashMap<>();
         row.put("profile_id", 7L);
         row.put("email", email);
-        ExportRow mapped = mapper.map(row, EXPORT);
-        assertEquals(rejection, mapped.rejection());
+        ExportRow mapped = mapper.mapProfile(row, EXPORT);
+        assertEquals(rejection, mapped.reason());
         assertEquals("7", mapped.profileId());
         if (expected != null) {
             assertEquals(expected, json.readTree(mapped.json()).get("email").asText());
@@ -71,7 +71,7 @@ class RowMapperTest {
         row.put("phone", null);
         row.put("birth_date", Date.valueOf(LocalDate.of(1980, 2, 29)));
         row.put("consent", true);
-        var item = json.readTree(mapper.map(row, EXPORT).json());
+        var item = json.readTree(mapper.mapProfile(row, EXPORT).json());
         var attributes = item.get("attributes");
         assertFalse(attributes.has("FIRSTNAME"), "a blank never erases data in Brevo");
         assertFalse(attributes.has("SMS"));
@@ -86,9 +86,9 @@ class RowMapperTest {
         row.put("profile_id", 1);
         row.put("email", "a@example.com");
         row.put("first_name", "x".repeat(10_000));
-        ExportRow mapped = mapper.map(row, EXPORT);
+        ExportRow mapped = mapper.mapProfile(row, EXPORT);
         assertTrue(mapped.isRejected());
-        assertTrue(mapped.rejection().matches("row is 100\\d\\d bytes as JSON, above the 2000-byte row limit"), mapped.rejection());
+        assertTrue(mapped.reason().matches("row is 100\\d\\d bytes as JSON, above the 2000-byte row limit"), mapped.reason());
         assertNull(mapped.json());
     }
 }

@@ -1,0 +1,69 @@
+package io.brevosync.sync;
+
+import java.sql.SQLException;
+import java.util.List;
+
+import io.brevosync.db.Jdbc;
+
+/**
+ * What each export has delivered per profile (table sync_state), kept in step with Brevo's answers: a completed import
+ * records its rows' address and hash, a failed one counts a failure against the row as it is now, an unlink takes
+ * the address off. Everything is set-based SQL over the batch arrays of export_batch.
+ */
+public final class SyncState {
+
+    private final Jdbc db;
+
+    public SyncState(Jdbc db) {
+        this.db = db;
+    }
+
+    /** Rows in the state (for the unchanged count) and addresses in the list (for the removal brake). */
+    public long[] counts(String exportId) throws SQLException {
+        var row = db.queryOne("select count(*) as rows, count(email) as members from sync_state where export_id = ?", exportId).orElseThrow();
+        return new long[] {((Number) row.get("rows")).longValue(), ((Number) row.get("members")).longValue()};
+    }
+
+    /** Brevo has the batch: each profile's address and hash are now what the list holds. */
+    public void delivered(String exportId, long runId, int batchNo) throws SQLException {
+        db.update("""
+                insert into sync_state (export_id, profile_id, email, hash)
+                select distinct on (u.p) ?, u.p, u.e, u.h from export_batch b, unnest(b.profile_ids, b.emails, b.hashes) as u(p, e, h)
+                where b.run_id = ? and b.batch_no = ? and u.h is not null
+                on conflict (export_id, profile_id) do update set email = excluded.email, hash = excluded.hash, failures = 0,
+                    failed_hash = null, last_error = null, updated_at = now()""", exportId, runId, batchNo);
+    }
+
+    /** The batch failed: one more failure for each row as it is now (a row that changed since starts again at 1). */
+    public void failed(String exportId, long runId, int batchNo, String reason) throws SQLException {
+        db.update("""
+                insert into sync_state (export_id, profile_id, failures, failed_hash, last_error)
+                select distinct on (u.p) ?, u.p, 1, u.h, ? from export_batch b, unnest(b.profile_ids, b.hashes) as u(p, h)
+                where b.run_id = ? and b.batch_no = ?
+                on conflict (export_id, profile_id) do update set
+                    failures = case when sync_state.failed_hash = excluded.failed_hash then sync_state.failures + 1 else 1 end,
+                    failed_hash = excluded.failed_hash, last_error = excluded.last_error, updated_at = now()""", exportId, reason, runId, batchNo);
+    }
+
+    /** Profiles that left without anything of them in the list. */
+    public void forget(String exportId, List<String> profileIds) throws SQLException {
+        if (!profileIds.isEmpty()) {
+            db.update("delete from sync_state where export_id = ? and profile_id = any(?)", exportId, profileIds.toArray());
+        }
+    }
+
+    /**
+     * The run's unlinks are done (removed, moved, kept or found not in the list): a profile that left is forgotten;
+     * an old address of a profile that stays is no longer its address in the list.
+     */
+    public void unlinked(String exportId, long runId) throws SQLException {
+        db.update("""
+                delete from sync_state s using export_row r
+                where r.run_id = ? and r.action = 'remove' and r.outcome in ('removed', 'moved', 'kept')
+                  and s.export_id = ? and s.profile_id = r.profile_id""", runId, exportId);
+        db.update("""
+                update sync_state s set email = null, hash = null, updated_at = now() from export_row r
+                where r.run_id = ? and r.action = 'unlink' and r.outcome in ('removed', 'moved', 'kept')
+                  and s.export_id = ? and s.profile_id = r.profile_id and s.email = r.email""", runId, exportId);
+    }
+}

@@ -1,0 +1,271 @@
+package io.brevosync;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A Brevo list mirrors its segments run after run: only what changed is sent, who left is unlinked, the brake stops a
+ * mass removal until someone decides. Every run is checked against the sandbox's list and its request log.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ListSyncTest {
+
+    private static final long MIRROR = 4;
+
+    private TestServer server;
+    /** Brevo calls the sandbox saw: "METHOD path rows" with the number of contacts or addresses in the body. */
+    private final List<String> calls = Collections.synchronizedList(new ArrayList<>());
+
+    @BeforeAll
+    void start() throws Exception {
+        server = TestServer.start(Map.of("demo.profiles", "1000", "sandbox.lists", "Newsletter,Small,Big,Mirror,Churn,Exited,Promo",
+                "camel.main.routes-include-pattern", "classpath:routes/*.camel.yaml,classpath:test-routes/test-exports.camel.yaml"));
+        server.sandbox().inspector((method, path, query, headers, body, status, answer) -> {
+            if (method.equals("POST") && status < 300) {
+                JsonNode json;
+                try {
+                    json = TestServer.JSON.readTree(body);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                int rows = json.has("jsonBody") ? json.get("jsonBody").size() : json.path("emails").size();
+                calls.add(method + " " + path + " " + rows);
+            }
+        });
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        server.close();
+    }
+
+    @AfterEach
+    void forgetCalls() {
+        calls.clear();
+    }
+
+    @Test
+    @Order(1)
+    void a_first_run_adds_the_segments_and_a_second_run_with_nothing_changed_sends_nothing() throws Exception {
+        JsonNode first = server.runAndWait("mirror");
+        assertEquals(server.segmentResult("newsletter", "vip"), server.listMembers(MIRROR));
+        assertEquals(server.segmentResult("newsletter", "vip").size(), first.get("rowsAdded").asInt());
+        assertEquals(0, first.get("rowsUpdated").asInt());
+        assertEquals(first.get("rowsAdded").asInt(), importedRows(), "every added row was sent once");
+
+        calls.clear();
+        JsonNode second = server.runAndWait("mirror");
+        assertEquals(List.of(), calls, "nothing changed: no Brevo call at all");
+        assertEquals(first.get("rowsAdded").asInt(), second.get("rowsUnchanged").asInt());
+        assertEquals(first.get("rowsRead").asInt(), second.get("rowsRead").asInt());
+        assertEquals(0, second.get("rowsAdded").asInt() + second.get("rowsUpdated").asInt() + second.get("rowsRemoved").asInt());
+        // rows with an invalid email are rejected again, and reported again, each run
+        assertEquals(first.get("rowsRejected").asInt(), second.get("rowsRejected").asInt());
+        assertEquals("succeeded_with_rejections", second.get("status").asText());
+    }
+
+    @Test
+    @Order(2)
+    void joins_changes_email_changes_and_leaves_are_mirrored() throws Exception {
+        server.runAndWait("mirror");
+        // 1 is in no segment (odd, not a multiple of 5) and joins vip; 4 gets a new first name; 8 a new email;
+        // 12 leaves newsletter (its only segment); 10 leaves vip but stays in newsletter
+        server.sql("""
+                insert into segment_member (segment_id, profile_id) select id, 1 from segment where name = 'vip';
+                update profile set first_name = 'Renamed' where id = 4;
+                update profile set email = 'moved8@example.org' where id = 8;
+                delete from segment_member where profile_id = 12;
+                delete from segment_member where profile_id = 10 and segment_id = (select id from segment where name = 'vip');""");
+        calls.clear();
+        JsonNode run = server.runAndWait("mirror");
+
+        assertEquals(server.segmentResult("newsletter", "vip"), server.listMembers(MIRROR));
+        assertTrue(server.listMembers(MIRROR).stream().anyMatch(m -> m.startsWith("moved8@example.org|")), "the new address joined");
+        assertTrue(server.listMembers(MIRROR).stream().noneMatch(m -> m.startsWith("customer8@") || m.startsWith("customer12@")));
+        assertEquals(1, run.get("rowsAdded").asInt(), "profile 1");
+        assertEquals(2, run.get("rowsUpdated").asInt(), "profiles 4 and 8");
+        assertEquals(1, run.get("rowsRemoved").asInt(), "profile 12");
+        assertEquals(List.of("POST /v3/contacts/import 3", "POST /v3/contacts/lists/4/contacts/remove 2"), calls,
+                "3 rows imported; 12's address and 8's old one unlinked in one call");
+        // the ledger says the same, row by row
+        JsonNode rows = rows(run, "added,updated,removed");
+        assertEquals(5, rows.size(), rows.toString());
+        assertTrue(rows.toString().contains("\"email\":\"customer8@example.com\",\"action\":\"unlink\",\"outcome\":\"removed\""), rows.toString());
+        assertTrue(rows.toString().contains("\"profileId\":\"12\",\"email\":\"customer12@example.com\",\"action\":\"remove\",\"outcome\":\"removed\""),
+                rows.toString());
+    }
+
+    @Test
+    @Order(3)
+    void a_profile_that_leaves_and_rejoins_is_in_the_list_again() throws Exception {
+        server.runAndWait("mirror");
+        server.sql("delete from segment_member where profile_id = 14");
+        assertEquals(1, server.runAndWait("mirror").get("rowsRemoved").asInt());
+        assertTrue(server.listMembers(MIRROR).stream().noneMatch(m -> m.startsWith("customer14@")));
+
+        server.sql("insert into segment_member (segment_id, profile_id) select id, 14 from segment where name = 'newsletter'");
+        JsonNode rejoined = server.runAndWait("mirror");
+        assertEquals(1, rejoined.get("rowsAdded").asInt());
+        assertEquals(server.segmentResult("newsletter", "vip"), server.listMembers(MIRROR));
+    }
+
+    @Test
+    @Order(4)
+    void a_run_with_one_percent_changed_sends_only_that_one_percent_and_a_full_resync_sends_all() throws Exception {
+        JsonNode before = server.runAndWait("mirror");
+        int members = server.listMembers(MIRROR).size();
+        server.sql("update profile set last_name = last_name || '-x' where id in (select profile_id from segment_member) and id % 100 = 0");
+        int changed = server.strings("""
+                select distinct lower(btrim(p.email)) from profile p join segment_member m on m.profile_id = p.id join segment s on s.id = m.segment_id
+                where s.name in ('newsletter', 'vip') and p.last_name like '%-x' and p.email like '%@%.%'""").size();
+        assertTrue(changed > 0 && changed * 50 < members, changed + " of " + members);
+        calls.clear();
+        JsonNode run = server.runAndWait("mirror");
+        assertEquals(List.of("POST /v3/contacts/import " + changed), calls);
+        assertEquals(changed, run.get("rowsUpdated").asInt());
+        assertEquals(before.get("rowsRead").asInt(), run.get("rowsRead").asInt());
+        assertEquals(server.segmentResult("newsletter", "vip"), server.listMembers(MIRROR));
+
+        calls.clear();
+        JsonNode full = server.runAndWait("mirror", true);
+        assertEquals(members, importedRows(), "a full resync sends every member again");
+        assertEquals(members, full.get("rowsUpdated").asInt());
+        assertEquals(0, full.get("rowsUnchanged").asInt());
+    }
+
+    @Test
+    @Order(5)
+    void the_brake_stops_a_run_whose_source_is_empty_until_it_is_confirmed() throws Exception {
+        server.runAndWait("mirror");
+        var before = server.listMembers(MIRROR);
+        server.sql("create table saved_members as select * from segment_member; delete from segment_member");
+        try {
+            calls.clear();
+            JsonNode braked = server.runAndWait("mirror");
+            assertEquals("needs_confirmation", braked.get("status").asText());
+            assertEquals(0, braked.get("rowsRead").asInt());
+            assertTrue(braked.get("message").asText().contains("the source returned no rows"), braked.toString());
+            assertEquals(before, server.listMembers(MIRROR), "the list is untouched");
+            assertEquals(List.of(), calls);
+            assertEquals(before.size(), rows(braked, "pending").size());
+
+            // a discard leaves the list as it is; the next run stops at the brake again
+            var discarded = server.api("POST", "/api/exports/mirror/runs/" + braked.get("id").asLong() + "/discard");
+            assertEquals(200, discarded.statusCode(), discarded.body());
+            assertEquals(before, server.listMembers(MIRROR));
+            JsonNode again = server.runAndWait("mirror");
+            assertEquals("needs_confirmation", again.get("status").asText());
+            assertEquals(409, server.api("POST", "/api/exports/mirror/runs/" + braked.get("id").asLong() + "/confirm").statusCode(),
+                    "only the latest braked run can be confirmed");
+
+            var confirmed = server.api("POST", "/api/exports/mirror/runs/" + again.get("id").asLong() + "/confirm");
+            assertEquals(200, confirmed.statusCode(), confirmed.body());
+            JsonNode done = TestServer.JSON.readTree(confirmed.body());
+            assertEquals("succeeded", done.get("status").asText(), done.toString());
+            assertEquals(before.size(), done.get("rowsRemoved").asInt());
+            assertEquals(Collections.emptySet(), server.listMembers(MIRROR));
+            assertTrue(calls.stream().allMatch(c -> c.startsWith("POST /v3/contacts/lists/4/contacts/remove ")), calls.toString());
+            assertEquals((before.size() + 149) / 150, calls.size(), "150 addresses per call");
+        } finally {
+            server.sql("insert into segment_member select * from saved_members; drop table saved_members");
+        }
+        JsonNode refilled = server.runAndWait("mirror");
+        assertEquals(server.segmentResult("newsletter", "vip"), server.listMembers(MIRROR));
+        assertEquals(server.segmentResult("newsletter", "vip").size(), refilled.get("rowsAdded").asInt());
+    }
+
+    @Test
+    @Order(6)
+    void the_brake_stops_a_removal_above_the_share_and_a_smaller_one_goes_ahead() throws Exception {
+        server.runAndWait("mirror");
+        int members = server.listMembers(MIRROR).size();
+        // vip-only profiles (odd multiples of 5) are about 10 % of the list: under the 20 % brake
+        server.sql("delete from segment_member where segment_id = (select id from segment where name = 'vip')");
+        JsonNode small = server.runAndWait("mirror");
+        assertTrue(small.get("rowsRemoved").asInt() > members / 20, small.toString());
+        assertEquals(server.segmentResult("newsletter", "vip"), server.listMembers(MIRROR));
+
+        // half the list leaving is above it
+        var before = server.listMembers(MIRROR);
+        server.sql("delete from segment_member where profile_id % 4 = 0");
+        JsonNode braked = server.runAndWait("mirror");
+        assertEquals("needs_confirmation", braked.get("status").asText());
+        assertTrue(braked.get("message").asText().contains("above maxRemovalPercent 20.0"), braked.get("message").asText());
+        assertEquals(before, server.listMembers(MIRROR), "nobody unlinked before a confirmation");
+    }
+
+    @Test
+    @Order(7)
+    void leavers_are_moved_to_the_exit_list_or_kept_per_the_exit_policy() throws Exception {
+        server.runAndWait("churn");
+        server.runAndWait("promo");
+        var churn = server.segmentResult("churn-risk");
+        var promo = server.listMembers(7);
+        server.sql("delete from segment_member where profile_id % 2 = 1 and segment_id in (select id from segment where name in ('churn-risk', 'spring-promo'))");
+        JsonNode moved = server.runAndWait("churn");
+        JsonNode kept = server.runAndWait("promo");
+
+        assertEquals(emails(server.segmentResult("churn-risk")), emails(server.listMembers(5)));
+        var exited = new java.util.TreeSet<>(churn);
+        exited.removeAll(server.segmentResult("churn-risk"));
+        // addresses only: attributes belong to the contact, which the promo export also updates
+        assertEquals(emails(exited), emails(server.listMembers(6)), "leavers are in the exit list");
+        assertEquals(exited.size(), moved.get("rowsRemoved").asInt());
+        assertEquals(promo, server.listMembers(7), "keep: nobody unlinked");
+        assertTrue(rows(kept, "kept").size() > 0);
+        assertEquals(0, server.runAndWait("promo").get("rowsAdded").asInt(), "kept leavers are forgotten, not re-sent");
+    }
+
+    @Test
+    @Order(8)
+    void rows_of_a_run_are_paged_filtered_and_downloadable_as_csv() throws Exception {
+        JsonNode run = server.runAndWait("mirror", true);
+        String base = "/api/exports/mirror/runs/" + run.get("id").asLong();
+        JsonNode page1 = TestServer.JSON.readTree(server.api("GET", base + "/rows?outcome=updated&limit=10").body());
+        JsonNode page2 = TestServer.JSON.readTree(server.api("GET", base + "/rows?outcome=updated&limit=10&offset=10").body());
+        assertEquals(10, page1.get("rows").size());
+        assertTrue(page1.get("rows").get(0).get("outcome").asText().equals("updated"));
+        assertTrue(!page1.get("rows").get(9).equals(page2.get("rows").get(0)), "pages do not overlap");
+        assertEquals(400, server.api("GET", base + "/rows?outcome=nonsense").statusCode());
+        assertEquals(400, server.api("GET", base + "/rows?limit=-1").statusCode());
+
+        var csv = server.api("GET", base + "/rows.csv");
+        assertEquals(200, csv.statusCode());
+        assertTrue(csv.headers().firstValue("Content-Type").orElse("").startsWith("text/csv"), csv.headers().toString());
+        String[] lines = csv.body().split("\r\n");
+        assertEquals("profile_id,email,action,outcome,code,reason,attempts", lines[0]);
+        assertEquals(run.get("rowsRejected").asInt() + run.get("rowsFailed").asInt() + run.get("rowsDead").asInt(), lines.length - 1);
+        assertTrue(lines[1].contains(",rejected,"), lines[1]);
+        assertEquals(401, server.call("GET", base + "/rows.csv", null).statusCode());
+    }
+
+    private static java.util.Set<String> emails(java.util.Set<String> members) {
+        return new java.util.TreeSet<>(members.stream().map(m -> m.substring(0, m.indexOf('|'))).toList());
+    }
+
+    private int importedRows() {
+        return calls.stream().filter(c -> c.startsWith("POST /v3/contacts/import ")).mapToInt(c -> Integer.parseInt(c.substring(c.lastIndexOf(' ') + 1))).sum();
+    }
+
+    private JsonNode rows(JsonNode run, String outcome) throws Exception {
+        var response = server.api("GET", "/api/exports/" + run.get("exportId").asText() + "/runs/" + run.get("id").asLong() + "/rows?limit=10000&outcome=" + outcome);
+        assertEquals(200, response.statusCode(), response.body());
+        return TestServer.JSON.readTree(response.body()).get("rows");
+    }
+}
