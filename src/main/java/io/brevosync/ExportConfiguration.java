@@ -77,7 +77,12 @@ public class ExportConfiguration implements CamelConfiguration {
         ImportBatcher batcher = new ImportBatcher();
         registry.bind("importBatcher", batcher);
         Jdbc jdbc = new Jdbc(database.dataSource());
-        registry.bind("runs", new ExportRuns(exports, batcher, new RunLedger(jdbc), new SyncState(jdbc), millis(p, "brevo.process-poll-first", 2_000),
+        SyncState syncState = new SyncState(jdbc);
+        if (demo && syncState.reset() > 0) {
+            // the in-process sandbox starts empty each time, while the database keeps what was delivered to it
+            LOG.info("Demo mode: the sandbox starts empty, so what earlier starts delivered to it is forgotten");
+        }
+        registry.bind("runs", new ExportRuns(exports, batcher, new RunLedger(jdbc), syncState, millis(p, "brevo.process-poll-first", 2_000),
                 millis(p, "brevo.process-poll-max", 60_000), millis(p, "brevo.import-timeout", 1_800_000)));
 
         String token = p.resolveProperty("api.token").orElse("");

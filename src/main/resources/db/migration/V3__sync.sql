@@ -4,17 +4,15 @@ create table sync_state (
     profile_id   text        not null,
     -- the address in the Brevo list for this profile; null when nothing of it is in the list
     email        text,
-    -- md5 of the export's fingerprint and the profile's source row as last delivered; null until delivered
-    hash         text,
+    -- 64-bit hash of the export's fingerprint and the profile's source row as last delivered; null until delivered
+    hash         bigint,
     -- failed deliveries of the row as it is now (failed_hash); reset by a delivery
     failures     int         not null default 0,
-    failed_hash  text,
+    failed_hash  bigint,
     last_error   text,
     updated_at   timestamptz not null default now(),
     primary key (export_id, profile_id)
 );
--- the removal guard: is an address still in the list through another profile?
-create index sync_state_email on sync_state (export_id, email) where email is not null;
 
 -- a run's counts, in the words of the run report
 alter table export_run
@@ -30,8 +28,9 @@ create index export_run_confirmation on export_run (export_id) where status = 'n
 
 -- per row of a batch: add or update, and the hash that is the profile's state once Brevo has it
 alter table export_batch
+    add column adds     int    not null default 0,
     add column actions  text[] not null default '{}',
-    add column hashes   text[] not null default '{}',
+    add column hashes   bigint[] not null default '{}',
     add column created_at timestamptz not null default now();
 
 -- every row that was not simply delivered: rejected, failed, dead, and every removal with its outcome

@@ -36,6 +36,10 @@ class ListSyncTest {
     void start() throws Exception {
         server = TestServer.start(Map.of("demo.profiles", "1000", "sandbox.lists", "Newsletter,Small,Big,Mirror,Churn,Exited,Promo",
                 "camel.main.routes-include-pattern", "classpath:routes/*.camel.yaml,classpath:test-routes/test-exports.camel.yaml"));
+        // a run from 40 days ago, for the retention route to find when it first looks (10 s after start-up)
+        server.sql("""
+                insert into export_run (id, export_id, trigger, status, created_at, finished_at) values (-1, 'mirror', 'http', 'succeeded', now() - interval '40 days', now() - interval '40 days');
+                insert into export_row (run_id, profile_id, email, action, outcome, reason) values (-1, '1', 'old@example.com', 'add', 'rejected', 'old');""");
         server.sandbox().inspector((method, path, query, headers, body, status, answer) -> {
             if (method.equals("POST") && status < 300) {
                 JsonNode json;
@@ -253,6 +257,21 @@ class ListSyncTest {
         assertEquals(run.get("rowsRejected").asInt() + run.get("rowsFailed").asInt() + run.get("rowsDead").asInt(), lines.length - 1);
         assertTrue(lines[1].contains(",rejected,"), lines[1]);
         assertEquals(401, server.call("GET", base + "/rows.csv", null).statusCode());
+    }
+
+    @Test
+    @Order(9)
+    void the_ledger_forgets_runs_older_than_the_retention_but_keeps_the_sync_state() throws Exception {
+        TestServer.await("the retention route", java.time.Duration.ofSeconds(20), () -> {
+            try {
+                return server.strings("select id from export_run where id = -1").isEmpty();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertEquals(List.of(), server.strings("select reason from export_row where run_id = -1"));
+        assertTrue(server.strings("select id from export_run where export_id = 'mirror'").size() > 5, "recent runs stay");
+        assertTrue(Integer.parseInt(server.strings("select count(*) from sync_state where export_id = 'mirror'").get(0)) > 100, "the sync state stays");
     }
 
     private static java.util.Set<String> emails(java.util.Set<String> members) {

@@ -15,7 +15,8 @@ import java.util.Optional;
 import javax.sql.DataSource;
 
 /**
- * Plain JDBC in a few helpers for the ledger and the sync state: parameters by position, Java arrays as SQL arrays,
+ * Plain JDBC in a few helpers for the ledger and the sync state: parameters by position, Java arrays as SQL arrays
+ * (Long[] as bigint[], any other as text[]),
  * rows as maps whose keys are the columns in camelCase (export_id → exportId, the JSON style of Brevo's own API).
  */
 public final class Jdbc {
@@ -64,7 +65,7 @@ public final class Jdbc {
     private static PreparedStatement prepare(Connection c, String sql, Object... args) throws SQLException {
         PreparedStatement s = c.prepareStatement(sql);
         for (int i = 0; i < args.length; i++) {
-            s.setObject(i + 1, args[i] instanceof Object[] array ? c.createArrayOf("text", array) : args[i]);
+            s.setObject(i + 1, args[i] instanceof Object[] array ? c.createArrayOf(array instanceof Long[] ? "bigint" : "text", array) : args[i]);
         }
         return s;
     }

@@ -7,7 +7,7 @@ package io.brevosync.export;
  * profile left the segments (action remove), or its email changed (the old address). All go to the batcher, so every
  * row is reported and the split's last row always completes the last batch.
  */
-public record ExportRow(String profileId, String email, byte[] json, String action, String hash, String outcome, String reason,
+public record ExportRow(String profileId, String email, byte[] json, String action, Long hash, String outcome, String reason,
         String unlinkEmail, boolean known) {
 
     public static final String ADD = "add";
@@ -31,7 +31,7 @@ public record ExportRow(String profileId, String email, byte[] json, String acti
     }
 
     /** The row to send as add or update, carrying its new hash and the old address when the email changed. */
-    public ExportRow sending(String action, String hash, String oldEmail) {
+    public ExportRow sending(String action, Long hash, String oldEmail) {
         return new ExportRow(profileId, email, json, action, hash, outcome, reason, oldEmail, known);
     }
 

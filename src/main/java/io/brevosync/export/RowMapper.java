@@ -52,7 +52,7 @@ public final class RowMapper {
         if (mapped.isRejected()) {
             return mapped.unlinking(oldEmail);
         }
-        String hash = (String) row.get(SyncQuery.ROW_HASH);
+        Long hash = (Long) row.get(SyncQuery.ROW_HASH);
         int failures = row.get(SyncQuery.FAILURES) instanceof Number n ? n.intValue() : 0;
         if (failures >= maxAttempts && hash.equals(row.get(SyncQuery.FAILED_HASH)) && !Boolean.TRUE.equals(fullResync)) {
             return mapped.dead("gave up after " + failures + " failed attempts: " + row.get(SyncQuery.LAST_ERROR), oldEmail);

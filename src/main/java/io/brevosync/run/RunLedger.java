@@ -100,10 +100,11 @@ public final class RunLedger {
     }
 
     void batch(long runId, int batchNo, List<ExportRow> rows, int bytes, Long processId, String status, String error) throws SQLException {
-        db.update("insert into export_batch (run_id, batch_no, row_count, bytes, process_id, status, error, profile_ids, emails, actions, hashes) "
-                + "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", runId, batchNo, rows.size(), bytes, processId, status, error,
+        db.update("insert into export_batch (run_id, batch_no, row_count, bytes, process_id, status, error, adds, profile_ids, emails, actions, "
+                + "hashes) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", runId, batchNo, rows.size(), bytes, processId, status, error,
+                (int) rows.stream().filter(r -> r.action().equals(ExportRow.ADD)).count(),
                 rows.stream().map(ExportRow::profileId).toArray(), rows.stream().map(ExportRow::email).toArray(),
-                rows.stream().map(ExportRow::action).toArray(), rows.stream().map(ExportRow::hash).toArray());
+                rows.stream().map(ExportRow::action).toArray(), rows.stream().map(ExportRow::hash).toArray(Long[]::new));
     }
 
     /** Records how a Brevo import process ended; answers the batch it carried (null if not this run's). */
@@ -187,8 +188,8 @@ public final class RunLedger {
                     rows_read = ?, rows_unchanged = ?,
                     rows_sent = coalesce((select sum(row_count) from export_batch b where b.run_id = r.id and b.process_id is not null), 0),
                     rows_delivered = coalesce((select sum(row_count) from export_batch b where b.run_id = r.id and b.status = 'completed'), 0),
-                    rows_added = (select count(*) from export_batch b, unnest(b.actions) a where b.run_id = r.id and b.status = 'completed' and a = 'add'),
-                    rows_updated = (select count(*) from export_batch b, unnest(b.actions) a where b.run_id = r.id and b.status = 'completed' and a = 'update'),
+                    rows_added = coalesce((select sum(adds) from export_batch b where b.run_id = r.id and b.status = 'completed'), 0),
+                    rows_updated = coalesce((select sum(row_count - adds) from export_batch b where b.run_id = r.id and b.status = 'completed'), 0),
                     rows_removed = (select count(*) from export_row w where w.run_id = r.id and w.outcome in ('removed', 'moved') and w.action = 'remove'),
                     rows_rejected = (select count(*) from export_row w where w.run_id = r.id and w.outcome = 'rejected'),
                     rows_failed = (select count(*) from export_row w where w.run_id = r.id and w.outcome = 'failed'),

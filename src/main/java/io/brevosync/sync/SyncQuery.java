@@ -5,8 +5,9 @@ package io.brevosync.sync;
  * profile_id with the export's sync state, and only rows that are new, changed or gone come out. Unchanged profiles
  * never leave the database, so a run where little changed reads little.
  *
- * <p>A row's hash is md5 of the export's fingerprint (list, mapping) and the whole source row, so a change of any
- * returned column, or of the export's mapping, sends the profile again. The added columns are named sync_* and row_hash;
+ * <p>A row's hash is a 64-bit hash (PostgreSQL's hashtextextended: several times cheaper than md5, and a collision
+ * among a million rows has a chance of about 1 in 30 million) of the export's fingerprint (list, mapping) and the
+ * whole source row, so a change of any returned column, or of the export's mapping, sends the profile again. The added columns are named sync_* and row_hash;
  * an export's own query should not use those names.
  */
 public final class SyncQuery {
@@ -30,7 +31,7 @@ public final class SyncQuery {
         return """
                 select d.* from (
                   select q.*, s.profile_id as sync_profile_id, s.email as sync_email, s.hash as sync_hash, s.failures as sync_failures,
-                         s.failed_hash as sync_failed_hash, s.last_error as sync_last_error, md5(?::text || q::text) as row_hash
+                         s.failed_hash as sync_failed_hash, s.last_error as sync_last_error, hashtextextended(?::text || q::text, 0) as row_hash
                   from (%s) q
                   full join (select profile_id, email, hash, failures, failed_hash, last_error from sync_state where export_id = ?) s
                     on s.profile_id = q.profile_id::text
