@@ -173,6 +173,9 @@ class ListSyncTest {
             var discarded = server.api("POST", "/api/exports/mirror/runs/" + braked.get("id").asLong() + "/discard");
             assertEquals(200, discarded.statusCode(), discarded.body());
             assertEquals(before, server.listMembers(MIRROR));
+            JsonNode afterDiscard = TestServer.JSON.readTree(discarded.body());
+            assertEquals(before.size(), rows(afterDiscard, "discarded").size());
+            assertTrue(afterDiscard.get("message").asText().startsWith(before.size() + " removals discarded"), afterDiscard.toString());
             JsonNode again = server.runAndWait("mirror");
             assertEquals("needs_confirmation", again.get("status").asText());
             assertEquals(409, server.api("POST", "/api/exports/mirror/runs/" + braked.get("id").asLong() + "/confirm").statusCode(),

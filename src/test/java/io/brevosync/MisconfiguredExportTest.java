@@ -50,6 +50,11 @@ class MisconfiguredExportTest {
         "unknown parameter     | listId=1;segments=vip;listid=1                    | unknown parameter 'listid'",
         "batch over 10 MB      | listId=1;segments=vip;batchMaxBytes=20000000      | batchMaxBytes 20000000 is above what Brevo accepts",
         "declared twice        | listId=1;segments=vip;exportId=newsletter         | Export 'newsletter' is declared twice",
+        "unknown exit policy   | listId=1;segments=vip;exitPolicy=delete           | exitPolicy 'delete' is not remove, keep or move",
+        "move without a list   | listId=1;segments=vip;exitPolicy=move             | exitListId (the list 'move' puts leavers in) must be a positive whole number",
+        "move into itself      | listId=1;segments=vip;exitPolicy=move;exitListId=1 | exitListId is the export's own list 1",
+        "exit list, no move    | listId=1;segments=vip;exitListId=2                | exitListId is only used with exitPolicy move",
+        "brake above 100 %     | listId=1;segments=vip;maxRemovalPercent=150       | maxRemovalPercent must be a number from 0 to 100, got '150'",
     })
     void startup_fails_naming_the_export_and_the_problem(String name, String parameters, String problem) throws Exception {
         StringBuilder yaml = new StringBuilder("""

@@ -362,8 +362,10 @@ public final class ExportRuns {
 
     /** The removals of a resumed run are not wanted: they are recorded as discarded. */
     public void discard(@ExchangeProperty("run") ExportRun run) throws SQLException {
-        LOG.warn("Export {} run {}: removals discarded", run.getExport().id(), run.getId());
+        long pending = ledger.pendingRemovals(run.getId());
+        LOG.warn("Export {} run {}: {} removals discarded", run.getExport().id(), run.getId(), pending);
         ledger.settleRemovals(run.getId(), "discarded", "discarded through the API; the next run works the removals out again");
+        ledger.note(run.getId(), pending + " removals discarded through the API; the list was left as it was");
     }
 
     /** Closes a resumed run once its removals are decided; leaves the summary in the body. */

@@ -157,6 +157,10 @@ public final class RunLedger {
         }
     }
 
+    void note(long runId, String message) throws SQLException {
+        db.update("update export_run set message = ? where id = ?", message, runId);
+    }
+
     /** The exit policy keeps them, or a confirmation was discarded: every pending removal gets that outcome. */
     void settleRemovals(long runId, String outcome, String reason) throws SQLException {
         db.update("update export_row set outcome = ?, reason = ? where run_id = ? and outcome = 'pending'", outcome, reason, runId);
@@ -202,7 +206,7 @@ public final class RunLedger {
         db.update("""
                 update export_run set status = case
                     when status = 'needs_confirmation' then status
-                    when message is not null or rows_failed > 0
+                    when message like 'run failed:%' or rows_failed > 0
                          or rows_delivered + rows_unchanged + rows_rejected + rows_failed + rows_dead < rows_read then 'failed'
                     when rows_rejected + rows_dead > 0 then 'succeeded_with_rejections'
                     else 'succeeded' end
