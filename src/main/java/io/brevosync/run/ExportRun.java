@@ -35,6 +35,7 @@ public final class ExportRun {
     private final Duration importTimeout;
     private volatile Duration pollDelay;
     private volatile long membersBefore;
+    private volatile boolean canceled;
     private volatile Instant importDeadline;
 
     ExportRun(long id, ExportDefinition export, boolean fullResync, Duration pollFirst, Duration pollMax, Duration importTimeout) {
@@ -76,6 +77,19 @@ public final class ExportRun {
 
     long unchanged() {
         return stateRows - rowsKnown.get();
+    }
+
+    /** Canceled through the API: no more batches are sent and reading stops. */
+    public boolean isCanceled() {
+        return canceled;
+    }
+
+    void cancel() {
+        canceled = true;
+    }
+
+    int batchesSent() {
+        return batches.get();
     }
 
     int nextBatchNo() {

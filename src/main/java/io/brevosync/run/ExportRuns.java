@@ -25,6 +25,7 @@ import io.brevosync.export.ImportBatch;
 import io.brevosync.export.ImportBatcher;
 import io.brevosync.sync.SyncQuery;
 import io.brevosync.sync.SyncState;
+import org.apache.camel.Body;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
 import org.apache.camel.Header;
@@ -87,9 +88,10 @@ public final class ExportRuns {
         if (!export.enabled()) {
             throw new ApiException(409, "export '" + exportId + "' is disabled (enabled: false in its route file)");
         }
-        Long runId = ledger.create(exportId, trigger, Boolean.TRUE.equals(fullResync));
+        Long runId = ledger.create(exportId, export.connection(), export.listId(), trigger, Boolean.TRUE.equals(fullResync));
         if (runId == null) {
-            throw new ApiException(409, "export '" + exportId + "' already has a run in progress (run " + ledger.activeRun(exportId) + ")");
+            throw new ApiException(409, "Brevo list " + export.listId() + " of connection '" + export.connection() + "' is being written by "
+                    + ledger.activeRun(export.connection(), export.listId()));
         }
         return runId;
     }
@@ -150,6 +152,31 @@ public final class ExportRuns {
     }
 
     // ---- batches ----
+
+    /** The rows of the export's query as the split reads them, ending early once the run is canceled. */
+    public Iterator<?> untilCanceled(@Body Iterator<?> rows, @ExchangeProperty("run") ExportRun run) {
+        return new Iterator<Object>() {
+            @Override
+            public boolean hasNext() {
+                return !run.isCanceled() && rows.hasNext();
+            }
+
+            @Override
+            public Object next() {
+                return rows.next();
+            }
+        };
+    }
+
+    /** Before each batch: false once the cancellation of the run was asked for, through any server. */
+    public boolean notCanceled(@ExchangeProperty("run") ExportRun run) throws SQLException {
+        if (!run.isCanceled() && ledger.cancelRequested(run.getId())) {
+            run.cancel();
+            LOG.warn("Export {} run {} canceled after {} batches; the next run sends what this one did not", run.getExport().id(), run.getId(),
+                    run.batchesSent());
+        }
+        return !run.isCanceled();
+    }
 
     /**
      * A batch is complete: record its rows that are not sent and the addresses to unlink, forget profiles that left
@@ -248,6 +275,9 @@ public final class ExportRuns {
      */
     public boolean removalsAllowed(@ExchangeProperty("run") ExportRun run, @ExchangeProperty("confirmed") Boolean confirmed) throws SQLException {
         ExportDefinition export = run.getExport();
+        if (run.isCanceled()) {
+            return false;
+        }
         ledger.guardRemovals(run.getId(), export.id());
         long pending = ledger.pendingRemovals(run.getId());
         if (pending == 0) {
@@ -351,10 +381,10 @@ public final class ExportRuns {
         if (latest != null && latest != id) {
             throw new ApiException(409, "run " + latest + " is newer: its own removals replace those of run " + id);
         }
-        if (!ledger.resume(id)) {
-            throw new ApiException(409, "export '" + exportId + "' has a run in progress (run " + ledger.activeRun(exportId) + ")");
-        }
         ExportDefinition export = exports.get(exportId);
+        if (!ledger.resume(id)) {
+            throw new ApiException(409, "Brevo list " + export.listId() + " is being written by " + ledger.activeRun(export.connection(), export.listId()));
+        }
         exchange.setProperty("runId", id);
         exchange.setProperty("confirmed", true);
         open(exchange, id, export, false);
@@ -379,6 +409,16 @@ public final class ExportRuns {
 
     // ---- closing ----
 
+    /** DELETE …/runs/{runId}: the run stops after the batch in flight (202), or 409 when it is not active. */
+    public Map<String, Object> cancel(@Header("exportId") String exportId, @Header("runId") String runId) throws SQLException {
+        long id = ((Number) run(exportId, runId).get("id")).longValue();
+        if (!ledger.requestCancel(id)) {
+            throw new ApiException(409, "run " + id + " is not active; only a queued or running run can be canceled");
+        }
+        LOG.info("Export {} run {}: cancellation asked for through the API", exportId, id);
+        return Map.of("exportId", exportId, "runId", id, "status", "canceling", "href", "/api/exports/" + exportId + "/runs/" + id);
+    }
+
     /** The run itself failed (the query, the database): the reason is kept for its summary. */
     public void failed(Exchange exchange, @ExchangeProperty("run") ExportRun run) {
         String reason = BrevoFailures.describe(exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class));
@@ -394,12 +434,14 @@ public final class ExportRuns {
             processEnded(run, processId, "timeout", "did not finish within " + importTimeout, 0, 0);
         }
         String error = exchange.getProperty("runError", String.class);
-        if (error != null) {
+        boolean canceled = run.isCanceled();
+        if (error != null || canceled) {
             // a run that did not read everything does not unlink: the next run works the removals out again
-            ledger.settleRemovals(run.getId(), "skipped", "the run failed before removing; the next run removes again");
+            ledger.settleRemovals(run.getId(), "skipped", "the run " + (canceled ? "was canceled" : "failed") + " before removing; the next run removes again");
         }
         sync.unlinked(run.getExport().id(), run.getId());
-        Map<String, Object> summary = ledger.finish(run.getId(), run.rowsRead(), run.unchanged(), error == null ? null : "run failed: " + error);
+        String message = error != null ? "run failed: " + error : canceled ? "run canceled through the API after " + run.batchesSent() + " batches" : null;
+        Map<String, Object> summary = ledger.finish(run.getId(), run.rowsRead(), run.unchanged(), message);
         this.live.remove(run.getId());
         LOG.info("Export {} run {} {}: {} rows in the segments: {} added, {} updated, {} unchanged, {} removed, {} rejected, {} failed, {} dead; "
                 + "{} batches ({} failed), {} invalid emails per Brevo", run.getExport().id(), run.getId(), summary.get("status"),

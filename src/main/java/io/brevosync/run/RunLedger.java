@@ -17,7 +17,7 @@ import io.brevosync.export.ExportRow;
 public final class RunLedger {
 
     /** Run statuses set here; finish() derives the others from the counts (see the README's run statuses).
-     * Active ones (queued, running) are unique per export: a database lock, not a JVM lock. */
+     * Active ones (queued, running) are unique per Brevo list of a connection: a database lock, not a JVM lock. */
     public static final String QUEUED = "queued";
     public static final String RUNNING = "running";
     public static final String SKIPPED = "skipped";
@@ -38,11 +38,11 @@ public final class RunLedger {
         this.db = db;
     }
 
-    /** Inserts a run; answers its id, or null when the export already has an active run (the unique index refused it). */
-    Long create(String exportId, String trigger, boolean fullResync) throws SQLException {
+    /** Inserts a run; answers its id, or null when its list already has an active run (the unique index refused it). */
+    Long create(String exportId, String connection, long listId, String trigger, boolean fullResync) throws SQLException {
         try {
-            return db.number("insert into export_run (export_id, trigger, status, full_resync) values (?, ?, ?, ?) returning id", exportId,
-                    trigger, QUEUED, fullResync);
+            return db.number("insert into export_run (export_id, connection, list_id, trigger, status, full_resync) values (?, ?, ?, ?, ?, ?) "
+                    + "returning id", exportId, connection, listId, trigger, QUEUED, fullResync);
         } catch (SQLException e) {
             if ("23505".equals(e.getSQLState())) {
                 return null;
@@ -51,9 +51,10 @@ public final class RunLedger {
         }
     }
 
-    Long activeRun(String exportId) throws SQLException {
-        return db.queryOne("select id from export_run where export_id = ? and status in ('queued', 'running')", exportId)
-                .map(r -> ((Number) r.get("id")).longValue()).orElse(null);
+    /** The active run writing the list, as "run 7 of export newsletter". */
+    String activeRun(String connection, long listId) throws SQLException {
+        return db.queryOne("select id, export_id from export_run where connection = ? and list_id = ? and status in ('queued', 'running')",
+                connection, listId).map(r -> "run " + r.get("id") + " of export '" + r.get("exportId") + "'").orElse("a run that has just ended");
     }
 
     /** Runs a crashed or killed server left active can never finish: close them so the export can run again. */
@@ -166,6 +167,15 @@ public final class RunLedger {
         db.update("update export_row set outcome = ?, reason = ? where run_id = ? and outcome = 'pending'", outcome, reason, runId);
     }
 
+    /** Asks an active run to stop after its batch in flight; false if it is not active. */
+    boolean requestCancel(long runId) throws SQLException {
+        return db.update("update export_run set cancel_requested = true where id = ? and status in ('queued', 'running')", runId) == 1;
+    }
+
+    boolean cancelRequested(long runId) throws SQLException {
+        return db.number("select count(*) from export_run where id = ? and cancel_requested", runId) > 0;
+    }
+
     /** The brake: the run is finished except for its removals, which wait for a decision. */
     void needsConfirmation(long runId, String message) throws SQLException {
         db.update("update export_run set status = ?, message = ? where id = ?", NEEDS_CONFIRMATION, message, runId);
@@ -204,9 +214,12 @@ public final class RunLedger {
                     finished_at = now()
                 where id = ?""", rowsRead, unchanged, message, runId);
         db.update("""
-                update export_run set status = case
+                update export_run r set status = case
                     when status = 'needs_confirmation' then status
-                    when message like 'run failed:%' or rows_failed > 0
+                    when message like 'run canceled%' then 'canceled'
+                    when message like 'run failed:%' or exists (select 1 from export_row w where w.run_id = r.id and w.outcome = 'failed'
+                         and w.reason like 'Brevo answered 4%' and w.reason not like 'Brevo answered 429%') then 'failed_permanent'
+                    when rows_failed > 0
                          or rows_delivered + rows_unchanged + rows_rejected + rows_failed + rows_dead < rows_read then 'failed'
                     when rows_rejected + rows_dead > 0 then 'succeeded_with_rejections'
                     else 'succeeded' end
