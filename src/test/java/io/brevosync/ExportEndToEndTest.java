@@ -9,29 +9,18 @@ import java.util.TreeSet;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.brevosync.sandbox.BrevoContract;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Segments in PostgreSQL end up in the sandbox's Brevo list: the real routes, the real database, the sandbox over HTTP. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ExportEndToEndTest {
+class ExportEndToEndTest extends ServerTest {
 
-    private TestServer server;
-
-    @BeforeAll
-    void start() throws Exception {
-        server = TestServer.start(Map.of());
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        server.close();
+    @Override
+    protected TestServer startServer() throws Exception {
+        return TestServer.start(Map.of());
     }
 
     @Test

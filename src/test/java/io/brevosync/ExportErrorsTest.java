@@ -7,13 +7,9 @@ import java.util.TreeSet;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.brevosync.sandbox.RequestLog;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -21,31 +17,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Brevo failing: retried then delivered; exhausted batches dead-lettered with every row recorded; the breaker opening. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class ExportErrorsTest {
+class ExportErrorsTest extends ServerTest {
 
     private static final String IMPORT = "POST /v3/contacts/import";
 
-    private TestServer server;
-
-    @BeforeAll
-    void start() throws Exception {
-        server = TestServer.start(Map.of("camel.main.routes-include-pattern", "classpath:routes/*.camel.yaml,classpath:test-routes/test-exports.camel.yaml",
-                "sandbox.lists", "Newsletter,Small,Big", "camel.resilience4j.wait-duration-in-open-state", "2",
-                // the retry tests fail up to 7 of their first 10 calls: only the last test should open the breaker
-                "camel.resilience4j.failure-rate-threshold", "90"));
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        server.close();
-    }
-
-    @AfterEach
-    void clearFaults() {
-        server.sandbox().faults().clear();
-        server.sandbox().requests().clear();
+    @Override
+    protected TestServer startServer() throws Exception {
+        // these tests exhaust retries on purpose; the circuit breaker has its own test (ResilienceTest)
+        return TestServer.startWithTestExports(Map.of("camel.resilience4j.minimum-number-of-calls", "1000",
+                "camel.resilience4j.sliding-window-size", "1000"));
     }
 
     @Test
@@ -63,15 +44,15 @@ class ExportErrorsTest {
     @Test
     @Order(2)
     void an_exhausted_batch_is_dead_lettered_with_its_rows_and_the_other_batches_are_delivered() throws Exception {
-        // 1 attempt + 4 redeliveries = 5 failures: exactly the first batch is exhausted
-        server.sandbox().faults().failNext(500, 5);
+        // 1 attempt + 6 redeliveries = 7 failures: exactly the first batch is exhausted
+        server.sandbox().faults().failNext(500, 7);
         JsonNode summary = server.runAndWait("small", true);
         long runId = summary.get("id").asLong();
         assertEquals("failed", summary.get("status").asText());
         assertEquals(1, summary.get("batchesFailed").asInt());
         assertTrue(summary.get("batches").asInt() > 3, "several batches of 250 rows");
         assertEquals(250, summary.get("rowsFailed").asInt());
-        assertEquals(5, imports(500));
+        assertEquals(7, imports(500));
 
         List<String> failed = server.strings("select email from export_row where run_id = " + runId + " and outcome = 'failed'");
         List<String> reasons = server.strings("select distinct reason from export_row where run_id = " + runId + " and outcome = 'failed'");
@@ -152,6 +133,7 @@ class ExportErrorsTest {
         context.getRootLogger().addAppender(appender);
         try {
             server.sandbox().faults().failNext(500, 5).failNext(503, 2).dropNext(1);
+            // (7 failures, then a dropped connection: the first batch is dead-lettered, the next one retried)
             JsonNode summary = server.runAndWait("small", true);
             String answers = summary.toString() + server.api("GET", "/api/exports/small/runs/" + summary.get("id").asLong()).body()
                     + server.api("GET", "/api/exports").body();
@@ -163,26 +145,6 @@ class ExportErrorsTest {
         } finally {
             context.getRootLogger().removeAppender(appender);
         }
-    }
-
-    @Test
-    @Order(7)
-    void the_circuit_breaker_opens_under_sustained_failure_and_calls_then_fail_fast() throws Exception {
-        server.sandbox().faults().rates(0, 1.0, 0, 0);
-        JsonNode summary = server.runAndWait("small", true);
-        assertEquals("failed", summary.get("status").asText());
-        assertEquals(summary.get("rowsRead").asLong() - summary.get("rowsRejected").asLong(), summary.get("rowsFailed").asLong(),
-                "nothing delivered, nothing lost: every row failed with a reason");
-        int batches = summary.get("batches").asInt();
-        assertTrue(imports(500) < batches * 5, "the breaker kept " + (batches * 5 - imports(500)) + " attempts from reaching Brevo");
-        List<String> reasons = server.strings("select distinct reason from export_row where run_id = " + summary.get("id").asLong()
-                + " and outcome = 'failed'");
-        assertTrue(reasons.stream().anyMatch(r -> r.contains("CallNotPermittedException")), reasons.toString());
-
-        // once Brevo is back and the breaker half-opens, runs deliver again
-        server.sandbox().faults().clear();
-        Thread.sleep(2_500);
-        assertEquals("succeeded_with_rejections", server.runAndWait("small", true).get("status").asText());
     }
 
     @Test

@@ -6,13 +6,10 @@ import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -22,20 +19,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A Brevo list mirrors its segments run after run: only what changed is sent, who left is unlinked, the brake stops a
  * mass removal until someone decides. Every run is checked against the sandbox's list and its request log.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class ListSyncTest {
+class ListSyncTest extends ServerTest {
 
     private static final long MIRROR = 4;
 
-    private TestServer server;
     /** Brevo calls the sandbox saw: "METHOD path rows" with the number of contacts or addresses in the body. */
     private final List<String> calls = Collections.synchronizedList(new ArrayList<>());
 
-    @BeforeAll
-    void start() throws Exception {
-        server = TestServer.start(Map.of("demo.profiles", "1000", "sandbox.lists", "Newsletter,Small,Big,Mirror,Churn,Exited,Promo",
-                "camel.main.routes-include-pattern", "classpath:routes/*.camel.yaml,classpath:test-routes/test-exports.camel.yaml"));
+    @Override
+    protected TestServer startServer() throws Exception {
+        TestServer server = TestServer.startWithTestExports(Map.of("demo.profiles", "1000"));
         // a run from 40 days ago, for the retention route to find when it first looks (10 s after start-up)
         server.sql("""
                 insert into export_run (id, export_id, trigger, status, created_at, finished_at) values (-1, 'mirror', 'http', 'succeeded', now() - interval '40 days', now() - interval '40 days');
@@ -52,11 +46,7 @@ class ListSyncTest {
                 calls.add(method + " " + path + " " + rows);
             }
         });
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        server.close();
+        return server;
     }
 
     @AfterEach

@@ -5,52 +5,34 @@ import java.util.Map;
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Who may write a list when, and stopping a run: one active run per Brevo list, cancel after the batch in flight. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class RunControlTest {
+class RunControlTest extends ServerTest {
 
-    private TestServer server;
-
-    @BeforeAll
-    void start() throws Exception {
-        server = TestServer.start(Map.of("camel.main.routes-include-pattern", "classpath:routes/*.camel.yaml,classpath:test-routes/test-exports.camel.yaml",
-                "sandbox.lists", "Newsletter,Small,Big"));
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        server.close();
-    }
-
-    @AfterEach
-    void clearFaults() {
-        server.sandbox().faults().clear();
+    @Override
+    protected TestServer startServer() throws Exception {
+        return TestServer.startWithTestExports(Map.of());
     }
 
     @Test
     @Order(2)
     void two_exports_writing_one_list_never_run_at_the_same_time() throws Exception {
         server.sandbox().faults().latencyMs(300);
-        long runId = start("small");
+        long runId = server.startRun("small", true);
         // broken-query writes list 2 as well
         var conflict = server.api("POST", "/api/exports/broken-query/runs");
         assertEquals(409, conflict.statusCode(), conflict.body());
         assertTrue(conflict.body().contains("Brevo list 2 of connection 'default' is being written by run " + runId + " of export 'small'"),
                 conflict.body());
-        awaitEnd("small", runId);
+        server.awaitRun("small", runId);
     }
 
     @Test
@@ -58,11 +40,11 @@ class RunControlTest {
     void a_canceled_run_stops_after_the_batch_in_flight_and_the_next_run_sends_the_rest() throws Exception {
         // 250 rows per batch, 300 ms per call: the run is still sending when the cancellation arrives
         server.sandbox().faults().latencyMs(300);
-        long runId = start("small");
+        long runId = server.startRun("small", true);
         TestServer.await("the first batch", Duration.ofSeconds(20), () -> !members().isEmpty());
         var canceling = server.api("DELETE", "/api/exports/small/runs/" + runId);
         assertEquals(202, canceling.statusCode(), canceling.body());
-        JsonNode run = awaitEnd("small", runId);
+        JsonNode run = server.awaitRun("small", runId);
         server.sandbox().faults().clear();
 
         assertEquals("canceled", run.get("status").asText(), run.toString());
@@ -82,25 +64,6 @@ class RunControlTest {
     void cancel_needs_the_token_and_a_known_run() throws Exception {
         assertEquals(401, server.call("DELETE", "/api/exports/small/runs/1", null).statusCode());
         assertEquals(404, server.api("DELETE", "/api/exports/small/runs/999999").statusCode());
-    }
-
-    private long start(String exportId) throws Exception {
-        var accepted = server.api("POST", "/api/exports/" + exportId + "/runs?fullResync=true");
-        assertEquals(202, accepted.statusCode(), accepted.body());
-        return TestServer.JSON.readTree(accepted.body()).get("runId").asLong();
-    }
-
-    private JsonNode awaitEnd(String exportId, long runId) throws Exception {
-        JsonNode[] run = new JsonNode[1];
-        TestServer.await("run " + runId + " to end", Duration.ofSeconds(60), () -> {
-            try {
-                run[0] = TestServer.JSON.readTree(server.api("GET", "/api/exports/" + exportId + "/runs/" + runId).body());
-                return !Set.of("queued", "running").contains(run[0].get("status").asText());
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
-        return run[0];
     }
 
     private Set<String> members() {

@@ -14,9 +14,7 @@ class ScheduledExportTest {
 
     @Test
     void cron_runs_the_export_and_fires_never_overlap() throws Exception {
-        try (TestServer server = TestServer.start(Map.of("camel.main.routes-include-pattern",
-                "classpath:routes/*.camel.yaml,classpath:test-routes/test-exports.camel.yaml", "test.every-second.enabled", "true",
-                "sandbox.lists", "Newsletter,Small,Big"))) {
+        try (TestServer server = TestServer.startWithTestExports(Map.of("test.every-second.enabled", "true"))) {
             // each run takes over a second, so the every-second cron keeps firing while one is running
             server.sandbox().faults().importDelayMs(1200);
             TestServer.await("three scheduled runs", Duration.ofSeconds(40), () -> {

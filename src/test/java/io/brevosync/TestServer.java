@@ -73,6 +73,21 @@ public final class TestServer implements AutoCloseable {
         return new TestServer(main, port, dataDir);
     }
 
+    /** The same, with the test exports of test-routes/test-exports.camel.yaml and the sandbox lists they write (1-7). */
+    public static TestServer startWithTestExports(Map<String, String> overrides) throws Exception {
+        Map<String, String> properties = new LinkedHashMap<>();
+        properties.put("camel.main.routes-include-pattern", "classpath:routes/*.camel.yaml,classpath:test-routes/test-exports.camel.yaml");
+        properties.put("sandbox.lists", "Newsletter,Small,Big,Mirror,Churn,Exited,Promo");
+        properties.putAll(overrides);
+        return start(properties);
+    }
+
+    /** Fault switches off and the request log empty, for the next test. */
+    public void resetSandbox() {
+        sandbox().faults().clear();
+        sandbox().requests().clear();
+    }
+
     public CamelContext context() {
         return main.getCamelContext();
     }
@@ -112,6 +127,29 @@ public final class TestServer implements AutoCloseable {
             throw new AssertionError("run of " + exportId + " answered " + response.statusCode() + ": " + response.body());
         }
         return JSON.readTree(response.body());
+    }
+
+    /** Starts a run through the API (202) without waiting; answers its id. */
+    public long startRun(String exportId, boolean fullResync) throws IOException, InterruptedException {
+        HttpResponse<String> accepted = api("POST", "/api/exports/" + exportId + "/runs" + (fullResync ? "?fullResync=true" : ""));
+        if (accepted.statusCode() != 202) {
+            throw new AssertionError("run of " + exportId + " answered " + accepted.statusCode() + ": " + accepted.body());
+        }
+        return JSON.readTree(accepted.body()).get("runId").asLong();
+    }
+
+    /** Waits for a run to end (any status but queued and running) and answers it. */
+    public JsonNode awaitRun(String exportId, long runId) throws InterruptedException {
+        JsonNode[] run = new JsonNode[1];
+        await("run " + runId + " to end", Duration.ofSeconds(90), () -> {
+            try {
+                run[0] = JSON.readTree(api("GET", "/api/exports/" + exportId + "/runs/" + runId).body());
+                return !java.util.Set.of("queued", "running").contains(run[0].get("status").asText());
+            } catch (IOException | InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        return run[0];
     }
 
     // ---- database ----

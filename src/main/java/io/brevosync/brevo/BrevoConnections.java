@@ -10,6 +10,9 @@ import java.util.TreeMap;
 import java.util.function.Function;
 
 import org.apache.camel.Exchange;
+import org.apache.camel.http.base.HttpOperationFailedException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The Brevo accounts exports send to. Each connection has a name (used by exports), a base URL and an API key read
@@ -20,20 +23,29 @@ public final class BrevoConnections {
 
     public static final String DEFAULT_BASE_URL = "https://api.brevo.com/v3";
 
-    private record Connection(String baseUrl, String apiKey, Pacer pacer) {
+    /**
+     * One Brevo account. Brevo budgets its requests per key in two buckets: /contacts (10/s on the General plan) and
+     * everything else (100/h); each has its pacer, so waiting for one never holds up the other.
+     */
+    private record Connection(String baseUrl, String apiKey, Pacer contacts, Pacer other) {
         @Override
         public String toString() {
             return "Connection[" + baseUrl + ", api-key ****]";
         }
+
+        Pacer pacer(String path) {
+            return path != null && path.startsWith("/contacts") ? contacts : other;
+        }
     }
 
-    /** Spaces the requests of one connection (one API key, shared by every export and thread) to its rate. */
+    /** Spaces the requests of one budget of a connection (shared by every export and thread) to its rate. */
     private static final class Pacer {
         private final long intervalNanos;
         private long next = System.nanoTime();
 
+        /** requestsPerSecond 0: no fixed rate, only the waits Brevo's headers ask for. */
         Pacer(double requestsPerSecond) {
-            this.intervalNanos = (long) (1_000_000_000L / requestsPerSecond);
+            this.intervalNanos = requestsPerSecond > 0 ? (long) (1_000_000_000L / requestsPerSecond) : 0;
         }
 
         /** Reserves the next slot; answers how long to wait for it. */
@@ -43,10 +55,19 @@ public final class BrevoConnections {
             next = at + intervalNanos;
             return at - now;
         }
+
+        /** No request before the given number of milliseconds: the account's window is used up. */
+        synchronized void holdFor(long millis) {
+            next = Math.max(next, System.nanoTime() + millis * 1_000_000);
+        }
     }
 
     /** Brevo's General plan: 10 requests per second on /v3/contacts. */
     public static final double DEFAULT_REQUESTS_PER_SECOND = 10;
+    /** A 429 is waited out and sent again this many times in a row before it counts as a failure. */
+    static final int MAX_RATE_LIMIT_WAITS = 30;
+    private static final long MAX_HOLD_MILLIS = 3_600_000;
+    private static final Logger LOG = LoggerFactory.getLogger(BrevoConnections.class);
 
     private final Map<String, Connection> connections = new TreeMap<>();
 
@@ -86,7 +107,7 @@ public final class BrevoConnections {
     }
 
     public void add(String name, String baseUrl, String apiKey, double requestsPerSecond) {
-        connections.put(name, new Connection(baseUrl.replaceAll("/+$", ""), apiKey, new Pacer(requestsPerSecond)));
+        connections.put(name, new Connection(baseUrl.replaceAll("/+$", ""), apiKey, new Pacer(requestsPerSecond), new Pacer(0)));
     }
 
     public Set<String> names() {
@@ -105,7 +126,7 @@ public final class BrevoConnections {
     public void prepare(Exchange exchange) throws InterruptedException {
         Connection connection = connection(exchange.getProperty("connection", String.class));
         // paced before it is sent, so exports sharing a key stay within its rate together
-        long wait = connection.pacer().reserve();
+        long wait = connection.pacer(exchange.getProperty("brevoPath", String.class)).reserve();
         if (wait > 0) {
             Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
         }
@@ -117,6 +138,60 @@ public final class BrevoConnections {
         in.setHeader("Accept", "application/json");
         in.setHeader(Exchange.CONTENT_TYPE, "application/json");
         in.setHeader("api-key", connection.apiKey());
+    }
+
+    /**
+     * Brevo answered (the HTTP call does not throw on an error status, so a 429 never counts against the circuit
+     * breaker or the retry budget). The rate-limit headers pace the connection: with nothing left in the window it
+     * waits for the reset. A 429 is waited out (for the reset the headers give, else exponential backoff with jitter)
+     * and sent again, through the exchange property brevoResend; any other error status restores the request body
+     * and throws, so the caller's error handler retries or dead-letters it like before.
+     */
+    public void answered(Exchange exchange) throws HttpOperationFailedException {
+        Pacer pacer = connection(exchange.getProperty("connection", String.class)).pacer(exchange.getProperty("brevoPath", String.class));
+        var in = exchange.getIn();
+        int status = in.getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
+        Long remaining = number(in.getHeader("x-sib-ratelimit-remaining"));
+        Long reset = number(in.getHeader("x-sib-ratelimit-reset"));
+        exchange.setProperty("brevoResend", false);
+        if (status == 429) {
+            int waits = exchange.getProperty("brevoRateLimitWaits", 0, Integer.class) + 1;
+            exchange.setProperty("brevoRateLimitWaits", waits);
+            if (waits <= MAX_RATE_LIMIT_WAITS) {
+                // the reset of an exhausted window; without one, exponential backoff with jitter
+                long millis = reset != null && (remaining == null || remaining <= 0) ? reset * 1000
+                        : Math.min(30_000, 250L << Math.min(waits, 7)) + (long) (Math.random() * 250);
+                pacer.holdFor(Math.min(millis, MAX_HOLD_MILLIS));
+                LOG.info("Brevo rate limit reached on connection '{}': waiting {} ms for the window to reset, then sending again",
+                        exchange.getProperty("connection"), millis);
+                exchange.setProperty("brevoResend", true);
+                return;
+            }
+        } else if (remaining != null && remaining <= 0 && reset != null) {
+            pacer.holdFor(Math.min(reset * 1000, MAX_HOLD_MILLIS));
+        }
+        exchange.removeProperty("brevoRateLimitWaits");
+        if (status >= 300) {
+            String body = in.getBody(String.class);
+            Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+            in.getHeaders().forEach((name, value) -> {
+                if (value != null && !name.startsWith("Camel") && !name.equalsIgnoreCase("api-key")) {
+                    headers.put(name, value.toString());
+                }
+            });
+            // the request again, so a redelivery sends it and not Brevo's error
+            in.setBody(exchange.getProperty("brevoRequest"));
+            throw new HttpOperationFailedException(in.getHeader(Exchange.HTTP_URI, String.class), status,
+                    in.getHeader(Exchange.HTTP_RESPONSE_TEXT, String.class), null, headers, body);
+        }
+    }
+
+    private static Long number(Object header) {
+        try {
+            return header == null ? null : Long.valueOf(header.toString().trim());
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
     private Connection connection(String name) {

@@ -145,6 +145,8 @@ public final class BrevoSandbox implements AutoCloseable {
                     Faults.Action fault = faults.draw();
                     pause(faults.latencyMs());
                     if (!rate.allowed() || fault == Faults.Action.TOO_MANY_REQUESTS) {
+                        // as Brevo does: nothing left in the window, and when it resets
+                        http.getResponseHeaders().set("x-sib-ratelimit-remaining", "0");
                         answer = new Answer(429, errorBody("too_many_requests", "The rate limit of this API key has been reached"));
                     } else if (fault == Faults.Action.DROP) {
                         requests.add(new RequestLog.Entry(clock.instant().toString(), account.name, http.getRequestMethod(), path, endpoint, 0, bodyBytes));
