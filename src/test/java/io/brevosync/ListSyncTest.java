@@ -36,12 +36,7 @@ class ListSyncTest extends ServerTest {
                 insert into export_row (run_id, profile_id, email, action, outcome, reason) values (-1, '1', 'old@example.com', 'add', 'rejected', 'old');""");
         server.sandbox().inspector((method, path, query, headers, body, status, answer) -> {
             if (method.equals("POST") && status < 300) {
-                JsonNode json;
-                try {
-                    json = TestServer.JSON.readTree(body);
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
+                JsonNode json = TestServer.json(body);
                 int rows = json.has("jsonBody") ? json.get("jsonBody").size() : json.path("emails").size();
                 calls.add(method + " " + path + " " + rows);
             }

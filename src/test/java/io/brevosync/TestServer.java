@@ -115,6 +115,15 @@ public final class TestServer implements AutoCloseable {
         return call(method, path, TOKEN);
     }
 
+    /** A request or answer body as JSON, for sandbox inspectors (which may not throw checked exceptions). */
+    public static JsonNode json(byte[] body) {
+        try {
+            return JSON.readTree(body);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     /** Runs the export now through the API and waits for its summary. */
     public JsonNode runAndWait(String exportId) throws IOException, InterruptedException {
         return runAndWait(exportId, false);
@@ -155,8 +164,13 @@ public final class TestServer implements AutoCloseable {
     // ---- database ----
 
     public List<String> strings(String sql) throws SQLException {
+        return strings(db(), sql);
+    }
+
+    /** The first column of a query's rows, as text. */
+    public static List<String> strings(DataSource db, String sql) throws SQLException {
         List<String> out = new ArrayList<>();
-        try (Connection c = db().getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+        try (Connection c = db.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             while (rs.next()) {
                 out.add(rs.getString(1));
             }
@@ -169,7 +183,11 @@ public final class TestServer implements AutoCloseable {
      * normalised and de-duplicated (lowest id wins), as the default query and the row mapper make them.
      */
     public java.util.Set<String> segmentResult(String... segments) throws SQLException {
-        return new java.util.TreeSet<>(strings("""
+        return segmentResult(db(), segments);
+    }
+
+    public static java.util.Set<String> segmentResult(DataSource db, String... segments) throws SQLException {
+        return new java.util.TreeSet<>(strings(db, """
                 select distinct on (lower(btrim(p.email))) lower(btrim(p.email)) || '|' || coalesce(p.first_name, '') || '|' || coalesce(p.last_name, '')
                 from profile p join segment_member m on m.profile_id = p.id join segment s on s.id = m.segment_id
                 where s.name in ('%s') and lower(btrim(p.email)) ~ '^[^@\\s]+@[^@\\s.]+(\\.[^@\\s.]+)+$'

@@ -110,23 +110,51 @@ public final class ExportRuns {
         }
     }
 
-    /**
-     * Opens the run: sets the properties the route uses and leaves in the message the export's query wrapped by
-     * {@link SyncQuery}, which returns only the profiles that are new, changed or gone since the last delivery.
-     */
+    /** Opens the run: sets the properties the route uses. */
     public void begin(Exchange exchange) throws SQLException {
         long runId = exchange.getProperty("runId", Long.class);
         ExportDefinition export = exports.get(exchange.getProperty("exportId", String.class));
-        boolean full = exchange.getProperty("fullResync", false, Boolean.class);
         // the properties first: if the database fails below, the run's doFinally can still close it
-        ExportRun run = open(exchange, runId, export, full);
-        long[] state = sync.counts(export.id());
-        run.synced(state[0], state[1]);
-        ledger.started(runId, state[1]);
+        open(exchange, runId, export, exchange.getProperty("fullResync", false, Boolean.class));
+        ledger.started(runId);
         int superseded = ledger.supersede(export.id(), runId);
         if (superseded > 0) {
             LOG.warn("Export {} run {}: the removals of {} earlier run(s) were never confirmed; this run works them out again", export.id(), runId, superseded);
         }
+    }
+
+    /** Imports an interrupted run of this export sent (the server was killed) but never saw end. */
+    public List<Map<String, Object>> unconfirmedImports(@ExchangeProperty("run") ExportRun run) throws SQLException {
+        List<Map<String, Object>> imports = ledger.unconfirmedImports(run.getExport().id());
+        if (!imports.isEmpty()) {
+            LOG.info("Export {} run {}: looking up {} import(s) an interrupted run sent, so what Brevo has is not sent again", run.getExport().id(),
+                    run.getId(), imports.size());
+        }
+        return imports;
+    }
+
+    /** Brevo's answer about one of them (GET /v3/processes/{id}): its end is recorded as if its own run had seen it. */
+    public void earlierImportEnded(Exchange exchange, @ExchangeProperty("run") ExportRun run, @ExchangeProperty("unconfirmed") Map<String, Object> batch)
+            throws SQLException {
+        Map<?, ?> process = exchange.getIn().getBody(Map.class);
+        String status = String.valueOf(process.get("status"));
+        if (status.equals("completed") || status.equals("failed") || status.equals("cancelled")) {
+            processEnded(((Number) batch.get("runId")).longValue(), run.getExport().id(), ((Number) batch.get("processId")).longValue(), status,
+                    (String) process.get("error"), 0, 0);
+        }
+    }
+
+    /**
+     * Leaves in the message the export's query wrapped by {@link SyncQuery}, which returns only the profiles that are
+     * new, changed or gone since the last delivery.
+     */
+    public void query(Exchange exchange, @ExchangeProperty("run") ExportRun run) throws SQLException {
+        ExportDefinition export = run.getExport();
+        long runId = run.getId();
+        boolean full = run.isFullResync();
+        long[] state = sync.counts(export.id());
+        run.synced(state[0], state[1]);
+        ledger.membersBefore(runId, state[1]);
         exchange.getIn().removeHeaders("*");
         // the query comes from the message body, where camel-sql takes positional parameters: each :#segments is one
         String[] query = export.query().split(":#segments", -1);
@@ -224,7 +252,7 @@ public final class ExportRuns {
             int batchNo = exchange.getProperty("batchNo", Integer.class);
             LOG.error("Export {} run {}: batch {} ({} rows) dead-lettered: {}", run.getExport().id(), run.getId(), batchNo, batch.getRows().size(), reason);
             ledger.batch(run.getId(), batchNo, batch.getRows(), 0, null, "dead", reason);
-            batchFailed(run, batchNo, code, reason);
+            batchFailed(run.getId(), run.getExport().id(), batchNo, code, reason);
         } else {
             LOG.warn("Export {} run {}: Brevo call {} failed: {}", run.getExport().id(), run.getId(), exchange.getProperty("brevoPath"), reason);
         }
@@ -242,28 +270,29 @@ public final class ExportRuns {
             if (terminal && run.done(id)) {
                 Map<?, ?> counters = process.get("info") instanceof Map<?, ?> info && info.get("import") instanceof Map<?, ?> m ? m : Map.of();
                 String error = (String) process.get("error");
-                processEnded(run, id, status, error, number(counters.get("invalid_emails")),
+                processEnded(run.getId(), run.getExport().id(), id, status, error, number(counters.get("invalid_emails")),
                         number(counters.get("duplicate_email_id")) + number(counters.get("duplicate_phone_id")));
             }
         }
     }
 
     /** A completed import makes its rows the sync state; any other end fails them, to be retried by a later run. */
-    private void processEnded(ExportRun run, long processId, String status, String error, int invalidEmails, int duplicates) throws SQLException {
-        Integer batchNo = ledger.processEnded(run.getId(), processId, status, error, invalidEmails, duplicates);
+    private void processEnded(long runId, String exportId, long processId, String status, String error, int invalidEmails, int duplicates)
+            throws SQLException {
+        Integer batchNo = ledger.processEnded(runId, processId, status, error, invalidEmails, duplicates);
         if (batchNo == null) {
             return;
         }
         if (status.equals("completed")) {
-            sync.delivered(run.getExport().id(), run.getId(), batchNo);
+            sync.delivered(exportId, runId, batchNo);
         } else {
-            batchFailed(run, batchNo, "process_" + status, "Brevo import process " + processId + " " + status + (error == null ? "" : ": " + error));
+            batchFailed(runId, exportId, batchNo, "process_" + status, "Brevo import process " + processId + " " + status + (error == null ? "" : ": " + error));
         }
     }
 
-    private void batchFailed(ExportRun run, int batchNo, String code, String reason) throws SQLException {
-        sync.failed(run.getExport().id(), run.getId(), batchNo, reason);
-        ledger.batchFailed(run.getId(), run.getExport().id(), batchNo, code, reason);
+    private void batchFailed(long runId, String exportId, int batchNo, String code, String reason) throws SQLException {
+        sync.failed(exportId, runId, batchNo, reason);
+        ledger.batchFailed(runId, exportId, batchNo, code, reason);
     }
 
     // ---- removals ----
@@ -431,7 +460,7 @@ public final class ExportRuns {
         batcher.discard(run.getId());
         for (Long processId : List.copyOf(run.pending().keySet())) {
             run.done(processId);
-            processEnded(run, processId, "timeout", "did not finish within " + importTimeout, 0, 0);
+            processEnded(run.getId(), run.getExport().id(), processId, "timeout", "did not finish within " + importTimeout, 0, 0);
         }
         String error = exchange.getProperty("runError", String.class);
         boolean canceled = run.isCanceled();

@@ -63,8 +63,20 @@ public final class RunLedger {
                 + "the next run sends what it had not delivered' where status in ('queued', 'running')", INTERRUPTED);
     }
 
-    void started(long runId, long membersBefore) throws SQLException {
-        db.update("update export_run set status = ?, started_at = now(), members_before = ? where id = ?", RUNNING, membersBefore, runId);
+    void started(long runId) throws SQLException {
+        db.update("update export_run set status = ?, started_at = now() where id = ?", RUNNING, runId);
+    }
+
+    void membersBefore(long runId, long members) throws SQLException {
+        db.update("update export_run set members_before = ? where id = ?", members, runId);
+    }
+
+    /** Imports that interrupted runs of the export sent but never saw end: to look up before sending anything again. */
+    List<Map<String, Object>> unconfirmedImports(String exportId) throws SQLException {
+        return db.query("""
+                select b.run_id, b.batch_no, b.process_id from export_batch b join export_run r on r.id = b.run_id
+                where r.export_id = ? and r.status = ? and b.status = 'queued' and b.process_id is not null order by b.run_id, b.batch_no""",
+                exportId, INTERRUPTED);
     }
 
     /** A newer run recomputes the removals: an older run's unconfirmed ones are void. */
