@@ -73,11 +73,11 @@ public final class TestServer implements AutoCloseable {
         return new TestServer(main, port, dataDir);
     }
 
-    /** The same, with the test exports of test-routes/test-exports.camel.yaml and the sandbox lists they write (1-7). */
+    /** The same, with the test exports of test-routes/test-exports.camel.yaml and the sandbox lists they write (1-8). */
     public static TestServer startWithTestExports(Map<String, String> overrides) throws Exception {
         Map<String, String> properties = new LinkedHashMap<>();
         properties.put("camel.main.routes-include-pattern", "classpath:routes/*.camel.yaml,classpath:test-routes/test-exports.camel.yaml");
-        properties.put("sandbox.lists", "Newsletter,Small,Big,Mirror,Churn,Exited,Promo");
+        properties.put("sandbox.lists", "Newsletter,Small,Big,Mirror,Churn,Exited,Promo,Matrix");
         properties.putAll(overrides);
         return start(properties);
     }

@@ -36,6 +36,12 @@ public final class BrevoFailures {
         return cause.getClass().getSimpleName() + ": " + cause.getMessage();
     }
 
+    /** The HTTP status Brevo answered, or 0 when the failure was not an answer (timeout, dropped connection, open breaker). */
+    public static int status(Throwable error) {
+        HttpOperationFailedException http = httpFailure(error);
+        return http == null ? 0 : http.getStatusCode();
+    }
+
     /** A short code for the ledger: Brevo's own error code (e.g. invalid_parameter), else http_NNN or the exception's name. */
     public static String code(Throwable error) {
         HttpOperationFailedException http = httpFailure(error);

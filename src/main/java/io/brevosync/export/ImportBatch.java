@@ -60,6 +60,16 @@ public final class ImportBatch {
         return rows.isEmpty() && notSent.isEmpty();
     }
 
+    /** The rows split in two batches (for bisecting a batch Brevo refused); the rows not sent stay out of both. */
+    public List<ImportBatch> halves() {
+        ImportBatch first = new ImportBatch(maxRows, maxBytes);
+        ImportBatch second = new ImportBatch(maxRows, maxBytes);
+        for (int i = 0; i < rows.size(); i++) {
+            (i < rows.size() / 2 ? first : second).add(rows.get(i));
+        }
+        return List.of(first, second);
+    }
+
     /** The import request body, assembled from the rows' JSON without serialising them again. */
     public byte[] importRequest(long listId) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(bytes);

@@ -31,17 +31,21 @@ public final class ExportRun {
     private final AtomicLong unlinks = new AtomicLong();
     private final AtomicInteger batches = new AtomicInteger();
     private final NavigableMap<Long, Integer> pendingProcesses = new ConcurrentSkipListMap<>();
+    private final Duration pollFirst;
     private final Duration pollMax;
     private final Duration importTimeout;
     private volatile Duration pollDelay;
     private volatile long membersBefore;
     private volatile boolean canceled;
+    private volatile int pass;
+    private volatile boolean failedImports;
     private volatile Instant importDeadline;
 
     ExportRun(long id, ExportDefinition export, boolean fullResync, Duration pollFirst, Duration pollMax, Duration importTimeout) {
         this.id = id;
         this.export = export;
         this.fullResync = fullResync;
+        this.pollFirst = pollFirst;
         this.pollDelay = pollFirst;
         this.pollMax = pollMax;
         this.importTimeout = importTimeout;
@@ -79,6 +83,25 @@ public final class ExportRun {
         return stateRows - rowsKnown.get();
     }
 
+    /** 1 while the run reads its segments; 2 while it sends again the rows of imports that failed. */
+    int pass() {
+        return pass;
+    }
+
+    int nextPass() {
+        failedImports = false;
+        pollDelay = pollFirst;
+        return ++pass;
+    }
+
+    void importFailed() {
+        failedImports = true;
+    }
+
+    boolean hasFailedImports() {
+        return failedImports;
+    }
+
     /** Canceled through the API: no more batches are sent and reading stops. */
     public boolean isCanceled() {
         return canceled;
@@ -98,6 +121,9 @@ public final class ExportRun {
 
     void counted(ImportBatch batch) {
         rowsSent.addAndGet(batch.getRows().size());
+        if (pass > 1) {
+            return;
+        }
         for (ExportRow row : batch.getRows()) {
             count(row);
         }

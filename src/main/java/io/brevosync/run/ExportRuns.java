@@ -4,12 +4,14 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Deque;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -45,7 +47,7 @@ public final class ExportRuns {
     /** Brevo takes at most 150 addresses per list add or remove call. */
     static final int UNLINKS_PER_CALL = 150;
     static final List<String> ROW_OUTCOMES = List.of("added", "updated", "rejected", "failed", "dead", "pending", "removed", "moved", "kept",
-            "discarded", "superseded", "skipped");
+            "discarded", "superseded", "skipped", "retried");
 
     private final ExportRegistry exports;
     private final ImportBatcher batcher;
@@ -152,9 +154,16 @@ public final class ExportRuns {
         ExportDefinition export = run.getExport();
         long runId = run.getId();
         boolean full = run.isFullResync();
-        long[] state = sync.counts(export.id());
-        run.synced(state[0], state[1]);
-        ledger.membersBefore(runId, state[1]);
+        String[] only = new String[0];
+        long[] state = {0, 0};
+        if (run.nextPass() == 1) {
+            state = sync.counts(export.id());
+            run.synced(state[0], state[1]);
+            ledger.membersBefore(runId, state[1]);
+        } else {
+            only = ledger.retryFailedImports(runId).toArray(new String[0]);
+            LOG.info("Export {} run {}: sending again the {} rows whose import process failed", export.id(), runId, only.length);
+        }
         exchange.getIn().removeHeaders("*");
         // the query comes from the message body, where camel-sql takes positional parameters: each :#segments is one
         String[] query = export.query().split(":#segments", -1);
@@ -163,10 +172,19 @@ public final class ExportRuns {
         parameters.addAll(Collections.nCopies(query.length - 1, export.segments().toArray(new String[0])));
         parameters.add(export.id());
         parameters.add(full);
+        parameters.add(only);
+        parameters.add(only);
         exchange.getIn().setBody(SyncQuery.wrap(String.join("?", query)));
         exchange.getIn().setHeader(SqlConstants.SQL_PARAMETERS, parameters);
-        LOG.info("Export {} run {} started{}: segments {} -> Brevo list {} via connection '{}'; {} profiles delivered before", export.id(), runId,
-                full ? " (full resync)" : "", export.segments(), export.listId(), export.connection(), state[1]);
+        if (run.pass() == 1) {
+            LOG.info("Export {} run {} started{}: segments {} -> Brevo list {} via connection '{}'; {} profiles delivered before", export.id(), runId,
+                    full ? " (full resync)" : "", export.segments(), export.listId(), export.connection(), state[1]);
+        }
+    }
+
+    /** Before each pass: the first; then one more if an import process of the run failed (its rows are sent again). */
+    public boolean anotherPass(@ExchangeProperty("run") ExportRun run) {
+        return run.pass() == 0 || (run.pass() == 1 && run.hasFailedImports() && !run.isCanceled());
     }
 
     private ExportRun open(Exchange exchange, long runId, ExportDefinition export, boolean full) {
@@ -212,10 +230,27 @@ public final class ExportRuns {
      */
     public void batchReady(Exchange exchange, @ExchangeProperty("run") ExportRun run) throws SQLException {
         ImportBatch batch = exchange.getIn().getBody(ImportBatch.class);
-        ledger.recordRows(run.getId(), batch.getNotSent());
-        ledger.recordRows(run.getId(), batch.getRows());
+        // a second pass sends again rows whose unlinks the first one recorded
+        ledger.recordRows(run.getId(), batch.getNotSent(), run.pass() == 1);
+        ledger.recordRows(run.getId(), batch.getRows(), run.pass() == 1);
         sync.forget(run.getExport().id(), batch.getNotSent().stream().filter(r -> r.action().equals(ExportRow.FORGET)).map(ExportRow::profileId).toList());
         run.counted(batch);
+        Deque<ImportBatch> imports = new ConcurrentLinkedDeque<>();
+        if (batch.hasRows()) {
+            imports.add(batch);
+        }
+        exchange.setProperty("importQueue", imports);
+    }
+
+    /** The next import of a batch (the batch, then the halves of any Brevo refused), as a one-item list for a split. */
+    public List<ImportBatch> nextImport(@ExchangeProperty("importQueue") Deque<ImportBatch> queue) {
+        ImportBatch next = queue.poll();
+        return next == null ? List.of() : List.of(next);
+    }
+
+    /** One import: the request body and the properties the Brevo routes and the dead letter use. */
+    public void importReady(Exchange exchange, @ExchangeProperty("run") ExportRun run) {
+        ImportBatch batch = exchange.getIn().getBody(ImportBatch.class);
         exchange.setProperty("batch", batch);
         exchange.setProperty("batchNo", run.nextBatchNo());
         exchange.setProperty("brevoMethod", "POST");
@@ -243,6 +278,14 @@ public final class ExportRuns {
         ExportRun run = exchange.getProperty("run", ExportRun.class);
         ImportBatch batch = exchange.getProperty("batch", ImportBatch.class);
         List<?> unlinks = exchange.getProperty("unlinkChunk", List.class);
+        Deque<ImportBatch> imports = exchange.getProperty("importQueue", Deque.class);
+        if (run != null && unlinks == null && batch != null && imports != null && batch.getRows().size() > 1 && BrevoFailures.status(cause) == 400) {
+            // one bad row makes Brevo refuse the whole import: the halves are sent instead, until the refused rows are alone
+            LOG.warn("Export {} run {}: Brevo refused batch {} ({} rows) with a 400; sending its halves to find the rows it refuses",
+                    run.getExport().id(), run.getId(), exchange.getProperty("batchNo"), batch.getRows().size());
+            imports.addAll(batch.halves());
+            return;
+        }
         if (run == null) {
             LOG.error("Dead letter outside a run: {}", reason);
         } else if (unlinks != null) {
@@ -252,7 +295,9 @@ public final class ExportRuns {
             int batchNo = exchange.getProperty("batchNo", Integer.class);
             LOG.error("Export {} run {}: batch {} ({} rows) dead-lettered: {}", run.getExport().id(), run.getId(), batchNo, batch.getRows().size(), reason);
             ledger.batch(run.getId(), batchNo, batch.getRows(), 0, null, "dead", reason);
-            batchFailed(run.getId(), run.getExport().id(), batchNo, code, reason);
+            // a row Brevo refuses on its own is rejected by Brevo; still counted as a failure, so it goes dead, not bisected each run
+            boolean refused = batch.getRows().size() == 1 && BrevoFailures.status(cause) == 400;
+            batchFailed(run.getId(), run.getExport().id(), batchNo, refused ? "rejected" : "failed", code, reason);
         } else {
             LOG.warn("Export {} run {}: Brevo call {} failed: {}", run.getExport().id(), run.getId(), exchange.getProperty("brevoPath"), reason);
         }
@@ -283,16 +328,20 @@ public final class ExportRuns {
         if (batchNo == null) {
             return;
         }
+        ExportRun run = live.get(runId);
+        if (run != null && !status.equals("completed")) {
+            run.importFailed();
+        }
         if (status.equals("completed")) {
             sync.delivered(exportId, runId, batchNo);
         } else {
-            batchFailed(runId, exportId, batchNo, "process_" + status, "Brevo import process " + processId + " " + status + (error == null ? "" : ": " + error));
+            batchFailed(runId, exportId, batchNo, "failed", "process_" + status, "Brevo import process " + processId + " " + status + (error == null ? "" : ": " + error));
         }
     }
 
-    private void batchFailed(long runId, String exportId, int batchNo, String code, String reason) throws SQLException {
+    private void batchFailed(long runId, String exportId, int batchNo, String outcome, String code, String reason) throws SQLException {
         sync.failed(exportId, runId, batchNo, reason);
-        ledger.batchFailed(runId, exportId, batchNo, code, reason);
+        ledger.batchFailed(runId, exportId, batchNo, outcome, code, reason);
     }
 
     // ---- removals ----

@@ -89,15 +89,15 @@ public final class RunLedger {
                 + "where export_id = ? and status = ? and id < ?", runId, exportId, NEEDS_CONFIRMATION, runId);
     }
 
-    /** Rows not sent (rejected, dead) with their outcome, and the addresses to unlink as pending removals. */
-    void recordRows(long runId, List<ExportRow> rows) throws SQLException {
+    /** Rows not sent (rejected, dead) with their outcome, and (unless told not to) the addresses to unlink as pending removals. */
+    void recordRows(long runId, List<ExportRow> rows, boolean unlinks) throws SQLException {
         try (Connection c = db.dataSource().getConnection();
                 PreparedStatement s = c.prepareStatement("insert into export_row (run_id, profile_id, email, action, outcome, reason) values (?, ?, ?, ?, ?, ?)")) {
             for (ExportRow row : rows) {
                 if (row.outcome() != null) {
                     add(s, runId, row.profileId(), row.email(), row.action(), row.outcome(), row.reason());
                 }
-                if (row.unlinks()) {
+                if (unlinks && row.unlinks()) {
                     add(s, runId, row.profileId(), row.unlinkEmail(), row.action().equals(ExportRow.REMOVE) ? ExportRow.REMOVE : ExportRow.UNLINK, PENDING, null);
                 }
             }
@@ -128,14 +128,20 @@ public final class RunLedger {
         return batch.map(b -> ((Number) b.get("batchNo")).intValue()).orElse(null);
     }
 
-    /** Every row of a batch that did not reach Brevo, with the reason and its attempts so far (from the sync state). */
-    void batchFailed(long runId, String exportId, int batchNo, String code, String reason) throws SQLException {
+    /** Every row of a batch that did not reach Brevo (failed, or rejected by Brevo), with the reason and its attempts so far. */
+    void batchFailed(long runId, String exportId, int batchNo, String outcome, String code, String reason) throws SQLException {
         db.update("""
                 insert into export_row (run_id, profile_id, email, action, outcome, code, reason, attempts)
-                select b.run_id, u.p, u.e, u.a, 'failed', ?, ?, coalesce(s.failures, 1)
+                select b.run_id, u.p, u.e, u.a, ?, ?, ?, coalesce(s.failures, 1)
                 from export_batch b cross join unnest(b.profile_ids, b.emails, b.actions) as u(p, e, a)
                 left join sync_state s on s.export_id = ? and s.profile_id = u.p
-                where b.run_id = ? and b.batch_no = ?""", code, reason, exportId, runId, batchNo);
+                where b.run_id = ? and b.batch_no = ?""", outcome, code, reason, exportId, runId, batchNo);
+    }
+
+    /** The rows of the run's failed import processes, about to be sent again: no longer counted as failed. */
+    List<String> retryFailedImports(long runId) throws SQLException {
+        return db.query("update export_row set outcome = 'retried' where run_id = ? and outcome = 'failed' and code like 'process_%' "
+                + "returning profile_id", runId).stream().map(r -> (String) r.get("profileId")).toList();
     }
 
     // ---- removals ----

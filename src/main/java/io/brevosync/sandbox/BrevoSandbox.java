@@ -143,10 +143,13 @@ public final class BrevoSandbox implements AutoCloseable {
                     RateLimits.Decision rate = account.limits.acquire(path.startsWith("/v3/contacts"), clock.millis());
                     rateHeaders(http, rate);
                     Faults.Action fault = faults.draw();
-                    pause(faults.latencyMs());
+                    pause(faults.latency());
                     if (!rate.allowed() || fault == Faults.Action.TOO_MANY_REQUESTS) {
-                        // as Brevo does: nothing left in the window, and when it resets
+                        // as Brevo does: nothing left in the window, and when it resets (a fault stands for the per-second limit)
                         http.getResponseHeaders().set("x-sib-ratelimit-remaining", "0");
+                        if (rate.allowed()) {
+                            http.getResponseHeaders().set("x-sib-ratelimit-reset", "1");
+                        }
                         answer = new Answer(429, errorBody("too_many_requests", "The rate limit of this API key has been reached"));
                     } else if (fault == Faults.Action.DROP) {
                         requests.add(new RequestLog.Entry(clock.instant().toString(), account.name, http.getRequestMethod(), path, endpoint, 0, bodyBytes));

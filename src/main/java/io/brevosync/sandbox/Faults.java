@@ -31,6 +31,9 @@ public final class Faults {
     private final AtomicInteger nextDrops = new AtomicInteger();
     private final AtomicInteger nextFailedImports = new AtomicInteger();
     private final Set<String> rejectEmails = ConcurrentHashMap.newKeySet();
+    private final Set<String> badRows = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger nextSlow = new AtomicInteger();
+    private volatile long slowMs;
     private final Random random = new Random(42);
 
     /** Decides the fate of one /v3 request; counters go before rates. */
@@ -62,6 +65,23 @@ public final class Faults {
 
     boolean failImport() {
         return takeOne(nextFailedImports) || nextDouble() < failImportRate;
+    }
+
+    /** The first address of an import that makes Brevo refuse the whole request with a 400, or null. */
+    String badRowIn(Iterable<String> emails) {
+        if (!badRows.isEmpty()) {
+            for (String email : emails) {
+                if (email != null && badRows.contains(email.trim().toLowerCase())) {
+                    return email;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** The delay before answering this request: slowNext's, else latencyMs. */
+    long latency() {
+        return takeOne(nextSlow) ? slowMs : latencyMs;
     }
 
     boolean rejects(String email) {
@@ -102,6 +122,19 @@ public final class Faults {
         return this;
     }
 
+    /** An import holding this address is refused with 400 invalid_parameter, as a whole. */
+    public Faults badRow(String email) {
+        badRows.add(email.trim().toLowerCase());
+        return this;
+    }
+
+    /** The next requests answer only after the given delay (e.g. past the client's timeout). */
+    public Faults slowNext(int count, long millis) {
+        slowMs = millis;
+        nextSlow.set(count);
+        return this;
+    }
+
     public Faults rejectEmail(String email) {
         rejectEmails.add(email.trim().toLowerCase());
         return this;
@@ -125,10 +158,11 @@ public final class Faults {
         failImportRate = 0;
         latencyMs = 0;
         importDelayMs = 0;
-        for (AtomicInteger counter : new AtomicInteger[] {next429, next500, next503, nextDrops, nextFailedImports}) {
+        for (AtomicInteger counter : new AtomicInteger[] {next429, next500, next503, nextDrops, nextFailedImports, nextSlow}) {
             counter.set(0);
         }
         rejectEmails.clear();
+        badRows.clear();
     }
 
     /** Applies the fields present in an admin PUT body; absent fields keep their value. */
@@ -144,6 +178,10 @@ public final class Faults {
         nextDrops.set(json.path("nextDrops").asInt(nextDrops.get()));
         nextFailedImports.set(json.path("nextFailedImports").asInt(nextFailedImports.get()));
         json.path("rejectEmails").forEach(e -> rejectEmail(e.asText()));
+        json.path("badRows").forEach(e -> badRow(e.asText()));
+        if (json.has("slowNext")) {
+            slowNext(json.path("slowNext").asInt(), json.path("slowMs").asLong(slowMs));
+        }
         for (double rate : new double[] {rate429, rate500, rate503, dropRate, failImportRate}) {
             if (rate < 0 || rate > 1) {
                 throw new IllegalArgumentException("fault rates are fractions between 0 and 1, got " + rate);
@@ -166,6 +204,9 @@ public final class Faults {
         json.put("nextDrops", nextDrops.get());
         json.put("nextFailedImports", nextFailedImports.get());
         json.put("rejectEmails", rejectEmails);
+        json.put("badRows", badRows);
+        json.put("slowNext", nextSlow.get());
+        json.put("slowMs", slowMs);
         return json;
     }
 

@@ -124,6 +124,10 @@ public final class SandboxAccount {
     /** Checks an import request, queues it and answers its process id; the rows are applied later on the import thread. */
     public long importContacts(JsonNode request, HttpNotifier notifier) {
         List<ImportRow> rows = importRows(request);
+        String bad = faults.badRowIn(rows.stream().map(ImportRow::email).toList());
+        if (bad != null) {
+            throw new BrevoError(400, "invalid_parameter", "Invalid contact in jsonBody: " + bad + " (sandbox fault switch badRows)");
+        }
         if (rows.stream().noneMatch(ImportRow::hasIdentifier)) {
             throw BrevoError.badRequest("We could not find any valid email or SMS or Contact ID in the file you uploaded. "
                     + "Please add at least one valid email address or SMS (e.g: +33xxxxxxxxx or 0033xxxxxxxxx where +33 is the "

@@ -25,7 +25,7 @@ public final class SyncQuery {
 
     /**
      * The wrapped SQL. Its positional parameters, in order: the export's fingerprint, the query's own parameters, the
-     * export id, and whether to send unchanged rows too (a full resync).
+     * export id, whether to send unchanged rows too (a full resync), and twice the profile ids to read (empty: all).
      */
     public static String wrap(String query) {
         return """
@@ -36,6 +36,7 @@ public final class SyncQuery {
                   full join (select profile_id, email, hash, failures, failed_hash, last_error from sync_state where export_id = ?) s
                     on s.profile_id = q.profile_id::text
                 ) d
-                where ?::boolean or d.profile_id is null or d.sync_hash is distinct from d.row_hash""".formatted(query);
+                where (?::boolean or d.profile_id is null or d.sync_hash is distinct from d.row_hash)
+                  and (cardinality(?::text[]) = 0 or d.profile_id::text = any(?::text[]))""".formatted(query);
     }
 }
