@@ -53,6 +53,7 @@ public final class ExportRuns {
     private final ImportBatcher batcher;
     private final RunLedger ledger;
     private final SyncState sync;
+    private final RunLocks locks;
     private final Duration pollFirst;
     private final Duration pollMax;
     private final Duration importTimeout;
@@ -64,13 +65,26 @@ public final class ExportRuns {
         this.batcher = batcher;
         this.ledger = ledger;
         this.sync = sync;
+        this.locks = new RunLocks(ledger.dataSource());
         this.pollFirst = pollFirst;
         this.pollMax = pollMax;
         this.importTimeout = importTimeout;
-        int closed = ledger.closeAbandoned();
-        if (closed > 0) {
-            LOG.warn("{} run(s) were still active from an earlier start; marked interrupted", closed);
+        closeAbandoned();
+    }
+
+    /** Active runs whose server is gone (their lock is free) are closed as interrupted; runs of live servers stay. */
+    private int closeAbandoned() throws SQLException {
+        int closed = 0;
+        for (long runId : ledger.activeRuns()) {
+            if (locks.abandoned(runId)) {
+                ledger.interrupted(runId);
+                closed++;
+            }
         }
+        if (closed > 0) {
+            LOG.warn("{} run(s) were left active by a server that stopped; marked interrupted", closed);
+        }
+        return closed;
     }
 
     // ---- starting ----
@@ -91,10 +105,14 @@ public final class ExportRuns {
             throw new ApiException(409, "export '" + exportId + "' is disabled (enabled: false in its route file)");
         }
         Long runId = ledger.create(exportId, export.connection(), export.listId(), trigger, Boolean.TRUE.equals(fullResync));
+        if (runId == null && closeAbandoned() > 0) {
+            runId = ledger.create(exportId, export.connection(), export.listId(), trigger, Boolean.TRUE.equals(fullResync));
+        }
         if (runId == null) {
             throw new ApiException(409, "Brevo list " + export.listId() + " of connection '" + export.connection() + "' is being written by "
                     + ledger.activeRun(export.connection(), export.listId()));
         }
+        locks.hold(runId);
         return runId;
     }
 
@@ -463,6 +481,7 @@ public final class ExportRuns {
         if (!ledger.resume(id)) {
             throw new ApiException(409, "Brevo list " + export.listId() + " is being written by " + ledger.activeRun(export.connection(), export.listId()));
         }
+        locks.hold(id);
         exchange.setProperty("runId", id);
         exchange.setProperty("confirmed", true);
         open(exchange, id, export, false);
@@ -480,6 +499,7 @@ public final class ExportRuns {
     public Map<String, Object> refinish(@ExchangeProperty("run") ExportRun run) throws SQLException {
         sync.unlinked(run.getExport().id(), run.getId());
         live.remove(run.getId());
+        locks.release(run.getId());
         Map<String, Object> summary = ledger.refinish(run.getId());
         LOG.info("Export {} run {} {}: {} removed", run.getExport().id(), run.getId(), summary.get("status"), summary.get("rowsRemoved"));
         return summary;
@@ -521,6 +541,7 @@ public final class ExportRuns {
         String message = error != null ? "run failed: " + error : canceled ? "run canceled through the API after " + run.batchesSent() + " batches" : null;
         Map<String, Object> summary = ledger.finish(run.getId(), run.rowsRead(), run.unchanged(), message);
         this.live.remove(run.getId());
+        locks.release(run.getId());
         LOG.info("Export {} run {} {}: {} rows in the segments: {} added, {} updated, {} unchanged, {} removed, {} rejected, {} failed, {} dead; "
                 + "{} batches ({} failed), {} invalid emails per Brevo", run.getExport().id(), run.getId(), summary.get("status"),
                 summary.get("rowsRead"), summary.get("rowsAdded"), summary.get("rowsUpdated"), summary.get("rowsUnchanged"), summary.get("rowsRemoved"),

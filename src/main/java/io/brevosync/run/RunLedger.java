@@ -38,6 +38,10 @@ public final class RunLedger {
         this.db = db;
     }
 
+    javax.sql.DataSource dataSource() {
+        return db.dataSource();
+    }
+
     /** Inserts a run; answers its id, or null when its list already has an active run (the unique index refused it). */
     Long create(String exportId, String connection, long listId, String trigger, boolean fullResync) throws SQLException {
         try {
@@ -57,10 +61,14 @@ public final class RunLedger {
                 connection, listId).map(r -> "run " + r.get("id") + " of export '" + r.get("exportId") + "'").orElse("a run that has just ended");
     }
 
-    /** Runs a crashed or killed server left active can never finish: close them so the export can run again. */
-    int closeAbandoned() throws SQLException {
-        return db.update("update export_run set status = ?, finished_at = now(), message = 'the server stopped during the run; "
-                + "the next run sends what it had not delivered' where status in ('queued', 'running')", INTERRUPTED);
+    List<Long> activeRuns() throws SQLException {
+        return db.query("select id from export_run where status in ('queued', 'running')").stream().map(r -> ((Number) r.get("id")).longValue()).toList();
+    }
+
+    /** A run a crashed or killed server left active can never finish: closed, so its list can be written again. */
+    void interrupted(long runId) throws SQLException {
+        db.update("update export_run set status = ?, finished_at = now(), message = 'the server stopped during the run; "
+                + "the next run sends what it had not delivered' where id = ? and status in ('queued', 'running')", INTERRUPTED, runId);
     }
 
     void started(long runId) throws SQLException {
