@@ -61,7 +61,8 @@ class ResilienceTest extends ServerTest {
         assertEquals("succeeded_with_rejections", run.get("status").asText(), run.toString());
         assertEquals(0, run.get("rowsFailed").asInt(), "no batch dead-lettered during the outage");
         assertEquals(server.segmentResult("newsletter").size(), run.get("rowsDelivered").asInt());
-        assertTrue(failedCalls < 12, failedCalls + " calls reached Brevo in 3 s of outage: the open breaker kept the others away");
+        // 5 to open it, then one probe each time it half-opens (every 2 s here)
+        assertTrue(failedCalls <= 8, failedCalls + " calls reached Brevo in 3 s of outage: the open breaker kept the others away");
     }
 
     private long count(String endpoint, int status) {
