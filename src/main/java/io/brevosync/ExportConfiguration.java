@@ -16,6 +16,7 @@ import io.brevosync.export.ImportBatcher;
 import io.brevosync.export.RowMapper;
 import io.brevosync.run.ExportRuns;
 import io.brevosync.run.RunLedger;
+import io.brevosync.run.RunReports;
 import io.brevosync.sandbox.BrevoSandbox;
 import io.brevosync.sandbox.RateLimits;
 import io.brevosync.sandbox.SandboxAccount;
@@ -82,8 +83,11 @@ public class ExportConfiguration implements CamelConfiguration {
             // the in-process sandbox starts empty each time, while the database keeps what was delivered to it
             LOG.info("Demo mode: the sandbox starts empty, so what earlier starts delivered to it is forgotten");
         }
-        registry.bind("runs", new ExportRuns(exports, batcher, new RunLedger(jdbc), syncState, millis(p, "brevo.process-poll-first", 2_000),
-                millis(p, "brevo.process-poll-max", 60_000), millis(p, "brevo.import-timeout", 1_800_000)));
+        RunLedger ledger = new RunLedger(jdbc);
+        ExportRuns runs = new ExportRuns(exports, batcher, ledger, syncState, millis(p, "brevo.process-poll-first", 2_000),
+                millis(p, "brevo.process-poll-max", 60_000), millis(p, "brevo.import-timeout", 1_800_000));
+        registry.bind("runs", runs);
+        registry.bind("reports", new RunReports(exports, ledger, runs));
 
         String token = p.resolveProperty("api.token").orElse("");
         if (token.isBlank() && demo) {

@@ -6,14 +6,11 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Deque;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -46,8 +43,6 @@ public final class ExportRuns {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Brevo takes at most 150 addresses per list add or remove call. */
     static final int UNLINKS_PER_CALL = 150;
-    static final List<String> ROW_OUTCOMES = List.of("added", "updated", "rejected", "failed", "dead", "pending", "removed", "moved", "kept",
-            "discarded", "superseded", "skipped", "retried");
 
     private final ExportRegistry exports;
     private final ImportBatcher batcher;
@@ -550,118 +545,21 @@ public final class ExportRuns {
         return summary;
     }
 
-    // ---- HTTP API answers ----
+    // ---- for the HTTP API ----
 
-    public List<Map<String, Object>> exports() throws SQLException {
-        List<Map<String, Object>> out = new java.util.ArrayList<>();
-        for (ExportDefinition export : exports.all()) {
-            Map<String, Object> item = new LinkedHashMap<>(export.summary());
-            List<Map<String, Object>> last = ledger.runs(export.id(), 1);
-            item.put("lastRun", last.isEmpty() ? null : last.get(0));
-            out.add(item);
-        }
-        return out;
-    }
-
-    public List<Map<String, Object>> runs(String exportId) throws SQLException {
-        exports.get(exportId);
-        return ledger.runs(exportId, 50);
-    }
-
-    public Map<String, Object> run(String exportId, String runId) throws SQLException {
+    /** A run of the export, or 404. */
+    Map<String, Object> run(String exportId, String runId) throws SQLException {
         Map<String, Object> run = runId.matches("\\d{1,18}") ? ledger.run(Long.parseLong(runId)) : null;
         if (run == null || !exportId.equals(run.get("exportId"))) {
             throw new ApiException(404, "export '" + exportId + "' has no run " + runId);
         }
-        ExportRun current = live.get(Long.parseLong(runId));
-        Map<String, Object> answer = new LinkedHashMap<>(run);
-        if (current != null) {
-            answer.put("progress", current.live());
-        }
-        answer.put("rows", "/api/exports/" + exportId + "/runs/" + runId + "/rows");
-        return answer;
+        return run;
     }
 
-    /** GET …/runs/{runId}/rows?outcome=failed,rejected&limit=100&offset=0: the run's rows, by outcome, paged. */
-    public Map<String, Object> rows(@Header("exportId") String exportId, @Header("runId") String runId, @Header("outcome") String outcome,
-            @Header("limit") String limit, @Header("offset") String offset) throws SQLException {
-        long id = ((Number) run(exportId, runId).get("id")).longValue();
-        List<String> outcomes = outcomes(outcome);
-        int pageSize = (int) bounded("limit", limit, 100, 1, 10_000);
-        long from = bounded("offset", offset, 0, 0, Long.MAX_VALUE);
-        Map<String, Object> page = new LinkedHashMap<>();
-        page.put("runId", id);
-        page.put("outcomes", outcomes.isEmpty() ? ROW_OUTCOMES : outcomes);
-        page.put("limit", pageSize);
-        page.put("offset", from);
-        page.put("rows", ledger.rows(id, outcomes, pageSize, from));
-        return page;
-    }
-
-    /** GET …/runs/{runId}/rows.csv: the rows as CSV (default: rejected, failed and dead), for a spreadsheet. */
-    public String rowsCsv(Exchange exchange, @Header("exportId") String exportId, @Header("runId") String runId, @Header("outcome") String outcome)
-            throws SQLException {
-        long id = ((Number) run(exportId, runId).get("id")).longValue();
-        List<String> outcomes = outcome == null || outcome.isBlank() ? List.of("rejected", "failed", "dead") : outcomes(outcome);
-        StringBuilder csv = new StringBuilder("profile_id,email,action,outcome,code,reason,attempts\r\n");
-        for (long offset = 0;; offset += 10_000) {
-            List<Map<String, Object>> rows = ledger.rows(id, outcomes, 10_000, offset);
-            for (Map<String, Object> row : rows) {
-                csv.append(Stream.of("profileId", "email", "action", "outcome", "code", "reason", "attempts").map(k -> csvField(row.get(k)))
-                        .collect(Collectors.joining(","))).append("\r\n");
-            }
-            if (rows.size() < 10_000) {
-                break;
-            }
-        }
-        exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "text/csv; charset=utf-8");
-        exchange.getMessage().setHeader("Content-Disposition", "attachment; filename=\"" + exportId + "-run-" + id + "-rows.csv\"");
-        return csv.toString();
-    }
-
-    /** Retention: the ledger keeps finished runs this many days. */
-    public void clean(@ExchangeProperty("retentionDays") int days) throws SQLException {
-        int deleted = ledger.deleteOlderThan(days);
-        if (deleted > 0) {
-            LOG.info("Ledger retention: {} run(s) older than {} days deleted with their rows", deleted, days);
-        }
-    }
-
-    private static List<String> outcomes(String outcome) {
-        List<String> outcomes = outcome == null ? List.of() : Stream.of(outcome.split(",")).map(String::trim).filter(o -> !o.isEmpty()).toList();
-        for (String o : outcomes) {
-            if (!ROW_OUTCOMES.contains(o)) {
-                throw new ApiException(400, "outcome '" + o + "' is not one of " + ROW_OUTCOMES);
-            }
-        }
-        return outcomes;
-    }
-
-    private static long bounded(String name, String value, long defaultValue, long min, long max) {
-        if (value == null || value.isBlank()) {
-            return defaultValue;
-        }
-        try {
-            long n = Long.parseLong(value.trim());
-            if (n >= min && n <= max) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // answered below
-        }
-        throw new ApiException(400, name + " must be a whole number from " + min + " to " + max + ", got '" + value + "'");
-    }
-
-    /** Quoted when needed; a leading = + - @ is prefixed with ' so a spreadsheet does not run it as a formula. */
-    private static String csvField(Object value) {
-        if (value == null) {
-            return "";
-        }
-        String text = value.toString();
-        if (!text.isEmpty() && "=+-@".indexOf(text.charAt(0)) >= 0) {
-            text = "'" + text;
-        }
-        return text.matches(".*[\",\r\n].*") || text.contains("\n") ? "\"" + text.replace("\"", "\"\"") + "\"" : text;
+    /** The live counters of a run in progress on this server, or null. */
+    Map<String, Object> progress(long runId) {
+        ExportRun current = live.get(runId);
+        return current == null ? null : current.live();
     }
 
     private static List<Long> rowIds(List<?> chunk) {
