@@ -26,7 +26,7 @@ class ExportErrorsTest extends ServerTest {
     protected TestServer startServer() throws Exception {
         // these tests exhaust retries on purpose; the circuit breaker has its own test (ResilienceTest)
         return TestServer.startWithTestExports(Map.of("camel.resilience4j.minimum-number-of-calls", "1000",
-                "camel.resilience4j.sliding-window-size", "1000"));
+                "camel.resilience4j.sliding-window-size", "1000", "brevo.import-timeout", "1500"));
     }
 
     @Test
@@ -87,6 +87,20 @@ class ExportErrorsTest extends ServerTest {
         List<String> reasons = server.strings("select distinct reason from export_row where run_id = " + summary.get("id").asLong()
                 + " and outcome = 'failed'");
         assertTrue(reasons.size() >= 1 && reasons.stream().allMatch(r -> r.matches("Brevo import process \\d+ failed: .*")), reasons.toString());
+    }
+
+    @Test
+    @Order(3)
+    void an_import_that_does_not_end_within_the_timeout_is_sent_again_and_then_counted_as_failed() throws Exception {
+        server.runAndWait("small");
+        server.sql("update profile set city = 'Timeout' where id = (select min(profile_id) from segment_member where profile_id % 2 = 0)");
+        // the sandbox's imports take 2.5 s, the run waits 1.5 s (brevo.import-timeout)
+        server.sandbox().faults().importDelayMs(2500);
+        JsonNode run = server.runAndWait("small");
+        assertEquals(2, imports(202), "sent once, and once more by the second pass");
+        assertEquals(1, run.get("rowsFailed").asInt());
+        String reason = server.strings("select reason from export_row where run_id = " + run.get("id").asLong() + " and outcome = 'failed'").get(0);
+        assertTrue(reason.matches("Brevo import process \\d+ timeout: did not finish within PT1.5S"), reason);
     }
 
     @Test

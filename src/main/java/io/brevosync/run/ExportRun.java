@@ -91,6 +91,7 @@ public final class ExportRun {
     int nextPass() {
         failedImports = false;
         pollDelay = pollFirst;
+        importDeadline = null;
         return ++pass;
     }
 

@@ -357,6 +357,14 @@ public final class ExportRuns {
         ledger.batchFailed(runId, exportId, batchNo, outcome, code, reason);
     }
 
+    /** The wait for the imports is over: those still unfinished count as failed (a second pass sends them again). */
+    public void importsTimedOut(@ExchangeProperty("run") ExportRun run) throws SQLException {
+        for (Long processId : List.copyOf(run.pending().keySet())) {
+            run.done(processId);
+            processEnded(run.getId(), run.getExport().id(), processId, "timeout", "did not finish within " + importTimeout, 0, 0);
+        }
+    }
+
     // ---- removals ----
 
     /**
@@ -522,10 +530,7 @@ public final class ExportRuns {
     /** Closes the run; imports still unfinished after the timeout count as failed. Leaves the summary in the body. */
     public Map<String, Object> finish(Exchange exchange, @ExchangeProperty("run") ExportRun run) throws SQLException {
         batcher.discard(run.getId());
-        for (Long processId : List.copyOf(run.pending().keySet())) {
-            run.done(processId);
-            processEnded(run.getId(), run.getExport().id(), processId, "timeout", "did not finish within " + importTimeout, 0, 0);
-        }
+        importsTimedOut(run);
         String error = exchange.getProperty("runError", String.class);
         boolean canceled = run.isCanceled();
         if (error != null || canceled) {
