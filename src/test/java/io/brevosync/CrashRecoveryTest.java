@@ -61,9 +61,13 @@ class CrashRecoveryTest {
             int port = TestServer.freePort();
             List<String> command = command(database, sandbox, keyFile, port);
             Process first = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("first.log").toFile()).start();
-            TestServer.await("3 batches accepted", Duration.ofSeconds(90), () -> accepted.get() >= 3);
-            first.destroyForcibly();
-            first.waitFor();
+            try {
+                TestServer.await("3 batches accepted (server log: " + dir.resolve("first.log") + ")", Duration.ofSeconds(90), () -> accepted.get() >= 3);
+            } finally {
+                // SIGKILL: no shutdown hook, no graceful stop
+                first.destroyForcibly();
+                first.waitFor();
+            }
             int beforeKill = imported.get();
 
             command.set(command.indexOf("-Dexports.run-at-startup=newsletter"), "-Dexports.run-at-startup=");
@@ -88,7 +92,7 @@ class CrashRecoveryTest {
                 assertEquals(List.of("interrupted"), TestServer.strings(database.dataSource(),
                         "select status from export_run where id < " + summary.get("id").asLong()), "the killed run is closed as interrupted");
             } finally {
-                second.destroy();
+                second.destroyForcibly();
                 second.waitFor();
             }
         }
