@@ -181,8 +181,23 @@ public final class BrevoConnections {
             });
             // the request again, so a redelivery sends it and not Brevo's error
             in.setBody(exchange.getProperty("brevoRequest"));
-            throw new HttpOperationFailedException(in.getHeader(Exchange.HTTP_URI, String.class), status,
+            HttpOperationFailedException failure = new HttpOperationFailedException(in.getHeader(Exchange.HTTP_URI, String.class), status,
                     in.getHeader(Exchange.HTTP_RESPONSE_TEXT, String.class), null, headers, body);
+            if (status < 400 || status >= 500) {
+                throw failure;
+            }
+            // a 4xx is Brevo refusing this request, not Brevo failing: thrown after the circuit breaker (refused), so
+            // bad rows being bisected never open it
+            exchange.setProperty("brevoRefusal", failure);
+        }
+    }
+
+    /** After the circuit breaker: a request Brevo refused (4xx) fails here, for the caller's error handler. */
+    public void refused(Exchange exchange) throws HttpOperationFailedException {
+        HttpOperationFailedException refusal = exchange.getProperty("brevoRefusal", HttpOperationFailedException.class);
+        if (refusal != null) {
+            exchange.removeProperty("brevoRefusal");
+            throw refusal;
         }
     }
 
