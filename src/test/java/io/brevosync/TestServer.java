@@ -194,6 +194,15 @@ public final class TestServer implements AutoCloseable {
                 order by lower(btrim(p.email)), p.id""".formatted(String.join("','", segments))));
     }
 
+    /** How many profiles of the segments a run rejects for their email: one per normalised address, as the default query reads them. */
+    public long rejectedEmails(String... segments) throws SQLException {
+        return Long.parseLong(strings("""
+                select count(distinct coalesce(nullif(lower(btrim(p.email)), ''), 'profile:' || p.id)) from profile p
+                join segment_member m on m.profile_id = p.id join segment s on s.id = m.segment_id
+                where s.name in ('%s') and (p.email is null or lower(btrim(p.email)) !~ '^[^@\\s]+@[^@\\s.]+(\\.[^@\\s.]+)+$')"""
+                .formatted(String.join("','", segments))).get(0));
+    }
+
     /** What the sandbox's list holds, in the shape of {@link #segmentResult}. */
     public java.util.Set<String> listMembers(long listId) {
         java.util.Set<String> out = new java.util.TreeSet<>();

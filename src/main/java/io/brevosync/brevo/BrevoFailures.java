@@ -13,10 +13,8 @@ public final class BrevoFailures {
 
     /** A 4xx other than 429 will not change on retry: the error handler sends it straight to the dead letter. */
     public boolean isPermanent(Exchange exchange) {
-        // the exception being handled; EXCEPTION_CAUGHT may still hold an earlier, already handled one
-        Throwable error = exchange.getException() != null ? exchange.getException() : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        HttpOperationFailedException http = httpFailure(error);
-        return http != null && http.getStatusCode() >= 400 && http.getStatusCode() < 500 && http.getStatusCode() != 429 && !isNothingToChange(exchange);
+        int status = status(handled(exchange));
+        return status >= 400 && status < 500 && status != 429 && !isNothingToChange(exchange);
     }
 
     /** A reason fit for the ledger: Brevo's status and error body for HTTP failures, the exception otherwise. */
@@ -61,10 +59,14 @@ public final class BrevoFailures {
 
     /** Brevo's 400 for a list add or remove that changed nothing: the addresses were already in (or out of) the list. */
     public boolean isNothingToChange(Exchange exchange) {
-        Throwable error = exchange.getException() != null ? exchange.getException() : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        HttpOperationFailedException http = httpFailure(error);
+        HttpOperationFailedException http = httpFailure(handled(exchange));
         return http != null && http.getStatusCode() == 400 && http.getResponseBody() != null
                 && http.getResponseBody().contains("Contact already in list and/or does not exist");
+    }
+
+    /** The exception being handled; EXCEPTION_CAUGHT may still hold an earlier, already handled one. */
+    private static Throwable handled(Exchange exchange) {
+        return exchange.getException() != null ? exchange.getException() : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
     }
 
     static HttpOperationFailedException httpFailure(Throwable error) {

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.stream.Stream;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -34,8 +35,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What the export routes call at each step of a run: open it, read what changed, send each batch, follow Brevo's
- * import processes, unlink who left (or stop at the brake), record dead letters, close it with its counts. Also answers
- * the HTTP API's questions about runs.
+ * import processes, unlink who left (or stop at the brake), record dead letters, close it with its counts. Also the
+ * run control of the HTTP API (cancel, confirm, discard); its reports are in {@link RunReports}.
  */
 public final class ExportRuns {
 
@@ -153,7 +154,7 @@ public final class ExportRuns {
             throws SQLException {
         Map<?, ?> process = exchange.getIn().getBody(Map.class);
         String status = String.valueOf(process.get("status"));
-        if (status.equals("completed") || status.equals("failed") || status.equals("cancelled")) {
+        if (ended(status)) {
             processEnded(((Number) batch.get("runId")).longValue(), run.getExport().id(), ((Number) batch.get("processId")).longValue(), status,
                     (String) process.get("error"), 0, 0);
         }
@@ -244,8 +245,7 @@ public final class ExportRuns {
     public void batchReady(Exchange exchange, @ExchangeProperty("run") ExportRun run) throws SQLException {
         ImportBatch batch = exchange.getIn().getBody(ImportBatch.class);
         // a second pass sends again rows whose unlinks the first one recorded
-        ledger.recordRows(run.getId(), batch.getNotSent(), run.pass() == 1);
-        ledger.recordRows(run.getId(), batch.getRows(), run.pass() == 1);
+        ledger.recordRows(run.getId(), Stream.concat(batch.getNotSent().stream(), batch.getRows().stream()).toList(), run.pass() == 1);
         sync.forget(run.getExport().id(), batch.getNotSent().stream().filter(r -> r.action().equals(ExportRow.FORGET)).map(ExportRow::profileId).toList());
         run.counted(batch);
         Deque<ImportBatch> imports = new ConcurrentLinkedDeque<>();
@@ -324,8 +324,7 @@ public final class ExportRuns {
             Map<?, ?> process = (Map<?, ?>) item;
             long id = ((Number) process.get("id")).longValue();
             String status = String.valueOf(process.get("status"));
-            boolean terminal = status.equals("completed") || status.equals("failed") || status.equals("cancelled");
-            if (terminal && run.done(id)) {
+            if (ended(status) && run.done(id)) {
                 Map<?, ?> counters = process.get("info") instanceof Map<?, ?> info && info.get("import") instanceof Map<?, ?> m ? m : Map.of();
                 String error = (String) process.get("error");
                 processEnded(run.getId(), run.getExport().id(), id, status, error, number(counters.get("invalid_emails")),
@@ -341,15 +340,20 @@ public final class ExportRuns {
         if (batchNo == null) {
             return;
         }
-        ExportRun run = live.get(runId);
-        if (run != null && !status.equals("completed")) {
-            run.importFailed();
-        }
         if (status.equals("completed")) {
             sync.delivered(exportId, runId, batchNo);
         } else {
+            ExportRun run = live.get(runId);
+            if (run != null) {
+                run.importFailed();
+            }
             batchFailed(runId, exportId, batchNo, "failed", "process_" + status, "Brevo import process " + processId + " " + status + (error == null ? "" : ": " + error));
         }
+    }
+
+    /** A Brevo process that will not change any more. */
+    private static boolean ended(String status) {
+        return status.equals("completed") || status.equals("failed") || status.equals("cancelled");
     }
 
     private void batchFailed(long runId, String exportId, int batchNo, String outcome, String code, String reason) throws SQLException {
