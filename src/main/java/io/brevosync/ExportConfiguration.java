@@ -11,10 +11,13 @@ import io.brevosync.brevo.BrevoFailures;
 import io.brevosync.db.Database;
 import io.brevosync.db.DemoData;
 import io.brevosync.db.Jdbc;
+import io.brevosync.export.DataQuality;
 import io.brevosync.export.ExportRegistry;
 import io.brevosync.export.ImportBatcher;
 import io.brevosync.export.RowMapper;
 import io.brevosync.run.ExportRuns;
+import io.brevosync.run.PhoneConflicts;
+import io.brevosync.run.Preview;
 import io.brevosync.run.RunLedger;
 import io.brevosync.run.RunReports;
 import io.brevosync.sandbox.BrevoSandbox;
@@ -72,9 +75,10 @@ public class ExportConfiguration implements CamelConfiguration {
         int rowMaxBytes = integer(p, "exports.row-max-bytes", 65_536);
         ExportRegistry exports = new ExportRegistry(database.dataSource(), connections.names(), p.resolveProperty("exports.default-query").orElseThrow(),
                 integer(p, "exports.batch-max-rows", 50_000), integer(p, "exports.batch-max-bytes", 8_000_000), rowMaxBytes,
-                Double.parseDouble(p.resolveProperty("exports.max-removal-percent").orElse("20")));
+                Double.parseDouble(p.resolveProperty("exports.max-removal-percent").orElse("20")), quality(p));
         registry.bind("exportRegistry", exports);
-        registry.bind("rowMapper", new RowMapper(rowMaxBytes, integer(p, "exports.max-attempts", 3)));
+        RowMapper rowMapper = new RowMapper(rowMaxBytes, integer(p, "exports.max-attempts", 3));
+        registry.bind("rowMapper", rowMapper);
         ImportBatcher batcher = new ImportBatcher();
         registry.bind("importBatcher", batcher);
         Jdbc jdbc = new Jdbc(database.dataSource());
@@ -88,6 +92,8 @@ public class ExportConfiguration implements CamelConfiguration {
                 millis(p, "brevo.process-poll-max", 60_000), millis(p, "brevo.import-timeout", 1_800_000));
         registry.bind("runs", runs);
         registry.bind("reports", new RunReports(exports, ledger, runs));
+        registry.bind("phoneConflicts", new PhoneConflicts(jdbc));
+        registry.bind("preview", new Preview(exports, rowMapper, syncState, database.exportDataSource()));
 
         String token = p.resolveProperty("api.token").orElse("");
         if (token.isBlank() && demo) {
@@ -119,6 +125,17 @@ public class ExportConfiguration implements CamelConfiguration {
             sandbox.faults().update(new com.fasterxml.jackson.databind.ObjectMapper().readTree(faults));
         }
         return sandbox.start();
+    }
+
+    /** The exports.* data-quality defaults (each export may set its own). */
+    private static DataQuality quality(PropertiesComponent p) {
+        DataQuality d = DataQuality.defaults();
+        return new DataQuality(p.resolveProperty("exports.phone-region").orElse(d.phoneRegion()).trim(),
+                p.resolveProperty("exports.invalid-phone").orElse(d.invalidPhone()).trim(),
+                p.resolveProperty("exports.identifier-conflict").orElse(d.identifierConflict()).trim(),
+                Boolean.parseBoolean(p.resolveProperty("exports.send-blanks").orElse("false").trim()),
+                p.resolveProperty("exports.oversized").orElse(d.oversized()).trim(), integer(p, "exports.text-max-chars", d.textMaxChars()), "",
+                Boolean.parseBoolean(p.resolveProperty("exports.check-attributes").orElse("false").trim()));
     }
 
     private static void closeOnStop(CamelContext context, AutoCloseable resource) throws Exception {

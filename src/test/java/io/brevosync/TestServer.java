@@ -77,7 +77,7 @@ public final class TestServer implements AutoCloseable {
     public static TestServer startWithTestExports(Map<String, String> overrides) throws Exception {
         Map<String, String> properties = new LinkedHashMap<>();
         properties.put("camel.main.routes-include-pattern", "classpath:routes/*.camel.yaml,classpath:test-routes/test-exports.camel.yaml");
-        properties.put("sandbox.lists", "Newsletter,Small,Big,Mirror,Churn,Exited,Promo,Matrix");
+        properties.put("sandbox.lists", "Newsletter,Small,Big,Mirror,Churn,Exited,Promo,Matrix,Quality,French");
         properties.putAll(overrides);
         return start(properties);
     }

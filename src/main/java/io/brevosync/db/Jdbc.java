@@ -62,7 +62,8 @@ public final class Jdbc {
         }
     }
 
-    private static PreparedStatement prepare(Connection c, String sql, Object... args) throws SQLException {
+    /** A statement with its parameters set; Java arrays become SQL arrays (Long[]: bigint[], others: text[]). */
+    public static PreparedStatement prepare(Connection c, String sql, Object... args) throws SQLException {
         PreparedStatement s = c.prepareStatement(sql);
         for (int i = 0; i < args.length; i++) {
             s.setObject(i + 1, args[i] instanceof Object[] array ? c.createArrayOf(array instanceof Long[] ? "bigint" : "text", array) : args[i]);

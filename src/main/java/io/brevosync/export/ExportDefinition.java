@@ -7,29 +7,30 @@ import java.util.Map;
  * One export as declared in routes/exports.camel.yaml: which segments go to which Brevo list through which connection,
  * how profile columns map to Brevo attributes, and when it runs.
  *
- * @param mapping Brevo attribute name to the column of the export's query that feeds it; EMAIL is always present
+ * @param mapping Brevo attribute name to the column of the export's query that feeds it, and its type; EMAIL is always present
  * @param exitPolicy what happens to a profile that leaves the segments: remove (unlink from the list), keep, or move
  *     (unlink, and link to exitListId)
  * @param maxRemovalPercent the brake: a run that would unlink more than this share of the list waits for confirmation
+ * @param quality how messy values are normalised, checked and reported
  */
-public record ExportDefinition(String id, String connection, long listId, List<String> segments, Map<String, String> mapping,
+public record ExportDefinition(String id, String connection, long listId, List<String> segments, Map<String, MappedAttribute> mapping,
         String cron, boolean enabled, String query, int batchMaxRows, int batchMaxBytes, String exitPolicy, long exitListId,
-        double maxRemovalPercent) {
+        double maxRemovalPercent, DataQuality quality) {
 
     public static final String REMOVE = "remove";
     public static final String KEEP = "keep";
     public static final String MOVE = "move";
 
     /** Bumped when the mapping code changes what it sends, so every profile is sent again once. */
-    private static final String MAPPING_VERSION = "1";
+    private static final String MAPPING_VERSION = "2";
 
     public String emailColumn() {
-        return mapping.get("EMAIL");
+        return mapping.get("EMAIL").column();
     }
 
-    /** What the sync state's hashes depend on besides the rows: a new list or mapping sends every profile again. */
+    /** What the sync state's hashes depend on besides the rows: a new list, mapping or rule sends every profile again. */
     public String fingerprint() {
-        return MAPPING_VERSION + "|" + listId + "|" + mapping + "|";
+        return MAPPING_VERSION + "|" + listId + "|" + mapping + "|" + quality + "|";
     }
 
     /** What GET /api/exports shows: everything but the query text. */
@@ -39,7 +40,9 @@ public record ExportDefinition(String id, String connection, long listId, List<S
         summary.put("connection", connection);
         summary.put("listId", listId);
         summary.put("segments", segments);
-        summary.put("mapping", mapping);
+        Map<String, String> columns = new java.util.LinkedHashMap<>();
+        mapping.forEach((attribute, mapped) -> columns.put(attribute, mapped.toString()));
+        summary.put("mapping", columns);
         summary.put("cron", cron);
         summary.put("enabled", enabled);
         summary.put("exitPolicy", exitPolicy);
@@ -47,6 +50,7 @@ public record ExportDefinition(String id, String connection, long listId, List<S
             summary.put("exitListId", exitListId);
         }
         summary.put("maxRemovalPercent", maxRemovalPercent);
+        summary.put("quality", quality);
         return summary;
     }
 }

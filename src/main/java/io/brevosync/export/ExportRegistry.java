@@ -32,7 +32,10 @@ import org.quartz.CronExpression;
 public final class ExportRegistry extends RoutePolicySupport {
 
     private static final Set<String> PARAMETERS = Set.of("exportId", "connection", "listId", "segments", "mapping", "cron",
-            "enabled", "query", "batchMaxRows", "batchMaxBytes", "exitPolicy", "exitListId", "maxRemovalPercent");
+            "enabled", "query", "batchMaxRows", "batchMaxBytes", "exitPolicy", "exitListId", "maxRemovalPercent", "phoneRegion", "invalidPhone",
+            "identifierConflict", "sendBlanks", "oversized", "consentColumn", "checkAttributes");
+    private static final java.util.regex.Pattern ATTRIBUTE = java.util.regex.Pattern.compile("[A-Z][A-Z0-9_]{0,63}");
+    private static final java.util.regex.Pattern COLUMN = java.util.regex.Pattern.compile("[a-z_][a-z0-9_]{0,62}");
 
     private final Map<String, ExportDefinition> exports = new ConcurrentHashMap<>();
     private final DataSource dataSource;
@@ -42,9 +45,11 @@ public final class ExportRegistry extends RoutePolicySupport {
     private final int defaultBatchBytes;
     private final int rowMaxBytes;
     private final double defaultMaxRemovalPercent;
+    private final DataQuality defaultQuality;
 
     public ExportRegistry(DataSource dataSource, Set<String> connections, String defaultQuery, int defaultBatchRows, int defaultBatchBytes,
-            int rowMaxBytes, double defaultMaxRemovalPercent) {
+            int rowMaxBytes, double defaultMaxRemovalPercent, DataQuality defaultQuality) {
+        this.defaultQuality = defaultQuality;
         this.defaultMaxRemovalPercent = defaultMaxRemovalPercent;
         this.dataSource = dataSource;
         this.connections = connections;
@@ -73,6 +78,36 @@ public final class ExportRegistry extends RoutePolicySupport {
             throw new ApiException(404, "no export with id '" + exportId + "'");
         }
         return export;
+    }
+
+    /**
+     * The answer of GET /v3/contacts/attributes against the export's mapping: an attribute the account lacks, or whose
+     * type does not take the mapped values, stops the run with a message naming it.
+     */
+    public void checkAttributes(@org.apache.camel.Body Map<?, ?> answer, @org.apache.camel.ExchangeProperty("export") ExportDefinition export) {
+        Map<String, String> types = new LinkedHashMap<>();
+        if (answer.get("attributes") instanceof List<?> attributes) {
+            for (Object item : attributes) {
+                Map<?, ?> attribute = (Map<?, ?>) item;
+                types.put(String.valueOf(attribute.get("name")).toUpperCase(), String.valueOf(attribute.get("type")));
+            }
+        }
+        List<String> problems = new ArrayList<>();
+        for (MappedAttribute mapped : export.mapping().values()) {
+            String type = types.get(mapped.attribute());
+            if (mapped.attribute().equals("EMAIL")) {
+                continue;
+            }
+            if (type == null) {
+                problems.add(mapped.attribute() + " does not exist in the Brevo account");
+            } else if (!mapped.isPhone() && !mapped.fits(type)) {
+                problems.add(mapped.attribute() + " is a " + type + " attribute in Brevo but mapped as " + mapped.type());
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw invalid(export.id(), String.join("; ", problems) + " (Brevo would silently drop these values; the account has " + types.keySet()
+                    + "; create the attribute in Brevo or fix the mapping)");
+        }
     }
 
     public Collection<ExportDefinition> all() {
@@ -105,7 +140,7 @@ public final class ExportRegistry extends RoutePolicySupport {
         if (segments.isEmpty()) {
             throw invalid(id, "segments is empty; name one or more segments, comma-separated");
         }
-        Map<String, String> mapping = mapping(id, p.getOrDefault("mapping", ""));
+        Map<String, MappedAttribute> mapping = mapping(id, p.getOrDefault("mapping", ""));
         String cron = p.getOrDefault("cron", "");
         if (!CronExpression.isValidExpression(cron)) {
             throw invalid(id, "cron '" + cron + "' is not a valid Quartz cron expression (e.g. '0 0 2 * * ?')");
@@ -139,7 +174,40 @@ public final class ExportRegistry extends RoutePolicySupport {
         String percent = p.getOrDefault("maxRemovalPercent", "");
         double maxRemovalPercent = percent.isEmpty() ? defaultMaxRemovalPercent : percent(id, percent);
         return new ExportDefinition(id, connection, listId, segments, mapping, cron, !"false".equalsIgnoreCase(p.get("enabled")), query,
-                rows, bytes, exitPolicy, exitListId, maxRemovalPercent);
+                rows, bytes, exitPolicy, exitListId, maxRemovalPercent, quality(id, p));
+    }
+
+    /** The export's data-quality rules: each parameter left out takes the exports.* default. */
+    private DataQuality quality(String id, Map<String, String> p) {
+        DataQuality d = defaultQuality;
+        String region = or(p, "phoneRegion", d.phoneRegion()).toUpperCase();
+        if (!region.isEmpty() && !com.google.i18n.phonenumbers.PhoneNumberUtil.getInstance().getSupportedRegions().contains(region)) {
+            throw invalid(id, "phoneRegion '" + region + "' is not a region libphonenumber knows (two letters, ISO 3166: FR, DE, US, GB...)");
+        }
+        String consent = or(p, "consentColumn", d.consentColumn()).toLowerCase();
+        if (!consent.isEmpty() && !COLUMN.matcher(consent).matches()) {
+            throw invalid(id, "consentColumn '" + consent + "' is not a column name");
+        }
+        return new DataQuality(region, choice(id, p, "invalidPhone", d.invalidPhone(), DataQuality.DROP, DataQuality.REJECT),
+                choice(id, p, "identifierConflict", d.identifierConflict(), DataQuality.DROP_SMS, DataQuality.SKIP),
+                Boolean.parseBoolean(choice(id, p, "sendBlanks", String.valueOf(d.sendBlanks()), "true", "false")),
+                choice(id, p, "oversized", d.oversized(), DataQuality.TRUNCATE, DataQuality.REJECT), d.textMaxChars(), consent,
+                Boolean.parseBoolean(choice(id, p, "checkAttributes", String.valueOf(d.checkAttributes()), "true", "false")));
+    }
+
+    private static String or(Map<String, String> p, String name, String defaultValue) {
+        String value = p.getOrDefault(name, "");
+        return value.isEmpty() ? defaultValue : value;
+    }
+
+    private static String choice(String id, Map<String, String> p, String name, String defaultValue, String... allowed) {
+        String value = or(p, name, defaultValue);
+        for (String option : allowed) {
+            if (option.equalsIgnoreCase(value)) {
+                return option;
+            }
+        }
+        throw invalid(id, name + " '" + value + "' is not one of " + String.join(", ", allowed));
     }
 
     private static double percent(String id, String value) {
@@ -154,19 +222,31 @@ public final class ExportRegistry extends RoutePolicySupport {
         throw invalid(id, "maxRemovalPercent must be a number from 0 to 100, got '" + value + "'");
     }
 
-    /** "EMAIL=email, FIRSTNAME=first_name" → {EMAIL: email, FIRSTNAME: first_name}; EMAIL is required. */
-    private static Map<String, String> mapping(String id, String text) {
-        Map<String, String> mapping = new LinkedHashMap<>();
+    /** "EMAIL=email, FIRSTNAME=first_name, BIRTHDATE=born:date" → attribute, column and type; EMAIL is required. */
+    private static Map<String, MappedAttribute> mapping(String id, String text) {
+        Map<String, MappedAttribute> mapping = new LinkedHashMap<>();
         for (String pair : text.split(",")) {
             if (pair.isBlank()) {
                 continue;
             }
             String[] parts = pair.split("=", 2);
             if (parts.length != 2 || parts[0].isBlank() || parts[1].isBlank()) {
-                throw invalid(id, "mapping entry '" + pair.trim() + "' is not ATTRIBUTE=column");
+                throw invalid(id, "mapping entry '" + pair.trim() + "' is not ATTRIBUTE=column or ATTRIBUTE=column:type");
             }
             String attribute = parts[0].trim().toUpperCase();
-            if (mapping.put(attribute, parts[1].trim().toLowerCase()) != null) {
+            String[] columnType = parts[1].split(":", 2);
+            String column = columnType[0].trim().toLowerCase();
+            String type = columnType.length > 1 ? columnType[1].trim().toLowerCase() : MappedAttribute.defaultType(attribute);
+            if (!ATTRIBUTE.matcher(attribute).matches()) {
+                throw invalid(id, "mapping attribute '" + attribute + "' is not a Brevo attribute name (letters, digits and _)");
+            }
+            if (!COLUMN.matcher(column).matches()) {
+                throw invalid(id, "mapping column '" + column + "' of " + attribute + " is not a column name of the query");
+            }
+            if (!MappedAttribute.BREVO_TYPES.containsKey(type)) {
+                throw invalid(id, "mapping type '" + type + "' of " + attribute + " is not one of " + new java.util.TreeSet<>(MappedAttribute.BREVO_TYPES.keySet()));
+            }
+            if (mapping.put(attribute, new MappedAttribute(attribute, column, type)) != null) {
                 throw invalid(id, "mapping names attribute " + attribute + " twice");
             }
         }

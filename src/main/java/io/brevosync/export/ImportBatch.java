@@ -70,10 +70,13 @@ public final class ImportBatch {
         return List.of(first, second);
     }
 
-    /** The import request body, assembled from the rows' JSON without serialising them again. */
-    public byte[] importRequest(long listId) {
+    /**
+     * The import request body, assembled from the rows' JSON without serialising them again. Blank values erase what
+     * Brevo holds only when the export sends blanks (emptyContactsAttributes); rows then carry them as "".
+     */
+    public byte[] importRequest(long listId, boolean sendBlanks) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(bytes);
-        out.writeBytes(("{\"listIds\":[" + listId + "],\"updateExistingContacts\":true,\"emptyContactsAttributes\":false,\"jsonBody\":[")
+        out.writeBytes(("{\"listIds\":[" + listId + "],\"updateExistingContacts\":true,\"emptyContactsAttributes\":" + sendBlanks + ",\"jsonBody\":[")
                 .getBytes(StandardCharsets.UTF_8));
         for (int i = 0; i < rows.size(); i++) {
             if (i > 0) {

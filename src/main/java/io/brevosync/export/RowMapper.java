@@ -1,31 +1,24 @@
 package io.brevosync.export;
 
-import java.sql.Date;
-import java.sql.Timestamp;
-import java.time.LocalDate;
-import java.time.temporal.TemporalAccessor;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.apache.camel.Body;
+import io.brevosync.export.Normalise.Outcome;
 import io.brevosync.sync.SyncQuery;
+import org.apache.camel.Body;
 import org.apache.camel.ExchangeProperty;
 
 /**
- * Maps a profile row to a Brevo import item {"email", "attributes"} using the export's mapping, and decides what the
- * run does with it from the sync state joined to the row (see {@link SyncQuery}): add, update, unlink, or nothing.
- * Emails are trimmed and lower-cased and must look like an address; blank values are left out so they never erase
- * data in Brevo; an SMS number must carry a country code (+CC or 00CC) or it is left out; a row whose item is larger
- * than the row limit is rejected rather than allowed to break a batch.
+ * Maps a profile row to a Brevo import item {"email", "attributes"} using the export's mapping and data-quality rules
+ * (see {@link Normalise}), and decides what the run does with it from the sync state joined to the row (see
+ * {@link SyncQuery}): add, update, unlink, or nothing. Every decision is visible: a row not sent has its reason, a row
+ * sent with a value changed or left out has a note.
  */
 public final class RowMapper {
-
-    private static final Pattern EMAIL = Pattern.compile("^[^@\\s]+@[^@\\s.]+(\\.[^@\\s.]+)+$");
-    private static final Pattern PHONE_NOISE = Pattern.compile("[\\s\\-.()/]");
-    private static final Pattern E164 = Pattern.compile("\\+[1-9]\\d{7,14}");
 
     private final ObjectMapper json = new ObjectMapper();
     private final int rowMaxBytes;
@@ -39,15 +32,19 @@ public final class RowMapper {
     /**
      * A row of the sync query: a profile that left (only its sync state is there) is unlinked; a profile is sent as
      * add (never delivered) or update, unless it failed {@code maxAttempts} times as it is now (dead, not sent again
-     * until it changes or a full resync asks for everything); a changed email also unlinks the old address.
+     * until it changes or a full resync asks for everything); a changed email also unlinks the old address, and a
+     * profile without consent has its address unlinked.
      */
     public ExportRow map(@Body Map<String, Object> row, @ExchangeProperty("export") ExportDefinition export,
-            @ExchangeProperty("fullResync") Boolean fullResync) throws JsonProcessingException {
+            @ExchangeProperty("fullResync") Boolean fullResync, @ExchangeProperty("phoneOwners") PhoneOwners owners) throws JsonProcessingException {
         String lastEmail = (String) row.get(SyncQuery.EMAIL);
         if (row.get("profile_id") == null) {
             return ExportRow.left((String) row.get(SyncQuery.PROFILE_ID), lastEmail);
         }
-        ExportRow mapped = mapProfile(row, export).inState(row.get(SyncQuery.PROFILE_ID) != null);
+        ExportRow mapped = mapProfile(row, export, owners).inState(row.get(SyncQuery.PROFILE_ID) != null);
+        if (ExportRow.NO_CONSENT.equals(mapped.outcome())) {
+            return mapped.unlinking(lastEmail);
+        }
         String oldEmail = lastEmail != null && !lastEmail.equals(mapped.email()) ? lastEmail : null;
         if (mapped.isRejected()) {
             return mapped.unlinking(oldEmail);
@@ -64,28 +61,51 @@ public final class RowMapper {
         return rowMaxBytes;
     }
 
-    /** The profile's Brevo import item, or its rejection. */
-    public ExportRow mapProfile(Map<String, Object> row, ExportDefinition export) throws JsonProcessingException {
+    /** The profile's Brevo import item, or why it is not sent. Owners: the run's phone numbers so far (null: not checked). */
+    public ExportRow mapProfile(Map<String, Object> row, ExportDefinition export, PhoneOwners owners) throws JsonProcessingException {
         Object id = row.get("profile_id");
         String profileId = id == null ? null : String.valueOf(id);
         Object rawEmail = row.get(export.emailColumn());
-        String email = rawEmail == null ? "" : rawEmail.toString().trim().toLowerCase();
-        if (email.isEmpty()) {
-            return ExportRow.rejected(profileId, null, "email is empty");
+        Outcome checked = Normalise.email(rawEmail);
+        if (checked.isRejected()) {
+            String key = Normalise.emailKey(rawEmail);
+            return ExportRow.rejected(profileId, key.isEmpty() ? null : key, checked.rejection());
         }
-        if (!EMAIL.matcher(email).matches()) {
-            return ExportRow.rejected(profileId, email, "email '" + abbreviate(email) + "' is not a valid address");
+        String email = (String) checked.value();
+        Object owner = row.get(SyncQuery.EMAIL_OWNER);
+        if (owner != null && !String.valueOf(owner).equals(profileId)) {
+            return ExportRow.rejected(profileId, email, "duplicate: profile " + owner + " has the same email and is exported instead (the lowest profile id keeps an address)");
+        }
+        DataQuality quality = export.quality();
+        if (quality.hasConsentColumn() && !consented(row.get(quality.consentColumn()))) {
+            return ExportRow.notSent(profileId, email, ExportRow.NO_CONSENT, "no consent: " + quality.consentColumn() + " is " + row.get(quality.consentColumn()));
         }
         Map<String, Object> attributes = new LinkedHashMap<>();
-        export.mapping().forEach((attribute, column) -> {
-            Object value = attribute.equals("EMAIL") ? null : value(row.get(column));
-            if (value != null && attribute.equals("SMS")) {
-                value = phone(value.toString());
+        List<String> notes = new ArrayList<>();
+        String sms = null;
+        for (MappedAttribute mapped : export.mapping().values()) {
+            Object raw = row.get(mapped.column());
+            if (mapped.attribute().equals("EMAIL")) {
+                continue;
             }
-            if (value != null) {
-                attributes.put(attribute, value);
+            if (Normalise.isBlank(raw)) {
+                if (quality.sendBlanks()) {
+                    attributes.put(mapped.attribute(), "");
+                }
+                continue;
             }
-        });
+            Outcome value = mapped.isPhone() ? phone(mapped.attribute(), raw, profileId, row, quality, owners) : Normalise.typed(raw, mapped.type(), quality);
+            if (value.isRejected()) {
+                return ExportRow.rejected(profileId, email, mapped.attribute() + " " + value.rejection());
+            }
+            if (value.note() != null) {
+                notes.add(mapped.attribute() + " " + value.note());
+            }
+            if (value.value() != null) {
+                attributes.put(mapped.attribute(), value.value());
+                sms = mapped.attribute().equals("SMS") ? (String) value.value() : sms;
+            }
+        }
         Map<String, Object> item = new LinkedHashMap<>();
         item.put("email", email);
         item.put("attributes", attributes);
@@ -93,39 +113,34 @@ public final class RowMapper {
         if (bytes.length > rowMaxBytes) {
             return ExportRow.rejected(profileId, email, "row is " + bytes.length + " bytes as JSON, above the " + rowMaxBytes + "-byte row limit");
         }
-        return ExportRow.accepted(profileId, email, bytes);
+        return ExportRow.accepted(profileId, email, bytes, notes.isEmpty() ? null : String.join("; ", notes), sms);
     }
 
-    /** Blank is absent; dates as yyyy-MM-dd (Brevo's date format); numbers and booleans keep their JSON type. */
-    private static Object value(Object value) {
-        if (value == null || (value instanceof String s && s.isBlank())) {
-            return null;
+    /**
+     * A phone identifier in E.164. Not a number: left out or the row rejected (invalidPhone). A number Brevo holds on
+     * another contact (found by an earlier run), or that a lower profile id of this run has: left out or the row
+     * rejected (identifierConflict).
+     */
+    private static Outcome phone(String attribute, Object raw, String profileId, Map<String, Object> row, DataQuality quality, PhoneOwners owners) {
+        Outcome phone = Normalise.phone(raw, quality.phoneRegion());
+        if (phone.value() == null) {
+            return quality.invalidPhone().equals(DataQuality.REJECT) ? Outcome.rejected(phone.note()) : Outcome.leftOut(phone.note() + "; left out");
         }
-        if (value instanceof Date d) {
-            return d.toLocalDate().toString();
+        String number = (String) phone.value();
+        String conflict = null;
+        if (attribute.equals("SMS") && number.equals(row.get(SyncQuery.SMS_CONFLICT))) {
+            conflict = number + " belongs to another Brevo contact";
+        } else if (owners != null) {
+            String other = owners.claim(attribute, number, profileId);
+            conflict = other == null ? null : number + " is also on " + other + ", which keeps it (the lowest profile id does)";
         }
-        if (value instanceof Timestamp t) {
-            return t.toLocalDateTime().toLocalDate().toString();
+        if (conflict == null) {
+            return phone;
         }
-        if (value instanceof LocalDate || value instanceof TemporalAccessor) {
-            return value.toString();
-        }
-        if (value instanceof Number || value instanceof Boolean) {
-            return value;
-        }
-        return value.toString().trim();
+        return quality.identifierConflict().equals(DataQuality.SKIP) ? Outcome.rejected(conflict) : Outcome.leftOut(conflict + "; left out");
     }
 
-    /** +CC… and 00CC… become E.164; anything else (a local number, text) is left out, as Brevo would refuse it. */
-    static String phone(String raw) {
-        String digits = PHONE_NOISE.matcher(raw).replaceAll("");
-        if (digits.startsWith("00")) {
-            digits = "+" + digits.substring(2);
-        }
-        return E164.matcher(digits).matches() ? digits : null;
-    }
-
-    private static String abbreviate(String text) {
-        return text.length() <= 80 ? text : text.substring(0, 77) + "...";
+    private static boolean consented(Object value) {
+        return value instanceof Boolean b ? b : value != null && Normalise.typed(value, MappedAttribute.BOOLEAN, DataQuality.defaults()).value() == Boolean.TRUE;
     }
 }

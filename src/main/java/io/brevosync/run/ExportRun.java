@@ -2,8 +2,11 @@ package io.brevosync.run;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -40,6 +43,8 @@ public final class ExportRun {
     private volatile int pass;
     private volatile boolean failedImports;
     private volatile Instant importDeadline;
+    private final Set<Integer> phoneConflictBatches = ConcurrentHashMap.newKeySet();
+    private volatile String[] profiles = new String[0];
 
     ExportRun(long id, ExportDefinition export, boolean fullResync, Duration pollFirst, Duration pollMax, Duration importTimeout) {
         this.id = id;
@@ -93,6 +98,27 @@ public final class ExportRun {
         pollDelay = pollFirst;
         importDeadline = null;
         return ++pass;
+    }
+
+    /** Brevo counted SMS numbers of the batch that belong to other contacts: its rows are checked after the pass. */
+    void phoneConflictsIn(int batchNo) {
+        phoneConflictBatches.add(batchNo);
+    }
+
+    /** The batches to check for SMS conflicts, once: the set is emptied. */
+    List<Integer> takePhoneConflictBatches() {
+        List<Integer> batches = List.copyOf(phoneConflictBatches);
+        phoneConflictBatches.removeAll(batches);
+        return batches;
+    }
+
+    /** A run of a few profiles only (the preview's send): their ids; empty for a whole run. */
+    String[] profiles() {
+        return profiles;
+    }
+
+    void onlyProfiles(String[] profileIds) {
+        this.profiles = profileIds;
     }
 
     void importFailed() {

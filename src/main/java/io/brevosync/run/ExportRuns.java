@@ -22,6 +22,7 @@ import io.brevosync.export.ExportDefinition;
 import io.brevosync.export.ExportRegistry;
 import io.brevosync.export.ExportRow;
 import io.brevosync.export.ImportBatch;
+import io.brevosync.export.PhoneOwners;
 import io.brevosync.export.ImportBatcher;
 import io.brevosync.sync.SyncQuery;
 import io.brevosync.sync.SyncState;
@@ -156,7 +157,7 @@ public final class ExportRuns {
         String status = String.valueOf(process.get("status"));
         if (ended(status)) {
             processEnded(((Number) batch.get("runId")).longValue(), run.getExport().id(), ((Number) batch.get("processId")).longValue(), status,
-                    (String) process.get("error"), 0, 0);
+                    (String) process.get("error"), 0, 0, 0);
         }
     }
 
@@ -168,7 +169,7 @@ public final class ExportRuns {
         ExportDefinition export = run.getExport();
         long runId = run.getId();
         boolean full = run.isFullResync();
-        String[] only = new String[0];
+        String[] only = run.profiles();
         long[] state = {0, 0};
         if (run.nextPass() == 1) {
             state = sync.counts(export.id());
@@ -179,17 +180,11 @@ public final class ExportRuns {
             LOG.info("Export {} run {}: sending again the {} rows whose import process failed", export.id(), runId, only.length);
         }
         exchange.getIn().removeHeaders("*");
-        // the query comes from the message body, where camel-sql takes positional parameters: each :#segments is one
-        String[] query = export.query().split(":#segments", -1);
-        List<Object> parameters = new ArrayList<>();
-        parameters.add(export.fingerprint());
-        parameters.addAll(Collections.nCopies(query.length - 1, export.segments().toArray(new String[0])));
-        parameters.add(export.id());
-        parameters.add(full);
-        parameters.add(only);
-        parameters.add(only);
-        exchange.getIn().setBody(SyncQuery.wrap(String.join("?", query)));
-        exchange.getIn().setHeader(SqlConstants.SQL_PARAMETERS, parameters);
+        // the query comes from the message body, where camel-sql takes positional parameters
+        SyncQuery.Statement statement = SyncQuery.of(export, full, only);
+        exchange.getIn().setBody(statement.sql());
+        exchange.getIn().setHeader(SqlConstants.SQL_PARAMETERS, statement.parameters());
+        exchange.setProperty("phoneOwners", new PhoneOwners());
         if (run.pass() == 1) {
             LOG.info("Export {} run {} started{}: segments {} -> Brevo list {} via connection '{}'; {} profiles delivered before", export.id(), runId,
                     full ? " (full resync)" : "", export.segments(), export.listId(), export.connection(), state[1]);
@@ -203,6 +198,10 @@ public final class ExportRuns {
 
     private ExportRun open(Exchange exchange, long runId, ExportDefinition export, boolean full) {
         ExportRun run = new ExportRun(runId, export, full, pollFirst, pollMax, importTimeout);
+        String[] profiles = exchange.getProperty("profiles", String[].class);
+        if (profiles != null) {
+            run.onlyProfiles(profiles);
+        }
         exchange.setProperty("run", run);
         exchange.setProperty("export", export);
         exchange.setProperty("exportId", export.id());
@@ -268,7 +267,7 @@ public final class ExportRuns {
         exchange.setProperty("batchNo", run.nextBatchNo());
         exchange.setProperty("brevoMethod", "POST");
         exchange.setProperty("brevoPath", "/contacts/import");
-        byte[] request = batch.importRequest(run.getExport().listId());
+        byte[] request = batch.importRequest(run.getExport().listId(), run.getExport().quality().sendBlanks());
         exchange.setProperty("batchBytes", request.length);
         exchange.getIn().setBody(request);
     }
@@ -327,23 +326,30 @@ public final class ExportRuns {
             if (ended(status) && run.done(id)) {
                 Map<?, ?> counters = process.get("info") instanceof Map<?, ?> info && info.get("import") instanceof Map<?, ?> m ? m : Map.of();
                 String error = (String) process.get("error");
+                int phones = number(counters.get("duplicate_phone_id"));
                 processEnded(run.getId(), run.getExport().id(), id, status, error, number(counters.get("invalid_emails")),
-                        number(counters.get("duplicate_email_id")) + number(counters.get("duplicate_phone_id")));
+                        number(counters.get("duplicate_email_id")) + phones, phones);
             }
         }
     }
 
-    /** A completed import makes its rows the sync state; any other end fails them, to be retried by a later run. */
-    private void processEnded(long runId, String exportId, long processId, String status, String error, int invalidEmails, int duplicates)
-            throws SQLException {
+    /**
+     * A completed import makes its rows the sync state (and, if Brevo counted SMS numbers that belong to other
+     * contacts, its rows are checked for them after the pass); any other end fails them, to be retried by a later run.
+     */
+    private void processEnded(long runId, String exportId, long processId, String status, String error, int invalidEmails, int duplicates,
+            int phoneDuplicates) throws SQLException {
         Integer batchNo = ledger.processEnded(runId, processId, status, error, invalidEmails, duplicates);
         if (batchNo == null) {
             return;
         }
+        ExportRun run = live.get(runId);
         if (status.equals("completed")) {
             sync.delivered(exportId, runId, batchNo);
+            if (phoneDuplicates > 0 && run != null) {
+                run.phoneConflictsIn(batchNo);
+            }
         } else {
-            ExportRun run = live.get(runId);
             if (run != null) {
                 run.importFailed();
             }
@@ -365,7 +371,7 @@ public final class ExportRuns {
     public void importsTimedOut(@ExchangeProperty("run") ExportRun run) throws SQLException {
         for (Long processId : List.copyOf(run.pending().keySet())) {
             run.done(processId);
-            processEnded(run.getId(), run.getExport().id(), processId, "timeout", "did not finish within " + importTimeout, 0, 0);
+            processEnded(run.getId(), run.getExport().id(), processId, "timeout", "did not finish within " + importTimeout, 0, 0, 0);
         }
     }
 

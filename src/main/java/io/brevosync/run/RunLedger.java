@@ -28,7 +28,7 @@ public final class RunLedger {
     static final String PENDING = "pending";
 
     private static final String RUN_COLUMNS = "id, export_id, trigger, status, full_resync, created_at, started_at, finished_at, rows_read, "
-            + "rows_added, rows_updated, rows_unchanged, rows_removed, rows_rejected, rows_failed, rows_dead, rows_sent, rows_delivered, "
+            + "rows_added, rows_updated, rows_unchanged, rows_removed, rows_rejected, rows_without_consent, rows_adjusted, rows_failed, rows_dead, rows_sent, rows_delivered, "
             + "members_before, batches, batches_failed, invalid_emails, duplicates, message";
     private static final String ROW_COLUMNS = "profile_id, email, action, outcome, code, reason, attempts, created_at";
 
@@ -97,13 +97,18 @@ public final class RunLedger {
                 + "where export_id = ? and status = ? and id < ?", runId, exportId, NEEDS_CONFIRMATION, runId);
     }
 
-    /** Rows not sent (rejected, dead) with their outcome, and (unless told not to) the addresses to unlink as pending removals. */
+    /**
+     * Rows not sent (rejected, no_consent, dead) with their outcome, rows sent with a note (adjusted), and (unless told
+     * not to) the addresses to unlink as pending removals.
+     */
     void recordRows(long runId, List<ExportRow> rows, boolean unlinks) throws SQLException {
         try (Connection c = db.dataSource().getConnection();
                 PreparedStatement s = c.prepareStatement("insert into export_row (run_id, profile_id, email, action, outcome, reason) values (?, ?, ?, ?, ?, ?)")) {
             for (ExportRow row : rows) {
                 if (row.outcome() != null) {
                     add(s, runId, row.profileId(), row.email(), row.action(), row.outcome(), row.reason());
+                } else if (row.note() != null && unlinks) {
+                    add(s, runId, row.profileId(), row.email(), row.action(), ExportRow.ADJUSTED, row.note());
                 }
                 if (unlinks && row.unlinks()) {
                     add(s, runId, row.profileId(), row.unlinkEmail(), row.action().equals(ExportRow.REMOVE) ? ExportRow.REMOVE : ExportRow.UNLINK, PENDING, null);
@@ -122,10 +127,11 @@ public final class RunLedger {
 
     void batch(long runId, int batchNo, List<ExportRow> rows, int bytes, Long processId, String status, String error) throws SQLException {
         db.update("insert into export_batch (run_id, batch_no, row_count, bytes, process_id, status, error, adds, profile_ids, emails, actions, "
-                + "hashes) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", runId, batchNo, rows.size(), bytes, processId, status, error,
+                + "hashes, phones) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", runId, batchNo, rows.size(), bytes, processId, status, error,
                 (int) rows.stream().filter(r -> r.action().equals(ExportRow.ADD)).count(),
                 rows.stream().map(ExportRow::profileId).toArray(), rows.stream().map(ExportRow::email).toArray(),
-                rows.stream().map(ExportRow::action).toArray(), rows.stream().map(ExportRow::hash).toArray(Long[]::new));
+                rows.stream().map(ExportRow::action).toArray(), rows.stream().map(ExportRow::hash).toArray(Long[]::new),
+                rows.stream().map(ExportRow::phone).toArray(String[]::new));
     }
 
     /** Records how a Brevo import process ended; answers the batch it carried (null if not this run's). */
@@ -232,6 +238,8 @@ public final class RunLedger {
                     rows_updated = coalesce((select sum(row_count - adds) from export_batch b where b.run_id = r.id and b.status = 'completed'), 0),
                     rows_removed = (select count(*) from export_row w where w.run_id = r.id and w.outcome in ('removed', 'moved') and w.action = 'remove'),
                     rows_rejected = (select count(*) from export_row w where w.run_id = r.id and w.outcome = 'rejected'),
+                    rows_without_consent = (select count(*) from export_row w where w.run_id = r.id and w.outcome = 'no_consent'),
+                    rows_adjusted = (select count(*) from export_row w where w.run_id = r.id and w.outcome = 'adjusted'),
                     rows_failed = (select count(*) from export_row w where w.run_id = r.id and w.outcome = 'failed'),
                     rows_dead = (select count(*) from export_row w where w.run_id = r.id and w.outcome = 'dead'),
                     batches = (select count(*) from export_batch b where b.run_id = r.id),
@@ -246,7 +254,7 @@ public final class RunLedger {
                     when message like 'run failed:%' or exists (select 1 from export_row w where w.run_id = r.id and w.outcome = 'failed'
                          and w.reason like 'Brevo answered 4%' and w.reason not like 'Brevo answered 429%') then 'failed_permanent'
                     when rows_failed > 0
-                         or rows_delivered + rows_unchanged + rows_rejected + rows_failed + rows_dead < rows_read then 'failed'
+                         or rows_delivered + rows_unchanged + rows_rejected + rows_without_consent + rows_failed + rows_dead < rows_read then 'failed'
                     when rows_rejected + rows_dead > 0 then 'succeeded_with_rejections'
                     else 'succeeded' end
                 where id = ?""", runId);

@@ -24,7 +24,7 @@ public final class RunReports {
 
     private static final Logger LOG = LoggerFactory.getLogger(RunReports.class);
     static final List<String> ROW_OUTCOMES = List.of("added", "updated", "rejected", "failed", "dead", "pending", "removed", "moved", "kept",
-            "discarded", "superseded", "skipped", "retried");
+            "discarded", "superseded", "skipped", "retried", "adjusted", "no_consent");
 
     private final ExportRegistry exports;
     private final RunLedger ledger;

@@ -250,7 +250,7 @@ public final class BrevoSandbox implements AutoCloseable {
             case "GET /v3/contacts/lists/{id}":
                 return new Answer(200, account.listDetails(Long.parseLong(m.group(1))));
             case "GET /v3/contacts/lists/{id}/contacts":
-                return new Answer(200, account.listContacts(Long.parseLong(m.group(1)), limit, offset, ascending));
+                return new Answer(200, account.listContacts(Long.parseLong(m.group(1)), limit, offset, ascending, query.get("modifiedSince")));
             case "POST /v3/contacts/lists/{id}/contacts/add":
             case "POST /v3/contacts/lists/{id}/contacts/remove":
                 return new Answer(201, account.changeMembership(Long.parseLong(m.group(1)), json(body), route.endpoint.endsWith("add")));

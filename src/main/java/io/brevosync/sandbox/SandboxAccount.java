@@ -367,10 +367,21 @@ public final class SandboxAccount {
         return listJson(list(listId), true);
     }
 
-    public synchronized Map<String, Object> listContacts(long listId, int limit, int offset, boolean ascending) {
+    /** A page of the list's contacts; modifiedSince (ISO date-time) keeps those modified after it, as Brevo does. */
+    public synchronized Map<String, Object> listContacts(long listId, int limit, int offset, boolean ascending, String modifiedSince) {
         checkRange("limit", limit, 0, 500);
         ContactList list = list(listId);
-        return Map.of("contacts", page(list.members, limit, offset, ascending, id -> contactJson(byId.get(id))), "count", list.members.size());
+        Collection<Long> members = list.members;
+        if (modifiedSince != null) {
+            Instant since;
+            try {
+                since = java.time.OffsetDateTime.parse(modifiedSince).toInstant();
+            } catch (java.time.format.DateTimeParseException e) {
+                throw BrevoError.badRequest("modifiedSince must be a date-time such as 2026-01-01T00:00:00.000Z");
+            }
+            members = members.stream().filter(id -> byId.get(id).modifiedAt.isAfter(since)).toList();
+        }
+        return Map.of("contacts", page(members, limit, offset, ascending, id -> contactJson(byId.get(id))), "count", members.size());
     }
 
     /** POST …/contacts/add and …/contacts/remove: link or unlink existing contacts, never create one. */

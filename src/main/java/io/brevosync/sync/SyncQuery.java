@@ -1,5 +1,12 @@
 package io.brevosync.sync;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+import io.brevosync.export.ExportDefinition;
+import io.brevosync.export.Normalise;
+
 /**
  * Wraps an export's query so PostgreSQL, not the JVM, finds what changed: the query's rows are full-joined on
  * profile_id with the export's sync state, and only rows that are new, changed or gone come out. Unchanged profiles
@@ -19,24 +26,53 @@ public final class SyncQuery {
     public static final String FAILED_HASH = "sync_failed_hash";
     public static final String LAST_ERROR = "sync_last_error";
     public static final String ROW_HASH = "row_hash";
+    /** The lowest profile id with the row's email (its key: trimmed, lower-case): the one profile that may send it. */
+    public static final String EMAIL_OWNER = "sync_email_owner";
+    /** An SMS number Brevo answered belongs to another contact: left out until the profile's number changes. */
+    public static final String SMS_CONFLICT = "sync_sms_conflict";
+
+    /** The wrapped query of an export, with its positional parameters. */
+    public record Statement(String sql, List<Object> parameters) {
+    }
 
     private SyncQuery() {
     }
 
     /**
-     * The wrapped SQL. Its positional parameters, in order: the export's fingerprint, the query's own parameters, the
-     * export id, whether to send unchanged rows too (a full resync), and twice the profile ids to read (empty: all).
+     * The export's query wrapped, with its parameters: the rows that changed (all with full), or only the given
+     * profiles (none given: every profile). Each :#segments of the query becomes one parameter, the segment names.
      */
-    public static String wrap(String query) {
+    public static Statement of(ExportDefinition export, boolean full, String[] only) {
+        String[] query = export.query().split(":#segments", -1);
+        List<Object> parameters = new ArrayList<>();
+        parameters.add(export.fingerprint());
+        parameters.addAll(Collections.nCopies(query.length - 1, export.segments().toArray(new String[0])));
+        parameters.add(export.id());
+        parameters.add(full);
+        parameters.addAll(Collections.nCopies(3, only));
+        return new Statement(wrap(String.join("?", query), export.emailColumn()), parameters);
+    }
+
+    /**
+     * The wrapped SQL. Its positional parameters, in order: the export's fingerprint, the query's own parameters, the
+     * export id, whether to send unchanged rows too (a full resync), and three times the profile ids to read (empty: all).
+     * Rows come in profile id order, so the lowest profile id keeps a phone number two profiles share.
+     */
+    static String wrap(String query, String emailColumn) {
+        String key = Normalise.emailKeySql("q0." + emailColumn);
         return """
                 select d.* from (
                   select q.*, s.profile_id as sync_profile_id, s.email as sync_email, s.hash as sync_hash, s.failures as sync_failures,
-                         s.failed_hash as sync_failed_hash, s.last_error as sync_last_error, hashtextextended(?::text || q::text, 0) as row_hash
-                  from (%s) q
-                  full join (select profile_id, email, hash, failures, failed_hash, last_error from sync_state where export_id = ?) s
+                         s.failed_hash as sync_failed_hash, s.last_error as sync_last_error, s.sms_conflict as sync_sms_conflict,
+                         hashtextextended(?::text || q::text, 0) as row_hash
+                  from (select q0.*, case when %2$s is not null
+                          then first_value(q0.profile_id) over (partition by %2$s collate "C" order by q0.profile_id) end as sync_email_owner
+                        from (%1$s) q0) q
+                  full join (select profile_id, email, hash, failures, failed_hash, last_error, sms_conflict from sync_state where export_id = ?) s
                     on s.profile_id = q.profile_id::text
                 ) d
                 where (?::boolean or d.profile_id is null or d.sync_hash is distinct from d.row_hash)
-                  and (cardinality(?::text[]) = 0 or d.profile_id::text = any(?::text[]))""".formatted(query);
+                  and (cardinality(?::text[]) = 0 or d.profile_id::text = any(?::text[]) or d.sync_profile_id = any(?::text[]))
+                order by d.profile_id""".formatted(query, key);
     }
 }

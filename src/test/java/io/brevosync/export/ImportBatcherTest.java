@@ -28,14 +28,14 @@ class ImportBatcherTest {
         }
         int total = 0;
         for (ImportBatch batch : batches) {
-            byte[] body = batch.importRequest(5);
+            byte[] body = batch.importRequest(5, false);
             assertTrue(body.length <= 50_000, "body of " + body.length + " bytes");
             new ObjectMapper().readTree(body); // valid JSON
             total += batch.getRows().size();
         }
         assertEquals(rows, total, "every row in exactly one batch");
         for (int i = 0; i < batches.size() - 1; i++) {
-            assertTrue(batches.get(i).importRequest(5).length > 50_000 - 10_200, "batch " + i + " was closed only when the next row did not fit");
+            assertTrue(batches.get(i).importRequest(5, false).length > 50_000 - 10_200, "batch " + i + " was closed only when the next row did not fit");
         }
     }
 
@@ -49,7 +49,7 @@ class ImportBatcherTest {
         }
         assertEquals(List.of(3, 3), batches.stream().map(b -> b.getRows().size()).toList());
         assertEquals(2, batches.stream().mapToInt(b -> b.getNotSent().size()).sum());
-        String body = new String(batches.get(0).importRequest(9), StandardCharsets.UTF_8);
+        String body = new String(batches.get(0).importRequest(9, false), StandardCharsets.UTF_8);
         assertTrue(body.startsWith("{\"listIds\":[9],\"updateExistingContacts\":true,\"emptyContactsAttributes\":false,\"jsonBody\":["), body);
     }
 
@@ -62,10 +62,11 @@ class ImportBatcherTest {
     }
 
     private static ExportRow row(int id, String json) {
-        return ExportRow.accepted(String.valueOf(id), "u" + id + "@example.com", json.getBytes(StandardCharsets.UTF_8));
+        return ExportRow.accepted(String.valueOf(id), "u" + id + "@example.com", json.getBytes(StandardCharsets.UTF_8), null, null);
     }
 
     private static ExportDefinition export(int rows, int bytes) {
-        return new ExportDefinition("t", "default", 1, List.of("s"), Map.of("EMAIL", "email"), "0 0 2 * * ?", true, "q", rows, bytes, "remove", 0, 20);
+        return new ExportDefinition("t", "default", 1, List.of("s"), Map.of("EMAIL", new MappedAttribute("EMAIL", "email", "text")), "0 0 2 * * ?", true, "q",
+                rows, bytes, "remove", 0, 20, DataQuality.defaults());
     }
 }

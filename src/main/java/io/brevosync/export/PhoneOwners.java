@@ -1,0 +1,64 @@
+package io.brevosync.export;
+
+/**
+ * The phone numbers a run has given to a profile so far (Brevo allows one contact per number): a second profile with
+ * the same number gets it left out. Rows are read in profile id order, so the lowest profile id keeps the number.
+ * Two primitive arrays, 16 bytes per number (a million numbers: 32 MB at most), not a map of strings.
+ */
+public final class PhoneOwners {
+
+    private static final long NOT_NUMERIC = Long.MIN_VALUE;
+    private long[] keys = new long[1024];
+    private long[] owners = new long[1024];
+    private int size;
+
+    /** Gives the number to the profile; answers the profile that already has it (or "another profile"), or null. */
+    public synchronized String claim(String attribute, String number, String profileId) {
+        long key = key(attribute + number);
+        if ((size + 1) * 2 > keys.length) {
+            grow();
+        }
+        int slot = slot(keys, key);
+        long owner = profileId != null && profileId.matches("-?\\d{1,18}") ? Long.parseLong(profileId) : NOT_NUMERIC;
+        if (keys[slot] == key) {
+            return owners[slot] == owner && owner != NOT_NUMERIC ? null : owners[slot] == NOT_NUMERIC ? "another profile" : "profile " + owners[slot];
+        }
+        keys[slot] = key;
+        owners[slot] = owner;
+        size++;
+        return null;
+    }
+
+    private void grow() {
+        long[] oldKeys = keys;
+        long[] oldOwners = owners;
+        keys = new long[oldKeys.length * 2];
+        owners = new long[oldKeys.length * 2];
+        for (int i = 0; i < oldKeys.length; i++) {
+            if (oldKeys[i] != 0) {
+                int slot = slot(keys, oldKeys[i]);
+                keys[slot] = oldKeys[i];
+                owners[slot] = oldOwners[i];
+            }
+        }
+    }
+
+    private static int slot(long[] keys, long key) {
+        int mask = keys.length - 1;
+        int slot = (int) (key ^ (key >>> 32)) & mask;
+        while (keys[slot] != 0 && keys[slot] != key) {
+            slot = (slot + 1) & mask;
+        }
+        return slot;
+    }
+
+    /** A 64-bit FNV-1a hash, never 0 (0 marks an empty slot): a collision among a million numbers is about 1 in 30 million. */
+    private static long key(String text) {
+        long hash = 0xcbf29ce484222325L;
+        for (int i = 0; i < text.length(); i++) {
+            hash ^= text.charAt(i);
+            hash *= 0x100000001b3L;
+        }
+        return hash == 0 ? 1 : hash;
+    }
+}

@@ -1,0 +1,136 @@
+package io.brevosync.run;
+
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.brevosync.db.Jdbc;
+import io.brevosync.export.DataQuality;
+import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeProperty;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An import process only counts the SMS numbers Brevo would not take because another contact has them
+ * ({@code info.import.duplicate_phone_id}); it does not say which rows. When it counted some, the run reads back the
+ * contacts of the list modified since the batch was sent (GET /v3/contacts/lists/{id}/contacts, 500 a page) and
+ * compares their SMS with what it sent. A row whose number is not in Brevo had it refused: identifierConflict dropSms
+ * records it as adjusted (delivered without the number), skip rejects it and unlinks its contact; either way the
+ * number is remembered in the sync state, so later runs leave it out until it changes.
+ */
+public final class PhoneConflicts {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PhoneConflicts.class);
+    private static final int PAGE = 500;
+    /** Brevo's clock and the database's may differ: the read-back starts this much before the batch was recorded. */
+    private static final long CLOCK_MARGIN_MINUTES = 10;
+    private static final DateTimeFormatter BREVO_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+
+    /** One check: the rows sent with a number, by email, and the paging through the list. */
+    public static final class Check {
+        final Map<String, String[]> sent = new HashMap<>();
+        final List<String[]> refused = new ArrayList<>();
+        Instant since;
+        int offset;
+        long total = -1;
+
+        public boolean isDone() {
+            return sent.isEmpty() || (total >= 0 && offset >= total);
+        }
+    }
+
+    private final Jdbc db;
+
+    public PhoneConflicts(Jdbc db) {
+        this.db = db;
+    }
+
+    /** The batches Brevo counted conflicts in, if any: the check of their rows, else null. */
+    public Check start(@ExchangeProperty("run") ExportRun run) throws SQLException {
+        List<Integer> batches = run.takePhoneConflictBatches();
+        if (batches.isEmpty()) {
+            return null;
+        }
+        Check check = new Check();
+        for (Map<String, Object> row : db.query("""
+                select u.p, u.e, u.ph, b.created_at from export_batch b, unnest(b.profile_ids, b.emails, b.phones) as u(p, e, ph)
+                where b.run_id = ? and b.batch_no = any(?::int[]) and u.ph is not null""", run.getId(), batches.stream().map(String::valueOf).toArray())) {
+            check.sent.put((String) row.get("e"), new String[] {(String) row.get("p"), (String) row.get("e"), (String) row.get("ph")});
+            Instant created = Instant.parse((String) row.get("createdAt"));
+            check.since = check.since == null || created.isBefore(check.since) ? created : check.since;
+        }
+        check.since = check.since == null ? Instant.now() : check.since.minus(CLOCK_MARGIN_MINUTES, ChronoUnit.MINUTES);
+        LOG.info("Export {} run {}: Brevo refused SMS numbers in batches {}; reading back the list to find which of {} rows", run.getExport().id(),
+                run.getId(), batches, check.sent.size());
+        return check;
+    }
+
+    /** The path of the next page of contacts modified since the batches were sent. */
+    public String nextPage(@ExchangeProperty("run") ExportRun run, @ExchangeProperty("phoneCheck") Check check) {
+        return "/contacts/lists/" + run.getExport().listId() + "/contacts?modifiedSince=" + BREVO_TIME.format(check.since) + "&limit="
+                + PAGE + "&offset=" + check.offset + "&sort=asc";
+    }
+
+    /** A page: each contact sent with a number either has it (fine) or has another or none (refused). */
+    public void page(Exchange exchange, @ExchangeProperty("phoneCheck") Check check) {
+        Map<?, ?> answer = exchange.getIn().getBody(Map.class);
+        List<?> contacts = answer.get("contacts") instanceof List<?> l ? l : List.of();
+        check.total = answer.get("count") instanceof Number n ? n.longValue() : check.offset + contacts.size();
+        check.offset += PAGE;
+        if (contacts.isEmpty()) {
+            check.total = Math.min(check.total, check.offset);
+        }
+        for (Object item : contacts) {
+            Map<?, ?> contact = (Map<?, ?>) item;
+            String[] row = check.sent.remove(String.valueOf(contact.get("email")).toLowerCase());
+            Object sms = contact.get("attributes") instanceof Map<?, ?> attributes ? attributes.get("SMS") : null;
+            if (row != null && !digits(row[2]).equals(digits(sms == null ? "" : sms.toString()))) {
+                check.refused.add(row);
+            }
+        }
+    }
+
+    /** Records what Brevo refused, per the export's policy; rows not found in the list at all are sent again by the next run. */
+    public void resolve(@ExchangeProperty("run") ExportRun run, @ExchangeProperty("phoneCheck") Check check) throws SQLException {
+        String exportId = run.getExport().id();
+        boolean skip = run.getExport().quality().identifierConflict().equals(DataQuality.SKIP);
+        for (String[] row : check.refused) {
+            String reason = "SMS " + row[2] + " belongs to another Brevo contact; " + (skip ? "not sent (identifierConflict skip)" : "delivered without it")
+                    + ", and left out until the number changes";
+            db.update("insert into export_row (run_id, profile_id, email, action, outcome, code, reason) values (?, ?, ?, 'update', ?, 'duplicate_phone_id', ?)",
+                    run.getId(), row[0], row[1], skip ? "rejected" : "adjusted", reason);
+            if (skip) {
+                db.update("insert into export_row (run_id, profile_id, email, action, outcome) values (?, ?, ?, 'unlink', 'pending')", run.getId(), row[0], row[1]);
+            }
+            db.update("update sync_state set sms_conflict = ? where export_id = ? and profile_id = ?", row[2], exportId, row[0]);
+        }
+        // not in the list: Brevo did not import them at all, most likely for their number; the next run sends them without it
+        for (String[] row : check.sent.values()) {
+            db.update("insert into export_row (run_id, profile_id, email, action, outcome, code, reason) values (?, ?, ?, 'update', 'failed', "
+                    + "'duplicate_phone_id', ?)", run.getId(), row[0], row[1], "not in the list after its import, in which Brevo refused SMS numbers; "
+                    + "the next run sends it again without " + row[2]);
+            db.update("update sync_state set hash = null, sms_conflict = ? where export_id = ? and profile_id = ?", row[2], exportId, row[0]);
+        }
+        LOG.info("Export {} run {}: {} rows had their SMS number refused (another contact has it); {} rows not found in the list are sent again next run",
+                exportId, run.getId(), check.refused.size(), check.sent.size());
+    }
+
+    /** The read-back failed: the rows checked are sent again by the next run, which checks them again. */
+    public void unresolved(@ExchangeProperty("run") ExportRun run, @ExchangeProperty("phoneCheck") Check check) throws SQLException {
+        List<String> profiles = new ArrayList<>();
+        check.sent.values().forEach(row -> profiles.add(row[0]));
+        check.refused.forEach(row -> profiles.add(row[0]));
+        db.update("update sync_state set hash = null where export_id = ? and profile_id = any(?)", run.getExport().id(), profiles.toArray());
+    }
+
+    private static String digits(String phone) {
+        return phone.replaceAll("\\D", "");
+    }
+}
