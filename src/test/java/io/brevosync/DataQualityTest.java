@@ -157,6 +157,40 @@ class DataQualityTest extends ServerTest {
         assertEquals(List.of(), imports);
     }
 
+    @Test
+    @Order(5)
+    void brevo_not_answering_the_attribute_check_does_not_fail_the_run() throws Exception {
+        server.sql("update profile set last_name = 'Checked' where id = 900008");
+        server.sandbox().faults().failNext(503, 1);
+        JsonNode run = server.runAndWait("quality");
+        assertEquals("succeeded_with_rejections", run.get("status").asText(), run.toString());
+        assertEquals(1, run.get("rowsUpdated").asInt());
+        assertEquals(List.of(1), imports);
+    }
+
+    @Test
+    @Order(6)
+    void an_import_brevo_refuses_for_an_sms_number_is_sent_again_without_it() throws Exception {
+        server.sandbox().account("default").createContact(TestServer.json("""
+                {"email": "holder@example.com", "attributes": {"SMS": "+33644444444"}}""".getBytes()));
+        server.sandbox().faults().refuseTakenSms(true);
+        server.sql("""
+                insert into profile (id, email, first_name, last_name, phone, consent) values
+                  (900010, 'refused@example.com', 'Ref', 'Used', '06 44 44 44 44', true),
+                  (900011, 'fine@example.com', 'Fi', 'Ne', '06 55 55 55 55', true)""");
+        JsonNode run = server.runAndWait("quality");
+        assertEquals(2, run.get("rowsAdded").asInt(), run.toString());
+        assertEquals(0, run.get("rowsFailed").asInt());
+        assertEquals("SMS +33644444444 belongs to another Brevo contact (Brevo answered duplicate_parameter); sent again without it, and left out "
+                + "until the number changes", reason(rows(run, "adjusted"), "900010"));
+        assertNull(members().get("refused@example.com").get("attributes").get("SMS"));
+        assertEquals("+33655555555", members().get("fine@example.com").get("attributes").get("SMS").asText(), "the rest of the batch keeps its numbers");
+        assertEquals(List.of(1, 1), imports, "the batch was refused, its halves sent: one delivered, one refused, then sent without the number");
+        imports.clear();
+        server.runAndWait("quality");
+        assertEquals(List.of(), imports, "nothing changed, nothing sent");
+    }
+
     private JsonNode dryRun() throws Exception {
         return json(server.api("POST", "/api/exports/quality/dry-run?sample=10"), 200);
     }

@@ -50,22 +50,27 @@ class ExportEndToEndTest extends ServerTest {
         assertEquals(invalid, summary.get("rowsRejected").asLong());
         assertEquals(summary.get("rowsRead").asLong(), summary.get("rowsDelivered").asLong() + summary.get("rowsRejected").asLong());
         // every rejected row is in the ledger with its reason
-        List<String> reasons = server.strings("select reason from export_row where run_id = " + summary.get("id").asLong());
+        List<String> reasons = server.strings("select reason from export_row where outcome = 'rejected' and run_id = " + summary.get("id").asLong());
         assertEquals(invalid, reasons.size());
-        assertTrue(reasons.stream().allMatch(r -> r.startsWith("email ")), reasons.toString());
+        assertTrue(reasons.stream().allMatch(r -> r.startsWith("email ") || r.startsWith("duplicate: profile ")), reasons.toString());
+        assertTrue(reasons.stream().anyMatch(r -> r.startsWith("duplicate: profile ")), "the demo data shares emails");
     }
 
     @Test
-    void phones_reach_brevo_in_e164_and_local_numbers_are_left_out() throws Exception {
+    void phones_reach_brevo_in_e164_and_invalid_ones_are_left_out_with_the_reason() throws Exception {
         server.runAndWait("newsletter");
         Map<String, Object> phones = new HashMap<>();
         for (Map<String, Object> member : server.sandbox().account("default").members(1)) {
             phones.put((String) member.get("email"), ((Map<?, ?>) member.get("attributes")).get("SMS"));
         }
-        // demo data: id % 5 == 0 → '+33 6 …' (international), 1 → '06…' (local), 2 → '0049 151 …' (00-prefixed)
+        // demo data: id % 5 == 0 → '+33 6 …' (international), 1 → '06…' (local, read in the export's region FR),
+        // 2 → '0049 151 …' (00-prefixed), 4 → 'call me'
         assertEquals("+33600000010", phones.get("customer10@example.com"));
-        assertEquals(null, phones.get("customer6@example.com"));
-        assertEquals("+491510000002", phones.get("customer2@example.com"));
+        assertEquals("+33600000006", phones.get("customer6@example.com"));
+        assertEquals("+4915100000002", phones.get("customer2@example.com"));
+        assertEquals(null, phones.get("customer4@example.com"));
+        assertEquals(List.of("SMS 'call me' is not a phone number; left out"),
+                server.strings("select distinct reason from export_row where outcome = 'adjusted' and profile_id = '4'"));
     }
 
     @Test

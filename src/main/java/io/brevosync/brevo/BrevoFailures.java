@@ -1,5 +1,8 @@
 package io.brevosync.brevo;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -55,6 +58,23 @@ public final class BrevoFailures {
             // not Brevo's JSON error shape
         }
         return "http_" + http.getStatusCode();
+    }
+
+    /**
+     * The identifiers Brevo says belong to another contact (metadata.duplicate_identifiers of a 400, whatever its
+     * code: duplicate_parameter or invalid_parameter), upper-cased; empty for any other failure.
+     */
+    public static List<String> duplicateIdentifiers(Throwable error) {
+        HttpOperationFailedException http = httpFailure(error);
+        List<String> identifiers = new ArrayList<>();
+        if (http != null && http.getStatusCode() == 400 && http.getResponseBody() != null) {
+            try {
+                JSON.readTree(http.getResponseBody()).path("metadata").path("duplicate_identifiers").forEach(i -> identifiers.add(i.asText().toUpperCase()));
+            } catch (JsonProcessingException e) {
+                // not Brevo's JSON error shape
+            }
+        }
+        return identifiers;
     }
 
     /** Brevo's 400 for a list add or remove that changed nothing: the addresses were already in (or out of) the list. */

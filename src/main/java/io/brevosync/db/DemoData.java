@@ -34,7 +34,7 @@ public final class DemoData {
                    case i % 5
                         when 0 then '+33 6 ' || lpad((i % 100000000)::text, 8, '0')
                         when 1 then '06' || lpad((i % 100000000)::text, 8, '0')
-                        when 2 then '0049 151 ' || lpad((i % 10000000)::text, 7, '0')
+                        when 2 then '0049 151 ' || lpad((i % 100000000)::text, 8, '0')
                         when 3 then null
                         else 'call me' end,
                    (array['FR','DE','IT','ES','GB'])[1 + i % 5],

@@ -50,6 +50,11 @@ public record ExportRow(String profileId, String email, byte[] json, String acti
         return new ExportRow(profileId, email, null, action, null, "dead", why, oldEmail, known, null, null);
     }
 
+    /** The same row sent again with another item (a value Brevo refused left out), without unlinking anything twice. */
+    public ExportRow resending(byte[] item, String why) {
+        return new ExportRow(profileId, email, item, action, hash, null, null, null, known, why, null);
+    }
+
     public ExportRow unlinking(String oldEmail) {
         return new ExportRow(profileId, email, json, action, hash, outcome, reason, oldEmail, known, note, phone);
     }

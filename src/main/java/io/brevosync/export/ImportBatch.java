@@ -29,6 +29,13 @@ public final class ImportBatch {
         this.maxBytes = maxBytes;
     }
 
+    /** A batch of one row, within the export's limits. */
+    public static ImportBatch of(ExportRow row, ExportDefinition export) {
+        ImportBatch batch = new ImportBatch(export.batchMaxRows(), export.batchMaxBytes());
+        batch.add(row);
+        return batch;
+    }
+
     /** Whether the row can join without breaking a limit. */
     public boolean fits(ExportRow row) {
         return row.isSent() ? rows.size() < maxRows && bytes + row.json().length + 1 <= maxBytes : notSent.size() < MAX_NOT_SENT;

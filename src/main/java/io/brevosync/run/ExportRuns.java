@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.brevosync.api.ApiException;
 import io.brevosync.brevo.BrevoFailures;
+import io.brevosync.export.DataQuality;
 import io.brevosync.export.ExportDefinition;
 import io.brevosync.export.ExportRegistry;
 import io.brevosync.export.ExportRow;
@@ -291,6 +292,9 @@ public final class ExportRuns {
         ImportBatch batch = exchange.getProperty("batch", ImportBatch.class);
         List<?> unlinks = exchange.getProperty("unlinkChunk", List.class);
         Deque<ImportBatch> imports = exchange.getProperty("importQueue", Deque.class);
+        if (run != null && unlinks == null && batch != null && imports != null && smsRefused(run, batch, cause, imports)) {
+            return;
+        }
         if (run != null && unlinks == null && batch != null && imports != null && batch.getRows().size() > 1 && BrevoFailures.status(cause) == 400) {
             // one bad row makes Brevo refuse the whole import: the halves are sent instead, until the refused rows are alone
             LOG.warn("Export {} run {}: Brevo refused batch {} ({} rows) with a 400; sending its halves to find the rows it refuses",
@@ -312,6 +316,40 @@ public final class ExportRuns {
             batchFailed(run.getId(), run.getExport().id(), batchNo, refused ? "rejected" : "failed", code, reason);
         } else {
             LOG.warn("Export {} run {}: Brevo call {} failed: {}", run.getExport().id(), run.getId(), exchange.getProperty("brevoPath"), reason);
+        }
+    }
+
+    /**
+     * Brevo refused a row alone because its SMS number belongs to another contact (metadata.duplicate_identifiers):
+     * the number is remembered, so later runs leave it out; with identifierConflict dropSms the row is sent again at
+     * once without it (true). With skip, it is rejected like any refused row (false).
+     */
+    private boolean smsRefused(ExportRun run, ImportBatch batch, Exception cause, Deque<ImportBatch> imports) throws SQLException {
+        ExportRow row = batch.getRows().get(0);
+        if (batch.getRows().size() != 1 || row.phone() == null || !BrevoFailures.duplicateIdentifiers(cause).contains("SMS")) {
+            return false;
+        }
+        ExportDefinition export = run.getExport();
+        sync.smsConflict(export.id(), row.profileId(), row.phone());
+        if (export.quality().identifierConflict().equals(DataQuality.SKIP)) {
+            return false;
+        }
+        String note = "SMS " + row.phone() + " belongs to another Brevo contact (Brevo answered " + BrevoFailures.code(cause)
+                + "); sent again without it, and left out until the number changes";
+        ExportRow again = row.resending(withoutSms(row.json()), note);
+        ledger.recordRows(run.getId(), List.of(again), true);
+        imports.add(ImportBatch.of(again, export));
+        LOG.warn("Export {} run {}: profile {}: {}", export.id(), run.getId(), row.profileId(), note);
+        return true;
+    }
+
+    private static byte[] withoutSms(byte[] item) {
+        try {
+            com.fasterxml.jackson.databind.node.ObjectNode json = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(item);
+            ((com.fasterxml.jackson.databind.node.ObjectNode) json.path("attributes")).remove("SMS");
+            return JSON.writeValueAsBytes(json);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -34,6 +34,7 @@ public final class Faults {
     private final Set<String> badRows = ConcurrentHashMap.newKeySet();
     private final AtomicInteger nextSlow = new AtomicInteger();
     private volatile long slowMs;
+    private volatile boolean refuseTakenSms;
     private final Random random = new Random(42);
 
     /** Decides the fate of one /v3 request; counters go before rates. */
@@ -128,6 +129,20 @@ public final class Faults {
         return this;
     }
 
+    /**
+     * True: an import carrying an SMS number another contact has is refused as a whole with Brevo's 400
+     * duplicate_parameter and metadata.duplicate_identifiers ["SMS"] (the answer of POST /v3/contacts), instead of
+     * importing the row without the number and counting it.
+     */
+    public Faults refuseTakenSms(boolean value) {
+        refuseTakenSms = value;
+        return this;
+    }
+
+    boolean refusesTakenSms() {
+        return refuseTakenSms;
+    }
+
     /** The next requests answer only after the given delay (e.g. past the client's timeout). */
     public Faults slowNext(int count, long millis) {
         slowMs = millis;
@@ -163,6 +178,7 @@ public final class Faults {
         }
         rejectEmails.clear();
         badRows.clear();
+        refuseTakenSms = false;
     }
 
     /** Applies the fields present in an admin PUT body; absent fields keep their value. */
@@ -179,6 +195,7 @@ public final class Faults {
         nextFailedImports.set(json.path("nextFailedImports").asInt(nextFailedImports.get()));
         json.path("rejectEmails").forEach(e -> rejectEmail(e.asText()));
         json.path("badRows").forEach(e -> badRow(e.asText()));
+        refuseTakenSms = json.path("refuseTakenSms").asBoolean(refuseTakenSms);
         if (json.has("slowNext")) {
             slowNext(json.path("slowNext").asInt(), json.path("slowMs").asLong(slowMs));
         }
@@ -191,6 +208,7 @@ public final class Faults {
 
     public Map<String, Object> toJson() {
         Map<String, Object> json = new LinkedHashMap<>();
+        json.put("refuseTakenSms", refuseTakenSms);
         json.put("rate429", rate429);
         json.put("rate500", rate500);
         json.put("rate503", rate503);

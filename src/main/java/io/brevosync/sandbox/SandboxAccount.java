@@ -128,6 +128,9 @@ public final class SandboxAccount {
         if (bad != null) {
             throw new BrevoError(400, "invalid_parameter", "Invalid contact in jsonBody: " + bad + " (sandbox fault switch badRows)");
         }
+        if (faults.refusesTakenSms() && carriesTakenSms(rows)) {
+            throw BrevoError.duplicate("Unable to update contact, SMS is already associated with another Contact", List.of("SMS"));
+        }
         if (rows.stream().noneMatch(ImportRow::hasIdentifier)) {
             throw BrevoError.badRequest("We could not find any valid email or SMS or Contact ID in the file you uploaded. "
                     + "Please add at least one valid email address or SMS (e.g: +33xxxxxxxxx or 0033xxxxxxxxx where +33 is the "
@@ -243,6 +246,18 @@ public final class SandboxAccount {
             rows.add(new ImportRow(email, attributes));
         }
         return rows;
+    }
+
+    /** Whether a row's SMS number belongs to a contact other than the row's own (found by its email). */
+    private synchronized boolean carriesTakenSms(List<ImportRow> rows) {
+        for (ImportRow row : rows) {
+            Object sms = row.attributes().get("SMS");
+            Contact holder = sms == null ? null : bySms.get(normalisePhone(String.valueOf(sms)));
+            if (holder != null && holder != byEmail.get(normaliseEmail(row.email()))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void applyImport(ImportProcess process, List<ImportRow> rows, List<Long> listIds, boolean update,

@@ -50,6 +50,13 @@ public final class SyncState {
                     failed_hash = excluded.failed_hash, last_error = excluded.last_error, updated_at = now()""", exportId, reason, runId, batchNo);
     }
 
+    /** Brevo refused the profile's SMS number (another contact has it): left out of its rows until it changes. */
+    public void smsConflict(String exportId, String profileId, String number) throws SQLException {
+        db.update("""
+                insert into sync_state (export_id, profile_id, sms_conflict) values (?, ?, ?)
+                on conflict (export_id, profile_id) do update set sms_conflict = excluded.sms_conflict, updated_at = now()""", exportId, profileId, number);
+    }
+
     /** Profiles that left without anything of them in the list. */
     public void forget(String exportId, List<String> profileIds) throws SQLException {
         if (!profileIds.isEmpty()) {
