@@ -55,6 +55,11 @@ class MisconfiguredExportTest {
         "move into itself      | listId=1;segments=vip;exitPolicy=move;exitListId=1 | exitListId is the export's own list 1",
         "exit list, no move    | listId=1;segments=vip;exitListId=2                | exitListId is only used with exitPolicy move",
         "brake above 100 %     | listId=1;segments=vip;maxRemovalPercent=150       | maxRemovalPercent must be a number from 0 to 100, got '150'",
+        "unknown mapping type  | listId=1;segments=vip;mapping=EMAIL=email,BIRTHDATE=birth_date:datetime | mapping type 'datetime' of BIRTHDATE is not one of [boolean, date, multiple-choice, number, phone, text]",
+        "mapping not a column  | listId=1;segments=vip;mapping=EMAIL=email,CITY=city name | mapping column 'city name' of CITY is not a column name of the query",
+        "unknown phone region  | listId=1;segments=vip;phoneRegion=XX              | phoneRegion 'XX' is not a region libphonenumber knows",
+        "bad phone policy      | listId=1;segments=vip;invalidPhone=fix            | invalidPhone 'fix' is not one of drop, reject",
+        "bad conflict policy   | listId=1;segments=vip;identifierConflict=merge    | identifierConflict 'merge' is not one of dropSms, skip",
     })
     void startup_fails_naming_the_export_and_the_problem(String name, String parameters, String problem) throws Exception {
         StringBuilder yaml = new StringBuilder("""

@@ -78,7 +78,9 @@ public final class Normalise {
 
     /** An address Brevo takes: trimmed, lower-case, ASCII local part, domain in ASCII (IDN punycode), 254 characters at most. */
     public static Outcome email(Object raw) {
-        String email = Normalizer.normalize(emailKey(raw), Normalizer.Form.NFC);
+        String email = emailKey(raw);
+        boolean ascii = email.chars().allMatch(c -> c < 128);
+        email = ascii ? email : Normalizer.normalize(email, Normalizer.Form.NFC);
         if (email.isEmpty()) {
             return Outcome.rejected("email is empty");
         }
@@ -93,7 +95,7 @@ public final class Normalise {
         } else {
             String domain;
             try {
-                domain = IDN.toASCII(email.substring(at + 1), IDN.USE_STD3_ASCII_RULES).toLowerCase(Locale.ROOT);
+                domain = ascii ? email.substring(at + 1) : IDN.toASCII(email.substring(at + 1), IDN.USE_STD3_ASCII_RULES).toLowerCase(Locale.ROOT);
             } catch (IllegalArgumentException e) {
                 domain = null;
             }
@@ -117,6 +119,10 @@ public final class Normalise {
         String text = strip(raw.toString());
         String international = text.startsWith("00") ? "+" + text.substring(2) : text;
         String shown = "'" + abbreviate(text) + "'";
+        PhoneNumber e164 = e164(international);
+        if (e164 != null) {
+            return PHONES.isValidNumber(e164) ? Outcome.of(international) : Outcome.leftOut(shown + " is not a valid phone number");
+        }
         try {
             PhoneNumber number = PHONES.parse(international, region.isEmpty() ? "ZZ" : region);
             if (PHONES.isValidNumber(number)) {
@@ -129,6 +135,32 @@ public final class Normalise {
             }
             return Outcome.leftOut(shown + " is not a phone number");
         }
+    }
+
+    /**
+     * The number of a text already in E.164 form (+ and 8 to 15 digits, no leading zero after the country code), read
+     * without libphonenumber's parser: it costs a fifth, and most stored numbers look like this. Else null.
+     */
+    private static PhoneNumber e164(String text) {
+        int length = text.length();
+        if (length < 9 || length > 16 || text.charAt(0) != '+') {
+            return null;
+        }
+        for (int i = 1; i < length; i++) {
+            if (text.charAt(i) < '0' || text.charAt(i) > '9') {
+                return null;
+            }
+        }
+        // country calling codes are 1 to 3 digits and none is the prefix of another
+        for (int digits = 1; digits <= 3; digits++) {
+            int countryCode = Integer.parseInt(text.substring(1, 1 + digits));
+            if (!PHONES.getRegionCodeForCountryCode(countryCode).equals("ZZ")) {
+                String national = text.substring(1 + digits);
+                return national.length() < 4 || national.charAt(0) == '0' ? null
+                        : new PhoneNumber().setCountryCode(countryCode).setNationalNumber(Long.parseLong(national));
+            }
+        }
+        return null;
     }
 
     /** A blank value: null, or a text of padding only (also an empty array). */
