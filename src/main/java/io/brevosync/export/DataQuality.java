@@ -26,6 +26,11 @@ public record DataQuality(String phoneRegion, String invalidPhone, String identi
         return new DataQuality("", DROP, DROP_SMS, false, TRUNCATE, 2000, "", false);
     }
 
+    /** The rules that change what is sent for a row: part of the export's fingerprint, so changing one sends every profile again. */
+    String payloadRules() {
+        return phoneRegion + "|" + invalidPhone + "|" + sendBlanks + "|" + oversized + "|" + textMaxChars + "|" + consentColumn;
+    }
+
     public boolean hasConsentColumn() {
         return !consentColumn.isEmpty();
     }

@@ -30,7 +30,7 @@ public record ExportDefinition(String id, String connection, long listId, List<S
 
     /** What the sync state's hashes depend on besides the rows: a new list, mapping or rule sends every profile again. */
     public String fingerprint() {
-        return MAPPING_VERSION + "|" + listId + "|" + mapping + "|" + quality + "|";
+        return MAPPING_VERSION + "|" + listId + "|" + mapping + "|" + quality.payloadRules() + "|";
     }
 
     /** What GET /api/exports shows: everything but the query text. */

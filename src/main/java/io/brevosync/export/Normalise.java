@@ -72,7 +72,7 @@ public final class Normalise {
     }
 
     /** Trimmed and lower-cased: two emails with the same key are the same address. */
-    static String emailKey(Object raw) {
+    public static String emailKey(Object raw) {
         return raw == null ? "" : strip(raw.toString()).toLowerCase(Locale.ROOT);
     }
 

@@ -128,11 +128,7 @@ public final class Preview {
             return new String[] {profile};
         }
         List<String> ids = new ArrayList<>();
-        SyncQuery.Statement statement = SyncQuery.of(export, true, new String[0]);
-        String byEmail = "select d.profile_id::text from (" + statement.sql() + ") d where " + Normalise.emailKeySql("d." + export.emailColumn()) + " = ?";
-        List<Object> parameters = new ArrayList<>(statement.parameters());
-        parameters.add(profile.trim().toLowerCase());
-        forEachRow(new SyncQuery.Statement(byEmail, parameters), row -> ids.add(String.valueOf(row.get("profile_id"))));
+        forEachRow(SyncQuery.profilesWithEmail(export, Normalise.emailKey(profile)), row -> ids.add(String.valueOf(row.get("profile_id"))));
         if (ids.isEmpty()) {
             throw new ApiException(404, "no profile of export '" + export.id() + "' has the email '" + profile + "'");
         }

@@ -43,14 +43,29 @@ public final class SyncQuery {
      * profiles (none given: every profile). Each :#segments of the query becomes one parameter, the segment names.
      */
     public static Statement of(ExportDefinition export, boolean full, String[] only) {
-        String[] query = export.query().split(":#segments", -1);
+        Statement query = query(export);
         List<Object> parameters = new ArrayList<>();
         parameters.add(export.fingerprint());
-        parameters.addAll(Collections.nCopies(query.length - 1, export.segments().toArray(new String[0])));
+        parameters.addAll(query.parameters());
         parameters.add(export.id());
         parameters.add(full);
         parameters.addAll(Collections.nCopies(3, only));
-        return new Statement(wrap(String.join("?", query), export.emailColumn()), parameters);
+        return new Statement(wrap(query.sql(), export.emailColumn()), parameters);
+    }
+
+    /** The profile ids of the export's query whose email has the given key (trimmed, lower-case). */
+    public static Statement profilesWithEmail(ExportDefinition export, String emailKey) {
+        Statement query = query(export);
+        List<Object> parameters = new ArrayList<>(query.parameters());
+        parameters.add(emailKey);
+        return new Statement("select q0.profile_id::text as profile_id from (" + query.sql() + ") q0 where "
+                + Normalise.emailKeySql("q0." + export.emailColumn()) + " = ? order by q0.profile_id", parameters);
+    }
+
+    /** The export's own query with positional parameters: each :#segments becomes one, the segment names. */
+    private static Statement query(ExportDefinition export) {
+        String[] parts = export.query().split(":#segments", -1);
+        return new Statement(String.join("?", parts), new ArrayList<>(Collections.nCopies(parts.length - 1, export.segments().toArray(new String[0]))));
     }
 
     /**
