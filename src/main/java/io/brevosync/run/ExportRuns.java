@@ -590,11 +590,11 @@ public final class ExportRuns {
         Map<String, Object> summary = ledger.finish(run.getId(), run.rowsRead(), run.unchanged(), message);
         this.live.remove(run.getId());
         locks.release(run.getId());
-        LOG.info("Export {} run {} {}: {} rows in the segments: {} added, {} updated, {} unchanged, {} removed, {} rejected, {} failed, {} dead; "
-                + "{} batches ({} failed), {} invalid emails per Brevo", run.getExport().id(), run.getId(), summary.get("status"),
-                summary.get("rowsRead"), summary.get("rowsAdded"), summary.get("rowsUpdated"), summary.get("rowsUnchanged"), summary.get("rowsRemoved"),
-                summary.get("rowsRejected"), summary.get("rowsFailed"), summary.get("rowsDead"), summary.get("batches"), summary.get("batchesFailed"),
-                summary.get("invalidEmails"));
+        LOG.info("Export {} run {} {}: {} rows in the segments: {} added, {} updated, {} unchanged, {} removed, {} rejected, {} without consent, "
+                + "{} failed, {} dead, {} adjusted; {} batches ({} failed), {} invalid emails per Brevo", run.getExport().id(), run.getId(),
+                summary.get("status"), summary.get("rowsRead"), summary.get("rowsAdded"), summary.get("rowsUpdated"), summary.get("rowsUnchanged"),
+                summary.get("rowsRemoved"), summary.get("rowsRejected"), summary.get("rowsWithoutConsent"), summary.get("rowsFailed"),
+                summary.get("rowsDead"), summary.get("rowsAdjusted"), summary.get("batches"), summary.get("batchesFailed"), summary.get("invalidEmails"));
         return summary;
     }
 
