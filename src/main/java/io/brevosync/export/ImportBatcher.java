@@ -11,7 +11,7 @@ import org.apache.camel.ExchangeProperty;
 
 /**
  * Gathers a run's mapped rows into {@link ImportBatch}es bounded by the export's row and byte limits, inside the
- * split: a row that does not fit closes the open batch and starts the next. Unlike the aggregate EIP (which in Camel
+ * split (a step of it holds 500 rows): a row that does not fit closes the open batch and starts the next. Unlike the aggregate EIP (which in Camel
  * 4.18 hands a completed group to the reactive queue, to be sent after the split has returned), a batch is sent
  * before the next row is read, so reading never runs ahead of sending and the last batch is sent inside the run.
  */
@@ -19,17 +19,19 @@ public final class ImportBatcher {
 
     private final Map<Long, ImportBatch> open = new ConcurrentHashMap<>();
 
-    /** Adds the row to its run's open batch; answers the batches completed by it (none, one, or two at the last row). */
-    public List<ImportBatch> add(@Body ExportRow row, @ExchangeProperty("runId") long runId, @ExchangeProperty("export") ExportDefinition export,
+    /** Adds the rows to their run's open batch; answers the batches they completed (the last step also closes the open one). */
+    public List<ImportBatch> add(@Body List<ExportRow> rows, @ExchangeProperty("runId") long runId, @ExchangeProperty("export") ExportDefinition export,
             @ExchangeProperty(Exchange.SPLIT_COMPLETE) Boolean last) {
         List<ImportBatch> complete = new ArrayList<>(2);
         ImportBatch batch = open.computeIfAbsent(runId, id -> new ImportBatch(export.batchMaxRows(), export.batchMaxBytes()));
-        if (!batch.isEmpty() && !batch.fits(row)) {
-            complete.add(batch);
-            batch = new ImportBatch(export.batchMaxRows(), export.batchMaxBytes());
-            open.put(runId, batch);
+        for (ExportRow row : rows) {
+            if (!batch.isEmpty() && !batch.fits(row)) {
+                complete.add(batch);
+                batch = new ImportBatch(export.batchMaxRows(), export.batchMaxBytes());
+                open.put(runId, batch);
+            }
+            batch.add(row);
         }
-        batch.add(row);
         if (Boolean.TRUE.equals(last)) {
             complete.add(open.remove(runId));
         }

@@ -57,6 +57,16 @@ public final class RowMapper {
         return mapped.sending(row.get(SyncQuery.HASH) == null ? ExportRow.ADD : ExportRow.UPDATE, hash, oldEmail);
     }
 
+    /** The rows of one step of the run's split, each as {@link #map} decides. */
+    public List<ExportRow> mapAll(@Body List<Map<String, Object>> rows, @ExchangeProperty("export") ExportDefinition export,
+            @ExchangeProperty("fullResync") Boolean fullResync, @ExchangeProperty("phoneOwners") PhoneOwners owners) throws JsonProcessingException {
+        List<ExportRow> mapped = new ArrayList<>(rows.size());
+        for (Map<String, Object> row : rows) {
+            mapped.add(map(row, export, fullResync, owners));
+        }
+        return mapped;
+    }
+
     public int rowMaxBytes() {
         return rowMaxBytes;
     }

@@ -213,22 +213,28 @@ public final class ExportRuns {
 
     // ---- batches ----
 
-    /** The rows of the export's query as the split reads them, ending early once the run is canceled. */
-    public Iterator<?> untilCanceled(@Body Iterator<?> rows, @ExchangeProperty("run") ExportRun run) {
-        return new Iterator<Object>() {
+    /** Rows of the query per step of the split: one exchange per 500 rows, not per row (Camel copies an exchange's properties for each). */
+    static final int ROWS_PER_STEP = 500;
+
+    /** The rows of the export's query as the split reads them, 500 at a time, ending early once the run is canceled. */
+    public Iterator<List<Object>> untilCanceled(@Body Iterator<?> rows, @ExchangeProperty("run") ExportRun run) {
+        return new Iterator<List<Object>>() {
             @Override
             public boolean hasNext() {
                 return !run.isCanceled() && rows.hasNext();
             }
 
             @Override
-            public Object next() {
-                return rows.next();
+            public List<Object> next() {
+                List<Object> chunk = new ArrayList<>(ROWS_PER_STEP);
+                while (chunk.size() < ROWS_PER_STEP && rows.hasNext()) {
+                    chunk.add(rows.next());
+                }
+                return chunk;
             }
         };
     }
 
-    /** Before each batch: false once the cancellation of the run was asked for, through any server. */
     public boolean notCanceled(@ExchangeProperty("run") ExportRun run) throws SQLException {
         if (!run.isCanceled() && ledger.cancelRequested(run.getId())) {
             run.cancel();

@@ -24,7 +24,7 @@ class ImportBatcherTest {
         for (int i = 0; i < rows; i++) {
             // rows of varying size, some near 10 kB
             String value = "v".repeat((i * 7919) % 9_000);
-            batches.addAll(batcher.add(row(i, "{\"email\":\"u" + i + "@example.com\",\"attributes\":{\"CITY\":\"" + value + "\"}}"), 1L, export, i == rows - 1));
+            batches.addAll(batcher.add(List.of(row(i, "{\"email\":\"u" + i + "@example.com\",\"attributes\":{\"CITY\":\"" + value + "\"}}")), 1L, export, i == rows - 1));
         }
         int total = 0;
         for (ImportBatch batch : batches) {
@@ -45,7 +45,7 @@ class ImportBatcherTest {
         List<ImportBatch> batches = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
             ExportRow row = i % 4 == 3 ? ExportRow.rejected(String.valueOf(i), null, "email is empty") : row(i, "{\"email\":\"u" + i + "@example.com\"}");
-            batches.addAll(batcher.add(row, 2L, export, i == 7));
+            batches.addAll(batcher.add(List.of(row), 2L, export, i == 7));
         }
         assertEquals(List.of(3, 3), batches.stream().map(b -> b.getRows().size()).toList());
         assertEquals(2, batches.stream().mapToInt(b -> b.getNotSent().size()).sum());
@@ -56,9 +56,9 @@ class ImportBatcherTest {
     @Test
     void runs_batch_separately() {
         ExportDefinition export = export(2, 8_000_000);
-        assertEquals(0, batcher.add(row(1, "{\"email\":\"a@example.com\"}"), 1L, export, false).size());
-        assertEquals(0, batcher.add(row(2, "{\"email\":\"b@example.com\"}"), 2L, export, false).size());
-        assertEquals(1, batcher.add(row(3, "{\"email\":\"c@example.com\"}"), 1L, export, true).get(0).getRows().size() - 1);
+        assertEquals(0, batcher.add(List.of(row(1, "{\"email\":\"a@example.com\"}")), 1L, export, false).size());
+        assertEquals(0, batcher.add(List.of(row(2, "{\"email\":\"b@example.com\"}")), 2L, export, false).size());
+        assertEquals(1, batcher.add(List.of(row(3, "{\"email\":\"c@example.com\"}")), 1L, export, true).get(0).getRows().size() - 1);
     }
 
     private static ExportRow row(int id, String json) {
