@@ -139,6 +139,10 @@ class DataQualityTest extends ServerTest {
         assertEquals(404, server.api("GET", "/api/exports/quality/profiles/123456789").statusCode());
         assertEquals(401, server.call("GET", "/api/exports/quality/profiles/900008", null).statusCode());
         assertEquals(401, server.call("POST", "/api/exports/quality/dry-run", "wrong").statusCode());
+        HttpResponse<String> badSample = server.api("POST", "/api/exports/quality/dry-run?sample=lots");
+        assertEquals(400, badSample.statusCode());
+        assertTrue(badSample.body().contains("sample must be a whole number from 0 to 100, got 'lots'"), badSample.body());
+        assertEquals(404, server.api("POST", "/api/exports/nope/dry-run").statusCode());
 
         JsonNode sent = json(server.api("POST", "/api/exports/quality/profiles/900008/send"), 200);
         assertEquals(List.of(1), imports, "one import of one row");

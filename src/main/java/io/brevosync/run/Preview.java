@@ -53,7 +53,7 @@ public final class Preview {
     /** POST /api/exports/{id}/dry-run: the counts a run started now would report, a sample of each kind, and whether the brake would stop it. */
     public Map<String, Object> dryRun(@Header("exportId") String exportId, @Header("sample") String sampleSize) throws Exception {
         ExportDefinition export = exports.get(exportId);
-        int sample = sampleSize == null || sampleSize.isBlank() ? 5 : Math.min(MAX_SAMPLE, Math.max(0, Integer.parseInt(sampleSize.trim())));
+        int sample = sample(sampleSize);
         long[] state = sync.counts(export.id());
         Map<String, Long> counts = new LinkedHashMap<>();
         for (String kind : List.of("rowsRead", "rowsAdded", "rowsUpdated", "rowsUnchanged", "rowsRemoved", "rowsRejected", "rowsWithoutConsent",
@@ -92,6 +92,22 @@ public final class Preview {
         answer.put("samples", samples);
         answer.put("note", "nothing was sent; SMS numbers that Brevo holds on other contacts are only found by a real run");
         return answer;
+    }
+
+    /** ?sample=: rows shown per kind, 5 unless given, at most 100. */
+    private static int sample(String value) {
+        if (value == null || value.isBlank()) {
+            return 5;
+        }
+        try {
+            int sample = Integer.parseInt(value.trim());
+            if (sample >= 0 && sample <= MAX_SAMPLE) {
+                return sample;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw new ApiException(400, "sample must be a whole number from 0 to " + MAX_SAMPLE + ", got '" + value + "'");
     }
 
     /** GET /api/exports/{id}/profiles/{profile}: what a run would send for the profile (by id, or by email), and why. */
