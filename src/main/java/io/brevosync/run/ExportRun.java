@@ -6,12 +6,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.brevosync.export.ExportDefinition;
+import org.apache.camel.Exchange;
 import io.brevosync.export.ExportRow;
 import io.brevosync.export.ImportBatch;
 
@@ -45,6 +47,7 @@ public final class ExportRun {
     private volatile Instant importDeadline;
     private final Set<Integer> phoneConflictBatches = ConcurrentHashMap.newKeySet();
     private volatile String[] profiles = new String[0];
+    private volatile CompletableFuture<Exchange> sending = CompletableFuture.completedFuture(null);
 
     ExportRun(long id, ExportDefinition export, boolean fullResync, Duration pollFirst, Duration pollMax, Duration importTimeout) {
         this.id = id;
@@ -110,6 +113,19 @@ public final class ExportRun {
         List<Integer> batches = List.copyOf(phoneConflictBatches);
         phoneConflictBatches.removeAll(batches);
         return batches;
+    }
+
+    /** The batch now being sent on another thread while the run reads on. */
+    void sending(CompletableFuture<Exchange> batch) {
+        sending = batch;
+    }
+
+    /** Waits until the batch being sent is done; rethrows what failed in it (its own errors are handled in its routes). */
+    void awaitSend() throws Exception {
+        Exchange sent = sending.get();
+        if (sent != null && sent.getException() != null) {
+            throw sent.getException();
+        }
     }
 
     /** A run of a few profiles only (the preview's send): their ids; empty for a whole run. */

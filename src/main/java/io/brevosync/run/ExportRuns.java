@@ -28,9 +28,11 @@ import io.brevosync.export.ImportBatcher;
 import io.brevosync.sync.SyncQuery;
 import io.brevosync.sync.SyncState;
 import org.apache.camel.Body;
+import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
 import org.apache.camel.Header;
+import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.sql.SqlConstants;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,6 +58,7 @@ public final class ExportRuns {
     private final Duration pollMax;
     private final Duration importTimeout;
     private final Map<Long, ExportRun> live = new ConcurrentHashMap<>();
+    private volatile ProducerTemplate template;
 
     public ExportRuns(ExportRegistry exports, ImportBatcher batcher, RunLedger ledger, SyncState sync, Duration pollFirst, Duration pollMax,
             Duration importTimeout) throws SQLException {
@@ -242,6 +245,40 @@ public final class ExportRuns {
                     run.batchesSent());
         }
         return !run.isCanceled();
+    }
+
+    /**
+     * Sends a complete batch (direct:send-batch) on another thread while the run reads and maps the next rows, so
+     * PostgreSQL and Brevo work at the same time; first waits for the batch before, so one batch at most is in flight
+     * and reading runs at most one batch ahead.
+     */
+    public void sendBatch(Exchange exchange, @ExchangeProperty("run") ExportRun run) throws Exception {
+        run.awaitSend();
+        // a new exchange with the run's properties and the batch: a copy of the split's own exchange would carry the split's state
+        Map<String, Object> properties = Map.copyOf(exchange.getProperties());
+        Object batch = exchange.getIn().getBody();
+        run.sending(template(exchange.getContext()).asyncSend("direct:send-batch", sent -> {
+            properties.forEach(sent::setProperty);
+            sent.getIn().setBody(batch);
+        }));
+    }
+
+    /** After a pass has read its rows: its last batch is sent before the run follows the imports. */
+    public void batchesSent(@ExchangeProperty("run") ExportRun run) throws Exception {
+        run.awaitSend();
+    }
+
+    private ProducerTemplate template(CamelContext context) {
+        ProducerTemplate current = template;
+        if (current == null) {
+            synchronized (this) {
+                if (template == null) {
+                    template = context.createProducerTemplate();
+                }
+                current = template;
+            }
+        }
+        return current;
     }
 
     /**
@@ -583,6 +620,12 @@ public final class ExportRuns {
 
     /** Closes the run; imports still unfinished after the timeout count as failed. Leaves the summary in the body. */
     public Map<String, Object> finish(Exchange exchange, @ExchangeProperty("run") ExportRun run) throws SQLException {
+        try {
+            // a run that failed while reading may still have a batch in flight: it ends first
+            run.awaitSend();
+        } catch (Exception e) {
+            exchange.setProperty("runError", exchange.getProperty("runError", BrevoFailures.describe(e), String.class));
+        }
         batcher.discard(run.getId());
         importsTimedOut(run);
         String error = exchange.getProperty("runError", String.class);
