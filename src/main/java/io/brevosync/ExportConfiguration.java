@@ -19,6 +19,7 @@ import io.brevosync.run.ExportRuns;
 import io.brevosync.run.PhoneConflicts;
 import io.brevosync.run.Preview;
 import io.brevosync.run.RunLedger;
+import io.brevosync.run.RunRemovals;
 import io.brevosync.run.RunReports;
 import io.brevosync.sandbox.BrevoSandbox;
 import io.brevosync.sandbox.RateLimits;
@@ -92,6 +93,7 @@ public class ExportConfiguration implements CamelConfiguration {
                 millis(p, "brevo.process-poll-max", 60_000), millis(p, "brevo.import-timeout", 1_800_000));
         registry.bind("runs", runs);
         registry.bind("reports", new RunReports(exports, ledger, runs));
+        registry.bind("removals", new RunRemovals(ledger));
         registry.bind("phoneConflicts", new PhoneConflicts(jdbc));
         registry.bind("preview", new Preview(exports, rowMapper, syncState, database.exportDataSource()));
 

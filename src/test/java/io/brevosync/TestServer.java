@@ -229,10 +229,21 @@ public final class TestServer implements AutoCloseable {
         }
     }
 
+    /**
+     * A free port below Linux's ephemeral range (32768-60999): one the kernel gave out for port 0 could be handed out
+     * again, while the server starts, to the sandbox or the embedded PostgreSQL, which ask for port 0.
+     */
     static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
+        java.util.Random random = new java.util.Random();
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int port = 20_000 + random.nextInt(12_000);
+            try (ServerSocket socket = new ServerSocket(port)) {
+                return socket.getLocalPort();
+            } catch (IOException taken) {
+                // try another
+            }
         }
+        throw new IOException("no free port between 20000 and 32000");
     }
 
     @Override
