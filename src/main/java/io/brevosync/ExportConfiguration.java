@@ -94,7 +94,7 @@ public class ExportConfiguration implements CamelConfiguration {
         registry.bind("runs", runs);
         registry.bind("reports", new RunReports(exports, ledger, runs));
         registry.bind("removals", new RunRemovals(ledger));
-        registry.bind("phoneConflicts", new PhoneConflicts(jdbc));
+        registry.bind("phoneConflicts", new PhoneConflicts(ledger, syncState));
         registry.bind("preview", new Preview(exports, rowMapper, syncState, database.exportDataSource()));
 
         String token = p.resolveProperty("api.token").orElse("");

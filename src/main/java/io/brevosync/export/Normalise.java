@@ -241,6 +241,11 @@ public final class Normalise {
         return raw instanceof Instant i ? i.atOffset(ZoneOffset.UTC).toLocalDate() : null;
     }
 
+    /** True, or a text or number meaning true (yes, 1, on…); null and anything else is not. */
+    static boolean isTrue(Object raw) {
+        return raw != null && bool(raw).value() == Boolean.TRUE;
+    }
+
     private static Outcome bool(Object raw) {
         if (raw instanceof Boolean b) {
             return Outcome.of(b);

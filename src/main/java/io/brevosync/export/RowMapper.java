@@ -87,7 +87,7 @@ public final class RowMapper {
             return ExportRow.rejected(profileId, email, "duplicate: profile " + owner + " has the same email and is exported instead (the lowest profile id keeps an address)");
         }
         DataQuality quality = export.quality();
-        if (quality.hasConsentColumn() && !consented(row.get(quality.consentColumn()))) {
+        if (quality.hasConsentColumn() && !Normalise.isTrue(row.get(quality.consentColumn()))) {
             return ExportRow.notSent(profileId, email, ExportRow.NO_CONSENT, "no consent: " + quality.consentColumn() + " is " + row.get(quality.consentColumn()));
         }
         Map<String, Object> attributes = new LinkedHashMap<>();
@@ -150,7 +150,5 @@ public final class RowMapper {
         return quality.identifierConflict().equals(DataQuality.SKIP) ? Outcome.rejected(conflict) : Outcome.leftOut(conflict + "; left out");
     }
 
-    private static boolean consented(Object value) {
-        return value instanceof Boolean b ? b : value != null && Normalise.typed(value, MappedAttribute.BOOLEAN, DataQuality.defaults()).value() == Boolean.TRUE;
-    }
+
 }

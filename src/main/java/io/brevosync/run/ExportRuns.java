@@ -3,7 +3,6 @@ package io.brevosync.run;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
@@ -21,8 +20,8 @@ import io.brevosync.export.ExportDefinition;
 import io.brevosync.export.ExportRegistry;
 import io.brevosync.export.ExportRow;
 import io.brevosync.export.ImportBatch;
-import io.brevosync.export.PhoneOwners;
 import io.brevosync.export.ImportBatcher;
+import io.brevosync.export.PhoneOwners;
 import io.brevosync.sync.SyncQuery;
 import io.brevosync.sync.SyncState;
 import org.apache.camel.Body;
@@ -196,7 +195,7 @@ public final class ExportRuns {
         return run.pass() == 0 || (run.pass() == 1 && run.hasFailedImports() && !run.isCanceled());
     }
 
-    private ExportRun open(Exchange exchange, long runId, ExportDefinition export, boolean full) {
+    private void open(Exchange exchange, long runId, ExportDefinition export, boolean full) {
         ExportRun run = new ExportRun(runId, export, full, pollFirst, pollMax, importTimeout);
         String[] profiles = exchange.getProperty("profiles", String[].class);
         if (profiles != null) {
@@ -207,7 +206,6 @@ public final class ExportRuns {
         exchange.setProperty("exportId", export.id());
         exchange.setProperty("connection", export.connection());
         live.put(runId, run);
-        return run;
     }
 
     // ---- batches ----
@@ -331,10 +329,11 @@ public final class ExportRuns {
         ImportBatch batch = exchange.getProperty("batch", ImportBatch.class);
         List<?> unlinks = exchange.getProperty("unlinkChunk", List.class);
         Deque<ImportBatch> imports = exchange.getProperty("importQueue", Deque.class);
-        if (run != null && unlinks == null && batch != null && imports != null && smsRefused(run, batch, cause, imports)) {
+        boolean runImport = run != null && unlinks == null && batch != null && imports != null;
+        if (runImport && smsRefused(run, batch, cause, imports)) {
             return;
         }
-        if (run != null && unlinks == null && batch != null && imports != null && batch.getRows().size() > 1 && BrevoFailures.status(cause) == 400) {
+        if (runImport && batch.getRows().size() > 1 && BrevoFailures.status(cause) == 400) {
             // one bad row makes Brevo refuse the whole import: the halves are sent instead, until the refused rows are alone
             LOG.warn("Export {} run {}: Brevo refused batch {} ({} rows) with a 400; sending its halves to find the rows it refuses",
                     run.getExport().id(), run.getId(), exchange.getProperty("batchNo"), batch.getRows().size());
@@ -364,10 +363,10 @@ public final class ExportRuns {
      * once without it (true). With skip, it is rejected like any refused row (false).
      */
     private boolean smsRefused(ExportRun run, ImportBatch batch, Exception cause, Deque<ImportBatch> imports) throws SQLException {
-        ExportRow row = batch.getRows().get(0);
-        if (batch.getRows().size() != 1 || row.phone() == null || !BrevoFailures.duplicateIdentifiers(cause).contains("SMS")) {
+        if (batch.getRows().size() != 1 || batch.getRows().get(0).phone() == null || !BrevoFailures.duplicateIdentifiers(cause).contains("SMS")) {
             return false;
         }
+        ExportRow row = batch.getRows().get(0);
         ExportDefinition export = run.getExport();
         sync.smsConflict(export.id(), row.profileId(), row.phone());
         if (export.quality().identifierConflict().equals(DataQuality.SKIP)) {

@@ -10,8 +10,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import io.brevosync.db.Jdbc;
 import io.brevosync.export.DataQuality;
+import io.brevosync.export.ExportRow;
+import io.brevosync.sync.SyncState;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
 import org.slf4j.Logger;
@@ -31,12 +32,18 @@ public final class PhoneConflicts {
     private static final int PAGE = 500;
     /** Brevo's clock and the database's may differ: the read-back starts this much before the batch was recorded. */
     private static final long CLOCK_MARGIN_MINUTES = 10;
+    /** Brevo's counter of the refused numbers, as the rows' code. */
+    private static final String CODE = "duplicate_phone_id";
     private static final DateTimeFormatter BREVO_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+
+    /** A row of the batches checked that carried an SMS number. */
+    record Sent(String profileId, String email, String phone) {
+    }
 
     /** One check: the rows sent with a number, by email, and the paging through the list. */
     public static final class Check {
-        final Map<String, String[]> sent = new HashMap<>();
-        final List<String[]> refused = new ArrayList<>();
+        final Map<String, Sent> sent = new HashMap<>();
+        final List<Sent> refused = new ArrayList<>();
         Instant since;
         int offset;
         long total = -1;
@@ -46,10 +53,12 @@ public final class PhoneConflicts {
         }
     }
 
-    private final Jdbc db;
+    private final RunLedger ledger;
+    private final SyncState sync;
 
-    public PhoneConflicts(Jdbc db) {
-        this.db = db;
+    public PhoneConflicts(RunLedger ledger, SyncState sync) {
+        this.ledger = ledger;
+        this.sync = sync;
     }
 
     /** The batches Brevo counted conflicts in, if any: the check of their rows, else null. */
@@ -59,10 +68,9 @@ public final class PhoneConflicts {
             return null;
         }
         Check check = new Check();
-        for (Map<String, Object> row : db.query("""
-                select u.p, u.e, u.ph, b.created_at from export_batch b, unnest(b.profile_ids, b.emails, b.phones) as u(p, e, ph)
-                where b.run_id = ? and b.batch_no = any(?::int[]) and u.ph is not null""", run.getId(), batches.stream().map(String::valueOf).toArray())) {
-            check.sent.put((String) row.get("e"), new String[] {(String) row.get("p"), (String) row.get("e"), (String) row.get("ph")});
+        for (Map<String, Object> row : ledger.batchPhones(run.getId(), batches)) {
+            Sent sent = new Sent((String) row.get("profileId"), (String) row.get("email"), (String) row.get("phone"));
+            check.sent.put(sent.email(), sent);
             Instant created = Instant.parse((String) row.get("createdAt"));
             check.since = check.since == null || created.isBefore(check.since) ? created : check.since;
         }
@@ -89,9 +97,9 @@ public final class PhoneConflicts {
         }
         for (Object item : contacts) {
             Map<?, ?> contact = (Map<?, ?>) item;
-            String[] row = check.sent.remove(String.valueOf(contact.get("email")).toLowerCase());
+            Sent row = check.sent.remove(String.valueOf(contact.get("email")).toLowerCase());
             Object sms = contact.get("attributes") instanceof Map<?, ?> attributes ? attributes.get("SMS") : null;
-            if (row != null && !digits(row[2]).equals(digits(sms == null ? "" : sms.toString()))) {
+            if (row != null && !digits(row.phone()).equals(digits(sms == null ? "" : sms.toString()))) {
                 check.refused.add(row);
             }
         }
@@ -101,23 +109,22 @@ public final class PhoneConflicts {
     public void resolve(@ExchangeProperty("run") ExportRun run, @ExchangeProperty("phoneCheck") Check check) throws SQLException {
         String exportId = run.getExport().id();
         boolean skip = run.getExport().quality().identifierConflict().equals(DataQuality.SKIP);
-        for (String[] row : check.refused) {
-            String reason = "SMS " + row[2] + " belongs to another Brevo contact; " + (skip ? "not sent (identifierConflict skip)" : "delivered without it")
+        for (Sent row : check.refused) {
+            String reason = "SMS " + row.phone() + " belongs to another Brevo contact; " + (skip ? "not sent (identifierConflict skip)" : "delivered without it")
                     + ", and left out until the number changes";
-            db.update("insert into export_row (run_id, profile_id, email, action, outcome, code, reason) values (?, ?, ?, 'update', ?, 'duplicate_phone_id', ?)",
-                    run.getId(), row[0], row[1], skip ? "rejected" : "adjusted", reason);
+            ledger.rowOutcome(run.getId(), row.profileId(), row.email(), ExportRow.UPDATE, skip ? ExportRow.REJECTED : ExportRow.ADJUSTED, CODE, reason);
             if (skip) {
-                db.update("insert into export_row (run_id, profile_id, email, action, outcome) values (?, ?, ?, 'unlink', 'pending')", run.getId(), row[0], row[1]);
+                ledger.rowOutcome(run.getId(), row.profileId(), row.email(), ExportRow.UNLINK, RunLedger.PENDING, null, null);
             }
-            db.update("update sync_state set sms_conflict = ? where export_id = ? and profile_id = ?", row[2], exportId, row[0]);
+            sync.smsConflict(exportId, row.profileId(), row.phone());
         }
         // not in the list: Brevo did not import them at all, most likely for their number; the next run sends them without it
-        for (String[] row : check.sent.values()) {
-            db.update("insert into export_row (run_id, profile_id, email, action, outcome, code, reason) values (?, ?, ?, 'update', 'failed', "
-                    + "'duplicate_phone_id', ?)", run.getId(), row[0], row[1], "not in the list after its import, in which Brevo refused SMS numbers; "
-                    + "the next run sends it again without " + row[2]);
-            db.update("update sync_state set hash = null, sms_conflict = ? where export_id = ? and profile_id = ?", row[2], exportId, row[0]);
+        for (Sent row : check.sent.values()) {
+            ledger.rowOutcome(run.getId(), row.profileId(), row.email(), ExportRow.UPDATE, "failed", CODE,
+                    "not in the list after its import, in which Brevo refused SMS numbers; the next run sends it again without " + row.phone());
+            sync.smsConflict(exportId, row.profileId(), row.phone());
         }
+        sync.resend(exportId, check.sent.values().stream().map(Sent::profileId).toList());
         LOG.info("Export {} run {}: {} rows had their SMS number refused (another contact has it); {} rows not found in the list are sent again next run",
                 exportId, run.getId(), check.refused.size(), check.sent.size());
     }
@@ -125,9 +132,9 @@ public final class PhoneConflicts {
     /** The read-back failed: the rows checked are sent again by the next run, which checks them again. */
     public void unresolved(@ExchangeProperty("run") ExportRun run, @ExchangeProperty("phoneCheck") Check check) throws SQLException {
         List<String> profiles = new ArrayList<>();
-        check.sent.values().forEach(row -> profiles.add(row[0]));
-        check.refused.forEach(row -> profiles.add(row[0]));
-        db.update("update sync_state set hash = null where export_id = ? and profile_id = any(?)", run.getExport().id(), profiles.toArray());
+        check.sent.values().forEach(row -> profiles.add(row.profileId()));
+        check.refused.forEach(row -> profiles.add(row.profileId()));
+        sync.resend(run.getExport().id(), profiles);
     }
 
     private static String digits(String phone) {

@@ -118,6 +118,20 @@ public final class RunLedger {
         }
     }
 
+    /** One row's outcome, found after its batch was recorded (code: Brevo's, or ours; reason and code may be null). */
+    void rowOutcome(long runId, String profileId, String email, String action, String outcome, String code, String reason) throws SQLException {
+        db.update("insert into export_row (run_id, profile_id, email, action, outcome, code, reason) values (?, ?, ?, ?, ?, ?, ?)", runId, profileId,
+                email, action, outcome, code, reason);
+    }
+
+    /** The rows of the given batches that carried an SMS number, with when their batch was recorded. */
+    List<Map<String, Object>> batchPhones(long runId, List<Integer> batchNos) throws SQLException {
+        return db.query("""
+                select u.p as profile_id, u.e as email, u.ph as phone, b.created_at from export_batch b,
+                  unnest(b.profile_ids, b.emails, b.phones) as u(p, e, ph)
+                where b.run_id = ? and b.batch_no = any(?::int[]) and u.ph is not null""", runId, batchNos.stream().map(String::valueOf).toArray());
+    }
+
     private static void add(PreparedStatement s, Object... values) throws SQLException {
         for (int i = 0; i < values.length; i++) {
             s.setObject(i + 1, values[i]);

@@ -57,6 +57,13 @@ public final class SyncState {
                 on conflict (export_id, profile_id) do update set sms_conflict = excluded.sms_conflict, updated_at = now()""", exportId, profileId, number);
     }
 
+    /** These profiles are sent again by the next run, whatever their hash says. */
+    public void resend(String exportId, List<String> profileIds) throws SQLException {
+        if (!profileIds.isEmpty()) {
+            db.update("update sync_state set hash = null, updated_at = now() where export_id = ? and profile_id = any(?)", exportId, profileIds.toArray());
+        }
+    }
+
     /** Profiles that left without anything of them in the list. */
     public void forget(String exportId, List<String> profileIds) throws SQLException {
         if (!profileIds.isEmpty()) {
