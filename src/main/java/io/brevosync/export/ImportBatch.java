@@ -29,9 +29,14 @@ public final class ImportBatch {
         this.maxBytes = maxBytes;
     }
 
+    /** An empty batch with the export's limits. */
+    static ImportBatch within(ExportDefinition export) {
+        return new ImportBatch(export.batchMaxRows(), export.batchMaxBytes());
+    }
+
     /** A batch of one row, within the export's limits. */
     public static ImportBatch of(ExportRow row, ExportDefinition export) {
-        ImportBatch batch = new ImportBatch(export.batchMaxRows(), export.batchMaxBytes());
+        ImportBatch batch = within(export);
         batch.add(row);
         return batch;
     }

@@ -24,11 +24,11 @@ public final class ImportBatcher {
     public List<ImportBatch> add(@Body List<ExportRow> rows, @ExchangeProperty("runId") long runId, @ExchangeProperty("export") ExportDefinition export,
             @ExchangeProperty(Exchange.SPLIT_COMPLETE) Boolean last) {
         List<ImportBatch> complete = new ArrayList<>(2);
-        ImportBatch batch = open.computeIfAbsent(runId, id -> new ImportBatch(export.batchMaxRows(), export.batchMaxBytes()));
+        ImportBatch batch = open.computeIfAbsent(runId, id -> ImportBatch.within(export));
         for (ExportRow row : rows) {
             if (!batch.isEmpty() && !batch.fits(row)) {
                 complete.add(batch);
-                batch = new ImportBatch(export.batchMaxRows(), export.batchMaxBytes());
+                batch = ImportBatch.within(export);
                 open.put(runId, batch);
             }
             batch.add(row);

@@ -207,9 +207,7 @@ public final class Preview {
 
     /** The one-row import request a send of this profile makes. */
     private static byte[] request(ExportRow row, ExportDefinition export) {
-        ImportBatch batch = new ImportBatch(1, Integer.MAX_VALUE);
-        batch.add(row);
-        return batch.importRequest(export.listId(), export.quality().sendBlanks());
+        return ImportBatch.of(row, export).importRequest(export.listId(), export.quality().sendBlanks());
     }
 
     /** Whether a run would stop before removing, as ExportRuns.removalsAllowed decides. */
