@@ -24,6 +24,7 @@ import io.brevosync.run.RunReports;
 import io.brevosync.sandbox.BrevoSandbox;
 import io.brevosync.sandbox.RateLimits;
 import io.brevosync.sandbox.SandboxAccount;
+import io.brevosync.sync.SyncRows;
 import io.brevosync.sync.SyncState;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
@@ -80,6 +81,7 @@ public class ExportConfiguration implements CamelConfiguration {
         registry.bind("exportRegistry", exports);
         RowMapper rowMapper = new RowMapper(rowMaxBytes, integer(p, "exports.max-attempts", 3));
         registry.bind("rowMapper", rowMapper);
+        registry.bind("syncRows", new SyncRows());
         ImportBatcher batcher = new ImportBatcher();
         registry.bind("importBatcher", batcher);
         Jdbc jdbc = new Jdbc(database.dataSource());

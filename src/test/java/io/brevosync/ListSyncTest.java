@@ -262,6 +262,35 @@ class ListSyncTest extends ServerTest {
         assertTrue(Integer.parseInt(server.strings("select count(*) from sync_state where export_id = 'mirror'").get(0)) > 100, "the sync state stays");
     }
 
+    @Test
+    @Order(10)
+    void a_long_run_records_what_brevo_applied_while_it_still_sends() throws Exception {
+        // every demo profile in the segments: ten batches of 100
+        server.sql("insert into segment_member (segment_id, profile_id) select s.id, p.id from profile p, segment s where s.name = 'newsletter' on conflict do nothing");
+        int before = server.sandbox().requests().entries().size();
+        JsonNode run = server.runAndWait("mirror", true);
+        List<RequestLogEntry> seen = server.sandbox().requests().entries().subList(before, server.sandbox().requests().entries().size()).stream()
+                .filter(e -> e.endpoint().equals("POST /v3/contacts/import") || e.endpoint().equals("GET /v3/processes")).map(RequestLogEntry::of).toList();
+        int imports = (int) seen.stream().filter(e -> e.post).count();
+        assertTrue(imports >= 8, "batches of 100: " + seen);
+        int lastImport = java.util.stream.IntStream.range(0, seen.size()).filter(i -> seen.get(i).post).max().orElseThrow();
+        long pollsWhileSending = seen.subList(0, lastImport).stream().filter(e -> !e.post).count();
+        // the sending thread looked at the processes once 4 imports were pending, not after every batch (100 calls an hour)
+        assertTrue(pollsWhileSending >= 1 && pollsWhileSending <= imports / 3, seen.toString());
+        // and what Brevo had applied became sync state before the last batch went out
+        String lastSent = seen.get(lastImport).time;
+        assertTrue(Integer.parseInt(server.strings("select count(*) from sync_state where export_id = 'mirror' and updated_at < '" + lastSent + "'::timestamptz"
+                + " and updated_at >= (select started_at from export_run where id = " + run.get("id").asLong() + ")").get(0)) >= 300, lastSent);
+        assertEquals(server.segmentResult("newsletter", "vip"), server.listMembers(MIRROR));
+    }
+
+    /** A request the sandbox answered: an import (post) or a look at the processes, and when. */
+    private record RequestLogEntry(boolean post, String time) {
+        static RequestLogEntry of(io.brevosync.sandbox.RequestLog.Entry entry) {
+            return new RequestLogEntry(entry.method().equals("POST"), entry.time());
+        }
+    }
+
     private static java.util.Set<String> emails(java.util.Set<String> members) {
         return new java.util.TreeSet<>(members.stream().map(m -> m.substring(0, m.indexOf('|'))).toList());
     }

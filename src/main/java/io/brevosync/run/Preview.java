@@ -3,7 +3,6 @@ package io.brevosync.run;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -25,6 +24,7 @@ import io.brevosync.export.Normalise;
 import io.brevosync.export.PhoneOwners;
 import io.brevosync.export.RowMapper;
 import io.brevosync.sync.SyncQuery;
+import io.brevosync.sync.SyncRows;
 import io.brevosync.sync.SyncState;
 import org.apache.camel.Header;
 
@@ -218,17 +218,13 @@ public final class Preview {
         return Map.of("wouldStop", stops, "removalPercent", Math.round(percent * 10) / 10.0, "maxRemovalPercent", export.maxRemovalPercent());
     }
 
-    /** Streams the statement's rows as column label → value (camel-sql's shape), on the export pool (autocommit off, fetch size). */
+    /** Streams the statement's rows as a run reads them (SyncRows), on the export pool (autocommit off, fetch size). */
     private void forEachRow(SyncQuery.Statement statement, Consumer<Map<String, Object>> handler) throws SQLException {
         try (Connection c = rows.getConnection(); PreparedStatement s = Jdbc.prepare(c, statement.sql(), statement.parameters().toArray())) {
             try (ResultSet rs = s.executeQuery()) {
-                ResultSetMetaData meta = rs.getMetaData();
+                SyncRows.Columns columns = new SyncRows.Columns();
                 while (rs.next()) {
-                    Map<String, Object> row = new LinkedHashMap<>();
-                    for (int i = 1; i <= meta.getColumnCount(); i++) {
-                        row.put(meta.getColumnLabel(i), rs.getObject(i));
-                    }
-                    handler.accept(row);
+                    handler.accept(columns.row(rs, rs.getRow()));
                 }
             } finally {
                 c.rollback();

@@ -113,12 +113,15 @@ public final class ExportBenchmark {
                 post(sandboxRoot + "/sandbox/accounts/demo/lists", "{\"name\":\"Bench\",\"folderId\":1}", null);
                 HeapPeak heap = HeapPeak.start();
                 long gcBefore = gcMillis();
+                java.time.Instant started = java.time.Instant.now();
                 long start = System.nanoTime();
                 HttpResponse<String> run = post("http://localhost:" + apiPort + "/api/exports/bench/runs?wait=true", "", TOKEN);
+                double answered = (System.nanoTime() - start) / 1e9;
                 while (run.body().contains("\"status\":\"succeeded") && listSize(sandboxRoot) < n - rejected(run)) {
                     Thread.sleep(50);
                 }
                 double seconds = (System.nanoTime() - start) / 1e9;
+                String timeline = timeline(sandboxRoot, key, started, answered);
                 long gc = gcMillis() - gcBefore;
                 heap.stop();
                 JsonNode counters = JSON.readTree(get(sandboxRoot + "/sandbox/requests?limit=0")).get("counters");
@@ -128,6 +131,7 @@ public final class ExportBenchmark {
                 System.out.printf("%-9d | %8.1f | %9.0f | %8d | %9.1f | %6d MB | %6d MB | %7d | %9.1f | %8.1f | %8.1f | %6.2f%n", n, seconds, n / seconds,
                         requests, bytes / 1e6, heap.sampled / 1_000_000, heap.pools / 1_000_000, gc, limit[0], limit[1], limit[0] + limit[1],
                         seconds / (limit[0] + limit[1]));
+                System.out.println(timeline);
                 if (!run.body().contains("\"status\":\"succeeded\"")) {
                     System.out.println("  run: " + run.body());
                 }
@@ -232,6 +236,19 @@ public final class ExportBenchmark {
         if (answer.statusCode() != 202) {
             throw new IllegalStateException("sandbox answered " + answer.statusCode() + ": " + answer.body());
         }
+    }
+
+    /** Where a run's time went, from the sandbox's import processes: first and last import received, last one applied. */
+    private static String timeline(String sandboxRoot, String key, java.time.Instant started, double answered) throws Exception {
+        JsonNode processes = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(sandboxRoot + "/v3/processes?limit=50&sort=asc")).header("api-key", key)
+                .build(), HttpResponse.BodyHandlers.ofString()).body()).path("processes");
+        if (processes.isEmpty()) {
+            return "  (no import processes)";
+        }
+        java.util.function.Function<String, Double> since = at -> java.time.Duration.between(started, java.time.Instant.parse(at)).toMillis() / 1000.0;
+        return String.format("  first import received at %.1f s, last at %.1f s, last applied at %.1f s; run answered at %.1f s",
+                since.apply(processes.get(0).path("created_at").asText()), since.apply(processes.get(processes.size() - 1).path("created_at").asText()),
+                since.apply(processes.get(processes.size() - 1).path("completed_at").asText()), answered);
     }
 
     private static long rejected(HttpResponse<String> run) throws Exception {
