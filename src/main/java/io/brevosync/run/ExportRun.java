@@ -48,6 +48,7 @@ public final class ExportRun {
     private final Set<Integer> phoneConflictBatches = ConcurrentHashMap.newKeySet();
     private volatile String[] profiles = new String[0];
     private volatile CompletableFuture<Exchange> sending = CompletableFuture.completedFuture(null);
+    private volatile CompletableFuture<Exchange> looking = CompletableFuture.completedFuture(null);
 
     ExportRun(long id, ExportDefinition export, boolean fullResync, Duration pollFirst, Duration pollMax, Duration importTimeout) {
         this.id = id;
@@ -128,6 +129,15 @@ public final class ExportRun {
         }
     }
 
+    void looking(CompletableFuture<Exchange> look) {
+        looking = look;
+    }
+
+    /** Waits until a look at the processes started between batches is over (it handles its own errors). */
+    void awaitLook() {
+        looking.join();
+    }
+
     /** A run of a few profiles only (the preview's send): their ids; empty for a whole run. */
     String[] profiles() {
         return profiles;
@@ -203,15 +213,16 @@ public final class ExportRun {
     }
 
     /**
-     * Imports pending after which the sending thread looks at the processes itself: a long run then records what Brevo
-     * has applied (its sync state) while it reads, instead of all of it after its last batch. Every 3 batches or so,
-     * so a run of a million rows spends ~7 of the 100 calls an hour /v3/processes allows.
+     * Imports pending after which a long run looks at the processes between two batches: it then records what Brevo
+     * has applied (its sync state: ~7 s of database work for a million rows) while it reads, instead of all of it after
+     * its last batch. Every 3 batches or so, so a run of a million rows spends ~7 of the 100 calls an hour
+     * /v3/processes allows.
      */
     static final int PENDING_BEFORE_POLL = 4;
 
-    /** Enough imports are pending to look at the processes between two batches. */
-    public boolean isWorthPolling() {
-        return pendingProcesses.size() >= PENDING_BEFORE_POLL;
+    /** Enough imports are pending, and no look is under way. */
+    boolean isWorthPolling() {
+        return pendingProcesses.size() >= PENDING_BEFORE_POLL && looking.isDone();
     }
 
     /** True while an accepted import has not finished and the import timeout has not passed. */

@@ -8,6 +8,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.stream.Stream;
 
@@ -248,18 +249,33 @@ public final class ExportRuns {
      */
     public void sendBatch(Exchange exchange, @ExchangeProperty("run") ExportRun run) throws Exception {
         run.awaitSend();
-        // a new exchange with the run's properties and the batch: a copy of the split's own exchange would carry the split's state
-        Map<String, Object> properties = Map.copyOf(exchange.getProperties());
-        Object batch = exchange.getIn().getBody();
-        run.sending(template(exchange.getContext()).asyncSend("direct:send-batch", sent -> {
-            properties.forEach(sent::setProperty);
-            sent.getIn().setBody(batch);
-        }));
+        run.sending(inBackground(exchange, "direct:send-batch"));
     }
 
-    /** After a pass has read its rows: its last batch is sent before the run follows the imports. */
+    /**
+     * Between batches of a long run (ExportRun.isWorthPolling): one look at the processes (direct:poll-imports) on
+     * another thread, so the sync state of what Brevo applied is written while the run reads and sends, not after.
+     */
+    public void lookAtImports(Exchange exchange, @ExchangeProperty("run") ExportRun run) {
+        if (run.isWorthPolling()) {
+            run.looking(inBackground(exchange, "direct:poll-imports"));
+        }
+    }
+
+    /** A new exchange with the run's properties and the body, on another thread: a copy would carry the split's state. */
+    private CompletableFuture<Exchange> inBackground(Exchange exchange, String uri) {
+        Map<String, Object> properties = Map.copyOf(exchange.getProperties());
+        Object body = exchange.getIn().getBody();
+        return template(exchange.getContext()).asyncSend(uri, copy -> {
+            properties.forEach(copy::setProperty);
+            copy.getIn().setBody(body);
+        });
+    }
+
+    /** After a pass has read its rows: its last batch is sent, and a look at the processes is over, before the run follows the imports. */
     public void batchesSent(@ExchangeProperty("run") ExportRun run) throws Exception {
         run.awaitSend();
+        run.awaitLook();
     }
 
     private ProducerTemplate template(CamelContext context) {
@@ -514,7 +530,8 @@ public final class ExportRuns {
     /** Closes the run; imports still unfinished after the timeout count as failed. Leaves the summary in the body. */
     public Map<String, Object> finish(Exchange exchange, @ExchangeProperty("run") ExportRun run) throws SQLException {
         try {
-            // a run that failed while reading may still have a batch in flight: it ends first
+            // a run that failed while reading may still have a batch in flight, or a look at the processes: they end first
+            run.awaitLook();
             run.awaitSend();
         } catch (Exception e) {
             exchange.setProperty("runError", exchange.getProperty("runError", BrevoFailures.describe(e), String.class));
