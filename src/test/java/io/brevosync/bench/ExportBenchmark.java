@@ -103,7 +103,7 @@ public final class ExportBenchmark {
 
             List<double[]> points = new ArrayList<>();
             System.out.printf("%n%-9s | %-8s | %-9s | %-8s | %-9s | %-9s | %-9s | %-7s | %-9s | %-8s | %-8s | %-6s%n", "profiles", "export s", "rows/s",
-                    "requests", "MB sent", "peak heap", "pools", "GC ms", "read s", "post s", "limit s", "ratio");
+                    "requests", "MB sent", "peak heap", "live heap", "GC ms", "read s", "post s", "limit s", "ratio");
             for (int i = 0; i < sizes.size(); i++) {
                 int n = sizes.get(i);
                 if (i > 0) {
@@ -128,8 +128,8 @@ public final class ExportBenchmark {
                 long requests = counters.path("demo POST /v3/contacts/import 202").asLong();
                 long bytes = counters.path("demo bytes").asLong();
                 double[] limit = physicalLimit(database, sandboxRoot, key, work);
-                System.out.printf("%-9d | %8.1f | %9.0f | %8d | %9.1f | %6d MB | %6d MB | %7d | %9.1f | %8.1f | %8.1f | %6.2f%n", n, seconds, n / seconds,
-                        requests, bytes / 1e6, heap.sampled / 1_000_000, heap.pools / 1_000_000, gc, limit[0], limit[1], limit[0] + limit[1],
+                System.out.printf("%-9d | %8.1f | %9.0f | %8d | %9.1f | %6d MB | %9s | %7d | %9.1f | %8.1f | %8.1f | %6.2f%n", n, seconds, n / seconds,
+                        requests, bytes / 1e6, heap.sampled / 1_000_000, heap.live(), gc, limit[0], limit[1], limit[0] + limit[1],
                         seconds / (limit[0] + limit[1]));
                 System.out.println(timeline);
                 if (!run.body().contains("\"status\":\"succeeded\"")) {
@@ -166,9 +166,9 @@ public final class ExportBenchmark {
         JsonNode after = JSON.readTree(get(sandboxRoot + "/sandbox/requests?limit=0")).get("counters");
         String imports = "demo POST /v3/contacts/import 202";
         JsonNode summary = JSON.readTree(run.body());
-        System.out.printf("%-9s | %8.1f | %9s | %8d | %9.1f | %6d MB | %6d MB | %7d | %s rows updated, %s unchanged, status %s%n", "  1 % rerun", seconds, "",
+        System.out.printf("%-9s | %8.1f | %9s | %8d | %9.1f | %6d MB | %9s | %7d | %s rows updated, %s unchanged, status %s%n", "  1 % rerun", seconds, "",
                 after.path(imports).asLong() - before.path(imports).asLong(), (after.path("demo bytes").asLong() - before.path("demo bytes").asLong()) / 1e6,
-                heap.sampled / 1_000_000, heap.pools / 1_000_000, gcMillis() - gcBefore, summary.path("rowsUpdated").asText(), summary.path("rowsUnchanged").asText(),
+                heap.sampled / 1_000_000, heap.live(), gcMillis() - gcBefore, summary.path("rowsUpdated").asText(), summary.path("rowsUnchanged").asText(),
                 summary.path("status").asText());
         if (summary.path("rowsUpdated").asLong() != n / 100) {
             System.out.println("  expected " + n / 100 + " rows updated; run: " + run.body());
@@ -339,15 +339,16 @@ public final class ExportBenchmark {
 
     /**
      * Heap use during a run, two ways: the highest total seen by sampling every 5 ms (what the heap held at one
-     * moment, garbage included), and the sum of each pool's own peak (eden, survivor, old: peaks at different moments,
-     * so an upper bound).
+     * moment, garbage included: G1 lets it grow towards -Xmx before collecting), and the highest total right after a
+     * garbage collection (what the run kept: its working set, with old garbage not yet marked).
      */
-    private static final class HeapPeak {
+    private static final class HeapPeak implements javax.management.NotificationListener {
         private final Thread sampler;
         private volatile boolean running = true;
         private volatile long max;
+        private final java.util.concurrent.atomic.AtomicLong maxAfterGc = new java.util.concurrent.atomic.AtomicLong();
         long sampled;
-        long pools;
+        long live;
 
         private HeapPeak() {
             sampler = new Thread(() -> {
@@ -365,18 +366,38 @@ public final class ExportBenchmark {
 
         static HeapPeak start() {
             System.gc();
-            ManagementFactory.getMemoryPoolMXBeans().forEach(MemoryPoolMXBean::resetPeakUsage);
             HeapPeak peak = new HeapPeak();
+            ManagementFactory.getGarbageCollectorMXBeans().forEach(gc -> ((javax.management.NotificationEmitter) gc).addNotificationListener(peak, null, null));
             peak.sampler.start();
             return peak;
         }
 
-        void stop() throws InterruptedException {
+        @Override
+        public void handleNotification(javax.management.Notification notification, Object handback) {
+            if (notification.getType().equals(com.sun.management.GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION)) {
+                var info = com.sun.management.GarbageCollectionNotificationInfo.from((javax.management.openmbean.CompositeData) notification.getUserData());
+                long after = 0;
+                for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+                    var usage = info.getGcInfo().getMemoryUsageAfterGc().get(pool.getName());
+                    after += pool.getType() == MemoryType.HEAP && usage != null ? usage.getUsed() : 0;
+                }
+                maxAfterGc.accumulateAndGet(after, Math::max);
+            }
+        }
+
+        /** The live heap in MB, or "no GC" when the run needed no collection. */
+        String live() {
+            return live == 0 ? "no GC" : live / 1_000_000 + " MB";
+        }
+
+        void stop() throws Exception {
             running = false;
             sampler.join();
             sampled = max;
-            pools = ManagementFactory.getMemoryPoolMXBeans().stream().filter(p -> p.getType() == MemoryType.HEAP)
-                    .mapToLong(p -> p.getPeakUsage().getUsed()).sum();
+            for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+                ((javax.management.NotificationEmitter) gc).removeNotificationListener(this);
+            }
+            live = maxAfterGc.get();
         }
     }
 }
