@@ -32,6 +32,7 @@ public final class SandboxAccount {
 
     private static final Pattern EMAIL = Pattern.compile("^[^@\\s]+@[^@\\s.]+(\\.[^@\\s.]+)+$");
     private static final Pattern PHONE_NOISE = Pattern.compile("[\\s\\-.()/]");
+    private static final Pattern PHONE_DIGITS = Pattern.compile("[1-9]\\d{7,14}");
     private static final Pattern DATE = Pattern.compile("^\\d{4}-\\d{2}-\\d{2}$");
 
     final String name;
@@ -262,8 +263,8 @@ public final class SandboxAccount {
 
     private void applyImport(ImportProcess process, List<ImportRow> rows, List<Long> listIds, boolean update,
             boolean eraseEmpty, boolean emailBlacklist, boolean smsBlacklist) {
-        Set<String> seenEmails = new HashSet<>();
-        Set<String> seenSms = new HashSet<>();
+        Set<String> seenEmails = new HashSet<>(rows.size() * 2);
+        Set<String> seenSms = new HashSet<>(rows.size() * 2);
         for (ImportRow row : rows) {
             String email = normaliseEmail(row.email());
             if (row.email() != null && !row.email().isBlank() && (email == null || faults.rejects(email))) {
@@ -635,7 +636,7 @@ public final class SandboxAccount {
         } else if (digits.startsWith("0")) {
             return null;
         }
-        return digits.matches("[1-9]\\d{7,14}") ? "+" + digits : null;
+        return PHONE_DIGITS.matcher(digits).matches() ? "+" + digits : null;
     }
 
     private record ImportRow(String email, Map<String, Object> attributes) {
