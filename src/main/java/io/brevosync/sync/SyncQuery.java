@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.List;
 
 import io.brevosync.export.ExportDefinition;
+import io.brevosync.export.MappedAttribute;
 import io.brevosync.export.Normalise;
 
 /**
@@ -53,7 +54,8 @@ public final class SyncQuery {
         parameters.add(export.id());
         parameters.add(full);
         parameters.addAll(Collections.nCopies(3, only));
-        return new Statement(wrap(query.sql(), export.emailColumn()), parameters);
+        boolean mapsPhones = export.mapping().values().stream().anyMatch(MappedAttribute::isPhone);
+        return new Statement(wrap(query.sql(), export.emailColumn(), mapsPhones), parameters);
     }
 
     /** The profile ids of the export's query whose email has the given key (trimmed, lower-case). */
@@ -74,9 +76,10 @@ public final class SyncQuery {
     /**
      * The wrapped SQL. Its positional parameters, in order: the export's fingerprint, the query's own parameters, the
      * export id, whether to send unchanged rows too (a full resync), and three times the profile ids to read (empty: all).
-     * Rows come in profile id order, so the lowest profile id keeps a phone number two profiles share.
+     * When the export maps a phone number, rows come in profile id order, so the lowest profile id keeps a number two
+     * profiles share; that sort waits for the whole query, so an export without phones (no sort) starts sending sooner.
      */
-    static String wrap(String query, String emailColumn) {
+    static String wrap(String query, String emailColumn, boolean ordered) {
         String key = Normalise.emailKeySql("q0." + emailColumn);
         return """
                 select d.* from (
@@ -89,6 +92,6 @@ public final class SyncQuery {
                 ) d
                 where (?::boolean or d.profile_id is null or d.sync_hash is distinct from d.row_hash)
                   and (cardinality(?::text[]) = 0 or d.profile_id::text = any(?::text[]) or d.sync_profile_id = any(?::text[]))
-                order by d.profile_id""".formatted(query, key);
+                """.formatted(query, key) + (ordered ? "order by d.profile_id" : "");
     }
 }

@@ -1,0 +1,39 @@
+package io.brevosync.sync;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.brevosync.export.DataQuality;
+import io.brevosync.export.ExportDefinition;
+import io.brevosync.export.MappedAttribute;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The wrapped query sorts by profile id only when a phone is mapped (the lowest id keeps a shared number). */
+class SyncQueryTest {
+
+    private static final String QUERY = "select id as profile_id, email, phone from profile p where p.segment = any(:#segments)";
+
+    @Test
+    void an_export_with_a_phone_reads_its_rows_in_profile_id_order_and_one_without_does_not_wait_for_a_sort() {
+        SyncQuery.Statement withPhone = SyncQuery.of(export(new MappedAttribute("SMS", "phone", MappedAttribute.PHONE)), false, new String[0]);
+        SyncQuery.Statement withoutPhone = SyncQuery.of(export(new MappedAttribute("LASTNAME", "phone", "text")), false, new String[0]);
+        assertTrue(withPhone.sql().strip().endsWith("order by d.profile_id"), withPhone.sql());
+        assertFalse(withoutPhone.sql().contains("order by"), withoutPhone.sql());
+        // the same parameters either way: fingerprint, the segments, export id, full, three times the profiles
+        assertEquals(7, withPhone.parameters().size());
+        assertEquals(withPhone.parameters().size(), withoutPhone.parameters().size());
+    }
+
+    private static ExportDefinition export(MappedAttribute other) {
+        Map<String, MappedAttribute> mapping = new LinkedHashMap<>();
+        mapping.put("EMAIL", new MappedAttribute("EMAIL", "email", "text"));
+        mapping.put(other.attribute(), other);
+        return new ExportDefinition("x", "default", 1, List.of("a"), mapping, "0 0 2 * * ?", true, QUERY, 50_000, 8_000_000, "remove", 0, 20,
+                DataQuality.defaults());
+    }
+}
