@@ -275,7 +275,7 @@ class ListSyncTest extends ServerTest {
         assertTrue(imports >= 8, "batches of 100: " + seen);
         int lastImport = java.util.stream.IntStream.range(0, seen.size()).filter(i -> seen.get(i).post).max().orElseThrow();
         long pollsWhileSending = seen.subList(0, lastImport).stream().filter(e -> !e.post).count();
-        // the sending thread looked at the processes once 4 imports were pending, not after every batch (100 calls an hour)
+        // the run looked at the processes once 4 imports were pending, not after every batch (100 calls an hour)
         assertTrue(pollsWhileSending >= 1 && pollsWhileSending <= imports / 3, seen.toString());
         // and what Brevo had applied became sync state before the last batch went out
         String lastSent = seen.get(lastImport).time;

@@ -149,6 +149,4 @@ public final class RowMapper {
         }
         return quality.identifierConflict().equals(DataQuality.SKIP) ? Outcome.rejected(conflict) : Outcome.leftOut(conflict + "; left out");
     }
-
-
 }

@@ -13,9 +13,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.brevosync.export.ExportDefinition;
-import org.apache.camel.Exchange;
 import io.brevosync.export.ExportRow;
 import io.brevosync.export.ImportBatch;
+import org.apache.camel.Exchange;
 
 /**
  * The live state of one run, shared by every exchange of the run (split rows and batches hold the same instance):

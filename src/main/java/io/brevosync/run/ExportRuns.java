@@ -7,8 +7,8 @@ import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.stream.Stream;
 
@@ -233,6 +233,7 @@ public final class ExportRuns {
         };
     }
 
+    /** Before each batch: false once the cancellation of the run was asked for, through any server. */
     public boolean notCanceled(@ExchangeProperty("run") ExportRun run) throws SQLException {
         if (!run.isCanceled() && ledger.cancelRequested(run.getId())) {
             run.cancel();
