@@ -210,11 +210,10 @@ public final class Preview {
         return ImportBatch.of(row, export).importRequest(export.listId(), export.quality().sendBlanks());
     }
 
-    /** Whether a run would stop before removing, as ExportRuns.removalsAllowed decides. */
+    /** Whether a run would stop before removing, as RunRemovals.removalsAllowed decides (nothing to unlink, or keep: it does not). */
     private static Map<String, Object> brake(ExportDefinition export, long unlinks, long rowsRead, long members) {
         double percent = members == 0 ? (unlinks > 0 ? 100 : 0) : 100.0 * unlinks / members;
-        boolean stops = unlinks > 0 && !export.exitPolicy().equals(ExportDefinition.KEEP)
-                && ((rowsRead == 0 && members > 0) || unlinks * 100.0 > export.maxRemovalPercent() * members);
+        boolean stops = unlinks > 0 && !export.exitPolicy().equals(ExportDefinition.KEEP) && RunRemovals.brake(export, unlinks, rowsRead, members) != null;
         return Map.of("wouldStop", stops, "removalPercent", Math.round(percent * 10) / 10.0, "maxRemovalPercent", export.maxRemovalPercent());
     }
 

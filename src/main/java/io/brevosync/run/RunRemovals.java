@@ -51,14 +51,7 @@ public final class RunRemovals {
             ledger.settleRemovals(run.getId(), "kept", "exit policy keep: left in the list");
             return false;
         }
-        long members = run.membersBefore();
-        String brake = null;
-        if (run.rowsRead() == 0 && members > 0) {
-            brake = "the source returned no rows while the list holds " + members + " of this export's contacts";
-        } else if (pending * 100.0 > export.maxRemovalPercent() * members) {
-            brake = String.format("%d removals are %.1f %% of the %d contacts this export put in the list, above maxRemovalPercent %s", pending,
-                    members == 0 ? 100.0 : pending * 100.0 / members, members, export.maxRemovalPercent());
-        }
+        String brake = brake(export, pending, run.rowsRead(), run.membersBefore());
         if (brake != null && !Boolean.TRUE.equals(confirmed)) {
             String message = "stopped before removing: " + brake + ". Confirm with POST /api/exports/" + export.id() + "/runs/" + run.getId()
                     + "/confirm or discard with POST …/discard";
@@ -69,6 +62,22 @@ public final class RunRemovals {
         LOG.info("Export {} run {}: unlinking {} addresses from list {}{}", export.id(), run.getId(), pending, export.listId(),
                 export.exitPolicy().equals(ExportDefinition.MOVE) ? " into list " + export.exitListId() : "");
         return true;
+    }
+
+    /**
+     * Why the brake stops a run before it unlinks this many addresses, or null: the source returned no rows while the
+     * list holds some of the export's contacts, or the removals are a larger share of them than maxRemovalPercent. The
+     * dry run asks the same question (Preview).
+     */
+    static String brake(ExportDefinition export, long removals, long rowsRead, long members) {
+        if (rowsRead == 0 && members > 0) {
+            return "the source returned no rows while the list holds " + members + " of this export's contacts";
+        }
+        if (removals * 100.0 > export.maxRemovalPercent() * members) {
+            return String.format("%d removals are %.1f %% of the %d contacts this export put in the list, above maxRemovalPercent %s", removals,
+                    members == 0 ? 100.0 : removals * 100.0 / members, members, export.maxRemovalPercent());
+        }
+        return null;
     }
 
     /** The pending unlinks in chunks of Brevo's 150 per call, read from the ledger as the split asks for them. */
