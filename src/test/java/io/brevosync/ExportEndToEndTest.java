@@ -113,9 +113,14 @@ class ExportEndToEndTest extends ServerTest {
 
     @Test
     void api_lists_exports_and_answers_404_for_unknown_ones() throws Exception {
-        JsonNode exports = TestServer.JSON.readTree(server.api("GET", "/api/exports").body());
+        JsonNode answer = TestServer.JSON.readTree(server.api("GET", "/api/exports").body());
+        JsonNode exports = answer.get("exports");
         assertEquals("newsletter", exports.get(0).get("exportId").asText());
         assertEquals(1, exports.get(0).get("listId").asInt());
+        assertEquals("newsletter.camel.yaml", exports.get(0).get("file").asText());
+        assertEquals("UTC", exports.get(0).get("timeZone").asText());
+        assertEquals(server.exportsDir().toAbsolutePath().toString(), answer.get("directory").asText());
+        assertEquals(0, answer.get("errors").size(), answer.toString());
         assertFalse(exports.toString().contains("sandbox-"), "no API key in the answer");
         assertEquals(404, server.api("POST", "/api/exports/nope/runs").statusCode());
         assertEquals(404, server.api("GET", "/api/exports/newsletter/runs/999999").statusCode());

@@ -4,52 +4,49 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
-import io.brevosync.db.Database;
-import io.brevosync.db.DemoData;
-import org.apache.camel.main.Main;
+import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** A misconfigured export stops start-up with a message that names the export and the problem. */
+/**
+ * A misconfigured export file is listed with a message that names the export and the problem, is not put in force,
+ * and takes no other export down.
+ */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class MisconfiguredExportTest {
 
-    private Path dir;
-    private Database database;
-    private String url;
+    private TestServer server;
 
     @BeforeAll
-    void startDatabase() throws Exception {
-        dir = Files.createTempDirectory("misconfigured-export");
-        database = new Database("", "", "", dir.resolve("postgres").toString(), 2, 100);
-        database.migrate();
-        DemoData.loadIfEmpty(database.dataSource(), 100);
-        url = ((com.zaxxer.hikari.HikariDataSource) database.dataSource()).getJdbcUrl();
+    void start() throws Exception {
+        server = TestServer.start(Map.of("demo.profiles", "100"));
     }
 
     @AfterAll
-    void stopDatabase() throws Exception {
-        database.close();
+    void stop() throws Exception {
+        server.close();
     }
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
         "no list id            | segments=vip                                      | listId must be a positive whole number, got ''",
         "list id not a number  | listId=two;segments=vip                           | listId must be a positive whole number, got 'two'",
+        "list not in Brevo     | listId=99;segments=vip                            | Brevo list 99 does not exist in the account of connection 'default'",
         "no EMAIL mapping      | listId=1;segments=vip;mapping=FIRSTNAME=first_name | mapping has no EMAIL attribute",
         "no segments           | listId=1                                          | segments is empty",
         "unknown segment       | listId=1;segments=vip,nope                        | unknown segment(s) [nope]",
         "bad cron              | listId=1;segments=vip;cron=every day              | cron 'every day' is not a valid Quartz cron expression",
+        "bad time zone         | listId=1;segments=vip;timeZone=Mars/Olympus       | timeZone 'Mars/Olympus' is not a time zone",
         "unknown connection    | listId=1;segments=vip;connection=other            | connection 'other' is not configured",
         "unknown parameter     | listId=1;segments=vip;listid=1                    | unknown parameter 'listid'",
         "batch over 10 MB      | listId=1;segments=vip;batchMaxBytes=20000000      | batchMaxBytes 20000000 is above what Brevo accepts",
-        "declared twice        | listId=1;segments=vip;exportId=newsletter         | Export 'newsletter' is declared twice",
+        "declared twice        | listId=1;segments=vip;exportId=newsletter         | Export 'newsletter' is declared twice: also in newsletter.camel.yaml",
         "unknown exit policy   | listId=1;segments=vip;exitPolicy=delete           | exitPolicy 'delete' is not remove, keep or move",
         "move without a list   | listId=1;segments=vip;exitPolicy=move             | exitListId (the list 'move' puts leavers in) must be a positive whole number",
         "move into itself      | listId=1;segments=vip;exitPolicy=move;exitListId=1 | exitListId is the export's own list 1",
@@ -60,35 +57,68 @@ class MisconfiguredExportTest {
         "unknown phone region  | listId=1;segments=vip;phoneRegion=XX              | phoneRegion 'XX' is not a region libphonenumber knows",
         "bad phone policy      | listId=1;segments=vip;invalidPhone=fix            | invalidPhone 'fix' is not one of drop, reject",
         "bad conflict policy   | listId=1;segments=vip;identifierConflict=merge    | identifierConflict 'merge' is not one of dropSms, skip",
+        "unknown placeholder   | listId={{no.such.setting}};segments=vip           | no.such.setting",
     })
-    void startup_fails_naming_the_export_and_the_problem(String name, String parameters, String problem) throws Exception {
-        StringBuilder yaml = new StringBuilder("""
-                - templatedRoute:
-                    routeTemplateRef: segment-export
-                    routeId: export-bad
-                    parameters:
-                """);
+    void a_bad_export_is_listed_with_its_problem_and_the_others_run_on(String name, String parameters, String problem) throws Exception {
         Map<String, String> values = new java.util.LinkedHashMap<>();
         values.put("exportId", "bad");
         for (String pair : parameters.split(";")) {
             values.put(pair.substring(0, pair.indexOf('=')), pair.substring(pair.indexOf('=') + 1));
         }
-        values.forEach((k, v) -> yaml.append("      - name: ").append(k).append("\n        value: \"").append(v).append("\"\n"));
-        Path routes = Files.writeString(dir.resolve("bad-" + Math.abs(name.hashCode()) + ".camel.yaml"), yaml);
+        Path file = server.exportsDir().resolve("bad.camel.yaml");
+        Files.writeString(file, exportFile(values));
+        try {
+            JsonNode reload = TestServer.JSON.readTree(server.api("POST", "/api/exports/reload").body());
+            JsonNode error = error(reload, "bad.camel.yaml");
+            assertTrue(error != null, "the reload lists bad.camel.yaml with an error: " + reload);
+            assertTrue(error.get("error").asText().contains("Export '" + values.get("exportId") + "'"), error.toString());
+            assertTrue(error.get("error").asText().contains(problem), error.toString());
 
-        Main main = new Main(Application.class);
-        // two connections a pool: a start-up that fails leaves its pools to the garbage collector, and there are twenty cases
-        Map.of("db.url", url, "db.user", "postgres", "db.password", "postgres", "db.pool-size", "2", "sandbox.port", "0", "camel.server.enabled", "false",
-                "camel.management.enabled", "false", "api.token", TestServer.TOKEN, "exports.run-at-startup", "",
-                "camel.main.routes-include-pattern", "classpath:routes/*.camel.yaml,file:" + routes).forEach(main::addOverrideProperty);
-        Exception failure = assertThrows(Exception.class, main::start);
-        main.stop();
-        StringBuilder messages = new StringBuilder();
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            messages.append(t.getMessage()).append('\n');
+            JsonNode exports = TestServer.JSON.readTree(server.api("GET", "/api/exports").body());
+            assertEquals(error, error(exports, "bad.camel.yaml"), "GET /api/exports shows the same error");
+            assertEquals("[\"newsletter\"]", exports.get("exports").findValuesAsText("exportId").toString().replace(" ", ""),
+                    "only the valid export is in force");
+            assertEquals(200, server.api("GET", "/api/exports/newsletter/runs").statusCode(), "the other export is untouched");
+        } finally {
+            Files.delete(file);
         }
-        String expectedExport = values.get("exportId");
-        assertTrue(messages.toString().contains("Export '" + expectedExport + "'"), messages.toString());
-        assertTrue(messages.toString().contains(problem), messages.toString());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "not YAML              | '- templatedRoute: [unclosed'",
+        "a route, not an export | '- route:\n    from:\n      uri: timer:x'",
+        "another template      | '- templatedRoute:\n    routeTemplateRef: other\n    parameters: []'",
+    })
+    void a_file_that_is_not_an_exports_file_is_listed_and_changes_nothing(String name, String yaml) throws Exception {
+        Path file = server.exportsDir().resolve("broken.camel.yaml");
+        Files.writeString(file, yaml.replace("\\n", "\n"));
+        try {
+            JsonNode reload = TestServer.JSON.readTree(server.api("POST", "/api/exports/reload").body());
+            JsonNode error = error(reload, "broken.camel.yaml");
+            assertTrue(error != null && error.get("error").asText().startsWith("broken.camel.yaml is not a valid exports file"), reload.toString());
+            assertEquals("[\"newsletter\"]", reload.get("exports").toString());
+        } finally {
+            Files.delete(file);
+        }
+    }
+
+    static String exportFile(Map<String, String> values) {
+        StringBuilder yaml = new StringBuilder("""
+                - templatedRoute:
+                    routeTemplateRef: segment-export
+                    parameters:
+                """);
+        values.forEach((k, v) -> yaml.append("      - name: ").append(k).append("\n        value: \"").append(v).append("\"\n"));
+        return yaml.toString();
+    }
+
+    private static JsonNode error(JsonNode answer, String file) {
+        for (JsonNode error : answer.get("errors")) {
+            if (error.get("file").asText().equals(file)) {
+                return error;
+            }
+        }
+        return null;
     }
 }

@@ -21,12 +21,20 @@ import org.junit.jupiter.params.provider.MethodSource;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-/** Every route file is valid against the camel-yaml-dsl 4.18 schema and written in the canonical form. */
+/** Every route file (the engine's and the exports files) is valid against the camel-yaml-dsl 4.18 schema and written in the canonical form. */
 class RouteFilesTest {
 
     static Stream<Path> routeFiles() throws Exception {
-        return Stream.concat(Files.list(Path.of("routes")), Files.list(Path.of("src/test/resources/test-routes")))
+        return Stream.of("routes", "routes/exports", "src/test/resources/test-exports").flatMap(RouteFilesTest::list)
                 .filter(p -> p.toString().endsWith(".camel.yaml")).sorted();
+    }
+
+    private static Stream<Path> list(String dir) {
+        try {
+            return Files.list(Path.of(dir));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @ParameterizedTest(name = "{0}")

@@ -24,62 +24,129 @@ import javax.sql.DataSource;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.brevosync.db.Database;
+import io.brevosync.demo.DemoData;
+import io.brevosync.demo.EmbeddedDatabase;
+import io.brevosync.export.ExportFiles;
 import io.brevosync.sandbox.BrevoSandbox;
+import io.brevosync.sandbox.RateLimits;
+import io.brevosync.sandbox.SandboxAccount;
 import org.apache.camel.CamelContext;
 import org.apache.camel.main.Main;
 
 /**
- * The route server as users run it (Application's Main, application.properties, routes/), started in the test JVM on
- * free ports with a fresh embedded PostgreSQL and the in-process Brevo sandbox; tests talk to both over HTTP.
+ * The route server as users run it (Application's Main, application.properties, routes/, an exports directory),
+ * started in the test JVM on free ports against a fresh embedded PostgreSQL with demo profiles and an in-process
+ * Brevo sandbox; tests talk to both over HTTP.
  */
 public final class TestServer implements AutoCloseable {
 
     public static final String TOKEN = "test-token-0123456789abcdef";
     static final ObjectMapper JSON = new ObjectMapper();
+    /** Keys of the overrides that set up the test's database and sandbox rather than the server. */
+    private static final String PROFILES = "demo.profiles";
+    private static final String LIMITS = "sandbox.limits";
+    private static final String LISTS = "sandbox.lists";
 
     private final Main main;
     private final int port;
     private final Path dataDir;
+    private final Path exportsDir;
+    private final EmbeddedDatabase postgres;
+    private final BrevoSandbox sandbox;
     private final HttpClient http = HttpClient.newHttpClient();
 
-    private TestServer(Main main, int port, Path dataDir) {
+    private TestServer(Main main, int port, Path dataDir, Path exportsDir, EmbeddedDatabase postgres, BrevoSandbox sandbox) {
         this.main = main;
         this.port = port;
         this.dataDir = dataDir;
+        this.exportsDir = exportsDir;
+        this.postgres = postgres;
+        this.sandbox = sandbox;
     }
 
-    /** Starts with test defaults (no start-up run, fast retries and polls, unlimited sandbox) plus the given overrides. */
+    /**
+     * Starts with test defaults (the demo's newsletter export, no start-up run, fast retries and polls, unlimited
+     * sandbox) plus the given overrides; demo.profiles, sandbox.limits and sandbox.lists set up the database and sandbox.
+     */
     public static TestServer start(Map<String, String> overrides) throws Exception {
-        Path dataDir = Files.createTempDirectory("brevo-sync-test");
-        int port = freePort();
-        Map<String, String> properties = new LinkedHashMap<>();
-        properties.put("db.embedded.data-dir", dataDir.resolve("postgres").toString());
-        properties.put("camel.server.port", String.valueOf(port));
-        properties.put("camel.management.port", String.valueOf(port));
-        properties.put("sandbox.port", "0");
-        properties.put("sandbox.limits", "unlimited");
-        properties.put("api.token", TOKEN);
-        properties.put("exports.run-at-startup", "");
-        properties.put("demo.profiles", "3000");
-        properties.put("brevo.process-poll-first", "50");
-        properties.put("brevo.process-poll-max", "200");
-        properties.put("brevo.retry.delay", "20");
-        properties.put("brevo.retry.max-delay", "100");
-        properties.put("brevo.requests-per-second", "1000");
-        properties.putAll(overrides);
-        Main main = new Main(Application.class);
-        properties.forEach(main::addOverrideProperty);
-        main.start();
-        return new TestServer(main, port, dataDir);
+        return start(overrides, Path.of("routes/exports/newsletter.camel.yaml"));
     }
 
-    /** The same, with the test exports of test-routes/test-exports.camel.yaml and the sandbox lists they write (1-8). */
+    private static TestServer start(Map<String, String> overrides, Path... exportFiles) throws Exception {
+        Path dataDir = Files.createTempDirectory("brevo-sync-test");
+        Path exportsDir = Files.createDirectories(dataDir.resolve("exports"));
+        for (Path file : exportFiles) {
+            Files.copy(file, exportsDir.resolve(file.getFileName()));
+        }
+        Map<String, String> properties = new LinkedHashMap<>();
+        properties.put(PROFILES, "3000");
+        properties.put(LIMITS, "unlimited");
+        properties.put(LISTS, "Demo newsletter");
+        properties.putAll(overrides);
+        EmbeddedDatabase postgres = EmbeddedDatabase.start(dataDir.resolve("postgres"));
+        try (Database database = postgres.connect(2, 0)) {
+            DemoData.loadIfEmpty(database.dataSource(), Integer.parseInt(properties.remove(PROFILES)));
+        }
+        BrevoSandbox sandbox = new BrevoSandbox("localhost", 0);
+        SandboxAccount account = sandbox.addAccount("default", "sandbox-" + java.util.UUID.randomUUID(), RateLimits.parse(properties.remove(LIMITS)));
+        for (String list : properties.remove(LISTS).split(",")) {
+            account.createList(list.trim(), 1);
+        }
+        for (String attribute : List.of("COUNTRY:text", "CITY:text", "BIRTHDATE:date", "CONSENT:boolean")) {
+            account.defineAttribute(attribute.split(":")[0], attribute.split(":")[1]);
+        }
+        sandbox.start();
+        Path keyFile = Files.writeString(dataDir.resolve("api-key"), account.apiKey());
+
+        int port = freePort();
+        Map<String, String> server = new LinkedHashMap<>();
+        server.put("db.url", postgres.url());
+        server.put("db.user", EmbeddedDatabase.USER);
+        server.put("db.password", EmbeddedDatabase.PASSWORD);
+        server.put("brevo.connection.default.base-url", sandbox.baseUrl());
+        server.put("brevo.connection.default.api-key-file", keyFile.toString());
+        server.put("exports.dir", exportsDir.toString());
+        server.put("camel.server.port", String.valueOf(port));
+        server.put("camel.management.port", String.valueOf(port));
+        server.put("api.token", TOKEN);
+        server.put("brevo.process-poll-first", "50");
+        server.put("brevo.process-poll-max", "200");
+        server.put("brevo.retry.delay", "20");
+        server.put("brevo.retry.max-delay", "100");
+        server.put("brevo.requests-per-second", "1000");
+        server.putAll(properties);
+        Main main = new Main(Application.class);
+        server.forEach(main::addOverrideProperty);
+        try {
+            main.start();
+            TestServer started = new TestServer(main, port, dataDir, exportsDir, postgres, sandbox);
+            started.awaitExportsRead();
+            return started;
+        } catch (Exception e) {
+            main.stop();
+            sandbox.close();
+            postgres.close();
+            throw e;
+        }
+    }
+
+    /** The same, with the test exports of test-exports/test.camel.yaml and the sandbox lists they write (1-8). */
     public static TestServer startWithTestExports(Map<String, String> overrides) throws Exception {
         Map<String, String> properties = new LinkedHashMap<>();
-        properties.put("camel.main.routes-include-pattern", "classpath:routes/*.camel.yaml,classpath:test-routes/test-exports.camel.yaml");
-        properties.put("sandbox.lists", "Newsletter,Small,Big,Mirror,Churn,Exited,Promo,Matrix,Quality,French");
+        properties.put(LISTS, "Newsletter,Small,Big,Mirror,Churn,Exited,Promo,Matrix,Quality,French");
         properties.putAll(overrides);
-        return start(properties);
+        return start(properties, Path.of("routes/exports/newsletter.camel.yaml"), Path.of("src/test/resources/test-exports/test.camel.yaml"));
+    }
+
+    /** The exports directory of this server: tests add, change and delete export files in it. */
+    public Path exportsDir() {
+        return exportsDir;
+    }
+
+    /** Waits until the start-up reload has read the exports directory. */
+    private void awaitExportsRead() throws InterruptedException {
+        ExportFiles files = context().getRegistry().lookupByNameAndType("exportFiles", ExportFiles.class);
+        await("the exports directory read", Duration.ofSeconds(30), () -> files.reloads() > 0);
     }
 
     /** Fault switches off and the request log empty, for the next test. */
@@ -93,7 +160,7 @@ public final class TestServer implements AutoCloseable {
     }
 
     public BrevoSandbox sandbox() {
-        return context().getRegistry().lookupByNameAndType("sandbox", BrevoSandbox.class);
+        return sandbox;
     }
 
     public DataSource db() {
@@ -249,6 +316,8 @@ public final class TestServer implements AutoCloseable {
     @Override
     public void close() throws Exception {
         main.stop();
+        sandbox.close();
+        postgres.close();
         try (var files = Files.walk(dataDir)) {
             files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }

@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
 
+import io.brevosync.StartupFailure;
 import org.apache.camel.Exchange;
 import org.apache.camel.http.base.HttpOperationFailedException;
 import org.slf4j.Logger;
@@ -86,7 +87,7 @@ public final class BrevoConnections {
                     name.equals("default") ? "BREVO_API_KEY" : "BREVO_API_KEY_" + name.toUpperCase().replaceAll("[^A-Z0-9]", "_"));
             String key = file == null || file.isBlank() ? env.apply(variable) : readSecret(name, Path.of(file));
             if (key == null || key.isBlank()) {
-                throw new IllegalArgumentException("Brevo connection '" + name + "' has no API key: set the environment variable " + variable
+                throw new StartupFailure("Brevo connection '" + name + "' has no API key: set the environment variable " + variable
                         + " or " + prefix + "api-key-file");
             }
             result.add(name, baseUrl, key.trim(), rate(properties, name));
@@ -101,7 +102,7 @@ public final class BrevoConnections {
         String value = own != null && !own.isBlank() ? own : all;
         double rate = value == null || value.isBlank() ? DEFAULT_REQUESTS_PER_SECOND : Double.parseDouble(value.trim());
         if (!(rate > 0)) {
-            throw new IllegalArgumentException("Brevo connection '" + name + "': requests-per-second must be above 0, got " + value);
+            throw new StartupFailure("Brevo connection '" + name + "': requests-per-second must be above 0, got " + value);
         }
         return rate;
     }
@@ -221,7 +222,8 @@ public final class BrevoConnections {
         try {
             return Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new IllegalArgumentException("Brevo connection '" + name + "': cannot read its API key file " + file + " (" + e.getClass().getSimpleName() + ")");
+            throw new StartupFailure("Brevo connection '" + name + "': cannot read its API key file " + file + " (" + e.getClass().getSimpleName()
+                    + "): check " + "brevo.connection." + name + ".api-key-file");
         }
     }
 

@@ -1,48 +1,47 @@
 package io.brevosync.db;
 
-import java.io.IOException;
-import java.nio.file.Path;
+import java.net.URI;
+import java.time.Duration;
 
 import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import com.zaxxer.hikari.pool.HikariPool;
+import io.brevosync.StartupFailure;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The PostgreSQL the server works on: the one at {@code db.url}, or, when that is empty, an embedded PostgreSQL whose
- * data stays in {@code db.embedded.data-dir} across restarts. Two pools: a general one, and one for export reads with
+ * The PostgreSQL the server works on, at {@code db.url}. Two pools: a general one, and one for export reads with
  * autocommit off and a fetch size, because PostgreSQL only streams a result set inside a transaction.
  */
 public final class Database implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Database.class);
 
-    private final EmbeddedPostgres embedded;
+    private final String location;
     private final HikariDataSource dataSource;
     private final HikariDataSource exportDataSource;
 
-    public Database(String url, String user, String password, String embeddedDataDir, int poolSize, int fetchSize) throws IOException {
+    /** Connects (both pools) or throws a {@link StartupFailure} naming the database and the cause. */
+    public Database(String url, String user, String password, int poolSize, int fetchSize, Duration connectTimeout) {
         if (url == null || url.isBlank()) {
-            Path dir = Path.of(embeddedDataDir).toAbsolutePath();
-            // keep the data directory: a restart finds the same profiles, runs and ledger
-            embedded = EmbeddedPostgres.builder().setDataDirectory(dir).setCleanDataDirectory(false).start();
-            url = embedded.getJdbcUrl("postgres", "postgres");
-            user = "postgres";
-            password = "postgres";
-            LOG.info("Embedded PostgreSQL started on port {} with data in {}", embedded.getPort(), dir);
-        } else {
-            embedded = null;
+            throw new StartupFailure("No database configured: set DB_URL (e.g. jdbc:postgresql://db.example.com:5432/crm), DB_USER and DB_PASSWORD");
         }
-        dataSource = pool("db", url, user, password, poolSize, true, 0);
-        exportDataSource = pool("db-export", url, user, password, poolSize, false, fetchSize);
+        location = location(url);
+        try {
+            dataSource = pool("db", url, user, password, poolSize, true, 0, connectTimeout);
+        } catch (HikariPool.PoolInitializationException | IllegalArgumentException e) {
+            throw new StartupFailure("Cannot connect to PostgreSQL at " + location + ": " + rootMessage(e) + " (check DB_URL, DB_USER and DB_PASSWORD)", e);
+        }
+        exportDataSource = pool("db-export", url, user, password, poolSize, false, fetchSize, connectTimeout);
     }
 
-    private static HikariDataSource pool(String name, String url, String user, String password, int size, boolean autoCommit,
-            int fetchSize) {
+    private static HikariDataSource pool(String name, String url, String user, String password, int size, boolean autoCommit, int fetchSize,
+            Duration connectTimeout) {
         HikariConfig config = new HikariConfig();
         config.setPoolName(name);
         config.setJdbcUrl(url);
@@ -50,6 +49,9 @@ public final class Database implements AutoCloseable {
         config.setPassword(password);
         config.setMaximumPoolSize(size);
         config.setAutoCommit(autoCommit);
+        // a database that does not answer is said within seconds, at start-up and by every call that needs it
+        config.setConnectionTimeout(Math.max(250, connectTimeout.toMillis()));
+        config.addDataSourceProperty("connectTimeout", Math.max(1, connectTimeout.toSeconds()));
         if (fetchSize > 0) {
             config.setReadOnly(true);
             config.addDataSourceProperty("defaultRowFetchSize", fetchSize);
@@ -57,11 +59,20 @@ public final class Database implements AutoCloseable {
         return new HikariDataSource(config);
     }
 
-    /** Applies the Flyway migrations in db/migration (profiles, segments, ledger). */
+    /** Applies the Flyway migrations in db/migration (profiles, segments, ledger, sync state). */
     public void migrate() {
-        Flyway flyway = Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load();
-        int applied = flyway.migrate().migrationsExecuted;
-        LOG.info("Database schema at version {} ({} migrations applied now)", flyway.info().current().getVersion(), applied);
+        try {
+            Flyway flyway = Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load();
+            int applied = flyway.migrate().migrationsExecuted;
+            LOG.info("Database schema at version {} ({} migrations applied now)", flyway.info().current().getVersion(), applied);
+        } catch (FlywayException e) {
+            throw new StartupFailure("The database schema of " + location + " could not be migrated: " + firstLine(rootMessage(e)), e);
+        }
+    }
+
+    /** host:port/database, for logs and messages (never the user or password). */
+    public String location() {
+        return location;
     }
 
     public DataSource dataSource() {
@@ -73,11 +84,32 @@ public final class Database implements AutoCloseable {
     }
 
     @Override
-    public void close() throws IOException {
+    public void close() {
         exportDataSource.close();
         dataSource.close();
-        if (embedded != null) {
-            embedded.close();
+    }
+
+    static String location(String jdbcUrl) {
+        try {
+            URI uri = URI.create(jdbcUrl.substring(jdbcUrl.indexOf(':') + 1));
+            return uri.getHost() == null ? uri.getSchemeSpecificPart().replaceAll("\\?.*", "")
+                    : uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "") + uri.getPath();
+        } catch (IllegalArgumentException e) {
+            return "(an unreadable DB_URL)";
         }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return String.valueOf(root.getMessage());
+    }
+
+    private static String firstLine(String text) {
+        String trimmed = text.strip();
+        int end = trimmed.indexOf('\n');
+        return end < 0 ? trimmed : trimmed.substring(0, end).strip();
     }
 }

@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One export as declared in routes/exports.camel.yaml: which segments go to which Brevo list through which connection,
+ * One export as declared in a file of the exports directory: which segments go to which Brevo list through which connection,
  * how profile columns map to Brevo attributes, and when it runs.
  *
  * @param mapping Brevo attribute name to the column of the export's query that feeds it, and its type; EMAIL is always present
@@ -14,7 +14,7 @@ import java.util.Map;
  * @param quality how messy values are normalised, checked and reported
  */
 public record ExportDefinition(String id, String connection, long listId, List<String> segments, Map<String, MappedAttribute> mapping,
-        String cron, boolean enabled, String query, int batchMaxRows, int batchMaxBytes, String exitPolicy, long exitListId,
+        String cron, String timeZone, boolean enabled, String query, int batchMaxRows, int batchMaxBytes, String exitPolicy, long exitListId,
         double maxRemovalPercent, DataQuality quality) {
 
     public static final String REMOVE = "remove";
@@ -44,6 +44,7 @@ public record ExportDefinition(String id, String connection, long listId, List<S
         mapping.forEach((attribute, mapped) -> columns.put(attribute, mapped.toString()));
         summary.put("mapping", columns);
         summary.put("cron", cron);
+        summary.put("timeZone", timeZone);
         summary.put("enabled", enabled);
         summary.put("exitPolicy", exitPolicy);
         if (exitPolicy.equals(MOVE)) {

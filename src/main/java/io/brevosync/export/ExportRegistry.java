@@ -17,23 +17,21 @@ import java.util.concurrent.ConcurrentHashMap;
 import javax.sql.DataSource;
 
 import io.brevosync.api.ApiException;
-import org.apache.camel.CamelContext;
-import org.apache.camel.Route;
-import org.apache.camel.model.ModelCamelContext;
-import org.apache.camel.model.RouteDefinition;
-import org.apache.camel.support.RoutePolicySupport;
 import org.quartz.CronExpression;
 
 /**
- * Knows every export: each route made from the segment-export template names this bean as its route policy, so the
- * export is read from the template parameters and checked when the route is initialised. A misconfigured export stops
- * start-up with a message that names the export and the problem.
+ * Knows every export in force, and turns an export's parameters (a templatedRoute of an exports file) into an
+ * {@link ExportDefinition}: {@link #parse} checks them all and applies the defaults, and answers a message that names
+ * the export and the problem when one is wrong. {@link ExportFiles} decides what is in force.
  */
-public final class ExportRegistry extends RoutePolicySupport {
+public final class ExportRegistry {
 
-    private static final Set<String> PARAMETERS = Set.of("exportId", "connection", "listId", "segments", "mapping", "cron",
-            "enabled", "query", "batchMaxRows", "batchMaxBytes", "exitPolicy", "exitListId", "maxRemovalPercent", "phoneRegion", "invalidPhone",
-            "identifierConflict", "sendBlanks", "oversized", "consentColumn", "checkAttributes");
+    /** Every parameter an export accepts, with its default ("" is none: required, or the exports.* setting). */
+    static final Map<String, String> PARAMETERS = parameters("exportId", "", "connection", "default", "listId", "", "segments", "",
+            "mapping", "EMAIL=email,FIRSTNAME=first_name,LASTNAME=last_name,SMS=phone", "cron", "0 0 2 * * ?", "timeZone", "", "enabled", "true",
+            "query", "", "batchMaxRows", "", "batchMaxBytes", "", "exitPolicy", ExportDefinition.REMOVE, "exitListId", "", "maxRemovalPercent", "",
+            "phoneRegion", "", "invalidPhone", "", "identifierConflict", "", "sendBlanks", "", "oversized", "", "consentColumn", "",
+            "checkAttributes", "");
     private static final java.util.regex.Pattern ATTRIBUTE = java.util.regex.Pattern.compile("[A-Z][A-Z0-9_]{0,63}");
     private static final java.util.regex.Pattern COLUMN = java.util.regex.Pattern.compile("[a-z_][a-z0-9_]{0,62}");
 
@@ -41,35 +39,46 @@ public final class ExportRegistry extends RoutePolicySupport {
     private final DataSource dataSource;
     private final Set<String> connections;
     private final String defaultQuery;
+    private final String defaultTimeZone;
     private final int defaultBatchRows;
     private final int defaultBatchBytes;
     private final int rowMaxBytes;
     private final double defaultMaxRemovalPercent;
     private final DataQuality defaultQuality;
 
-    public ExportRegistry(DataSource dataSource, Set<String> connections, String defaultQuery, int defaultBatchRows, int defaultBatchBytes,
-            int rowMaxBytes, double defaultMaxRemovalPercent, DataQuality defaultQuality) {
+    public ExportRegistry(DataSource dataSource, Set<String> connections, String defaultQuery, String defaultTimeZone, int defaultBatchRows,
+            int defaultBatchBytes, int rowMaxBytes, double defaultMaxRemovalPercent, DataQuality defaultQuality) {
         this.defaultQuality = defaultQuality;
         this.defaultMaxRemovalPercent = defaultMaxRemovalPercent;
         this.dataSource = dataSource;
         this.connections = connections;
         this.defaultQuery = defaultQuery;
+        this.defaultTimeZone = defaultTimeZone;
         this.defaultBatchRows = defaultBatchRows;
         this.defaultBatchBytes = defaultBatchBytes;
         this.rowMaxBytes = rowMaxBytes;
     }
 
-    @Override
-    public void onInit(Route route) {
-        RouteDefinition definition = ((ModelCamelContext) route.getCamelContext()).getRouteDefinition(route.getRouteId());
-        Map<String, Object> parameters = definition == null ? null : definition.getTemplateParameters();
-        if (parameters == null || !parameters.containsKey("exportId")) {
-            throw new IllegalStateException("Route " + route.getRouteId() + " uses the exportRegistry policy but is not a segment-export");
+    private static Map<String, String> parameters(String... namesAndDefaults) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (int i = 0; i < namesAndDefaults.length; i += 2) {
+            out.put(namesAndDefaults[i], namesAndDefaults[i + 1]);
         }
-        ExportDefinition export = parse(route.getCamelContext(), parameters);
-        if (exports.putIfAbsent(export.id(), export) != null) {
-            throw new IllegalArgumentException("Export '" + export.id() + "' is declared twice");
-        }
+        return java.util.Collections.unmodifiableMap(out);
+    }
+
+    /** Puts the export in force (replacing the one with its id). */
+    void put(ExportDefinition export) {
+        exports.put(export.id(), export);
+    }
+
+    /** Takes the export out of force. */
+    void remove(String exportId) {
+        exports.remove(exportId);
+    }
+
+    public boolean contains(String exportId) {
+        return exports.containsKey(exportId);
     }
 
     public ExportDefinition get(String exportId) {
@@ -114,51 +123,58 @@ public final class ExportRegistry extends RoutePolicySupport {
         return exports.values().stream().sorted((a, b) -> a.id().compareTo(b.id())).toList();
     }
 
-    ExportDefinition parse(CamelContext context, Map<String, Object> raw) {
+    /**
+     * The export the parameters declare (values trimmed, placeholders already resolved), or an
+     * IllegalArgumentException naming the export and the problem. Reads nothing: segments are checked by
+     * {@link #checkSegments}.
+     */
+    public ExportDefinition parse(Map<String, String> given) {
         Map<String, String> p = new LinkedHashMap<>();
-        // Camel also stores each parameter under its dashed name (exportId and export-id): read the declared names only
-        raw.forEach((k, v) -> {
-            if (!k.contains("-")) {
-                p.put(k, v == null ? "" : context.resolvePropertyPlaceholders(String.valueOf(v)).trim());
-            }
-        });
+        given.forEach((k, v) -> p.put(k, v == null ? "" : v.trim()));
         String id = p.getOrDefault("exportId", "");
         if (!id.matches("[A-Za-z0-9][A-Za-z0-9_-]{0,63}")) {
             throw invalid(id, "exportId must be 1-64 letters, digits, '-' or '_'");
         }
         for (String name : p.keySet()) {
-            if (!PARAMETERS.contains(name)) {
-                throw invalid(id, "unknown parameter '" + name + "' (known: " + PARAMETERS + ")");
+            if (!PARAMETERS.containsKey(name)) {
+                throw invalid(id, "unknown parameter '" + name + "' (known: " + PARAMETERS.keySet() + ")");
             }
         }
-        String connection = p.getOrDefault("connection", "");
+        PARAMETERS.forEach((name, defaultValue) -> {
+            if (p.getOrDefault(name, "").isEmpty()) {
+                p.put(name, defaultValue);
+            }
+        });
+        String connection = p.get("connection");
         if (!connections.contains(connection)) {
             throw invalid(id, "connection '" + connection + "' is not configured (brevo.connections = " + connections + ")");
         }
         long listId = positive(id, "listId", p.get("listId"));
-        List<String> segments = Arrays.stream(p.getOrDefault("segments", "").split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        List<String> segments = Arrays.stream(p.get("segments").split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
         if (segments.isEmpty()) {
             throw invalid(id, "segments is empty; name one or more segments, comma-separated");
         }
-        Map<String, MappedAttribute> mapping = mapping(id, p.getOrDefault("mapping", ""));
-        String cron = p.getOrDefault("cron", "");
+        Map<String, MappedAttribute> mapping = mapping(id, p.get("mapping"));
+        String cron = p.get("cron");
         if (!CronExpression.isValidExpression(cron)) {
             throw invalid(id, "cron '" + cron + "' is not a valid Quartz cron expression (e.g. '0 0 2 * * ?')");
         }
-        String query = p.getOrDefault("query", "");
-        if (query.isEmpty()) {
-            query = defaultQuery;
-            checkSegmentsExist(id, segments);
+        String timeZone = or(p, "timeZone", defaultTimeZone);
+        try {
+            timeZone = java.time.ZoneId.of(timeZone).getId();
+        } catch (java.time.DateTimeException e) {
+            throw invalid(id, "timeZone '" + timeZone + "' is not a time zone (e.g. UTC, Europe/Paris, America/New_York)");
         }
-        int rows = (int) positive(id, "batchMaxRows", p.getOrDefault("batchMaxRows", "").isEmpty() ? String.valueOf(defaultBatchRows) : p.get("batchMaxRows"));
-        int bytes = (int) positive(id, "batchMaxBytes", p.getOrDefault("batchMaxBytes", "").isEmpty() ? String.valueOf(defaultBatchBytes) : p.get("batchMaxBytes"));
+        String query = or(p, "query", defaultQuery);
+        int rows = (int) positive(id, "batchMaxRows", or(p, "batchMaxRows", String.valueOf(defaultBatchRows)));
+        int bytes = (int) positive(id, "batchMaxBytes", or(p, "batchMaxBytes", String.valueOf(defaultBatchBytes)));
         if (bytes > 9_500_000) {
             throw invalid(id, "batchMaxBytes " + bytes + " is above what Brevo accepts (10 MB body, about 8 MB recommended)");
         }
         if (bytes < rowMaxBytes + ImportBatch.ENVELOPE_BYTES) {
             throw invalid(id, "batchMaxBytes " + bytes + " cannot hold a row of exports.row-max-bytes (" + rowMaxBytes + ")");
         }
-        String exitPolicy = p.getOrDefault("exitPolicy", "").isEmpty() ? ExportDefinition.REMOVE : p.get("exitPolicy").toLowerCase();
+        String exitPolicy = p.get("exitPolicy").toLowerCase();
         if (!Set.of(ExportDefinition.REMOVE, ExportDefinition.KEEP, ExportDefinition.MOVE).contains(exitPolicy)) {
             throw invalid(id, "exitPolicy '" + exitPolicy + "' is not remove, keep or move");
         }
@@ -173,7 +189,8 @@ public final class ExportRegistry extends RoutePolicySupport {
         }
         String percent = p.getOrDefault("maxRemovalPercent", "");
         double maxRemovalPercent = percent.isEmpty() ? defaultMaxRemovalPercent : percent(id, percent);
-        return new ExportDefinition(id, connection, listId, segments, mapping, cron, !"false".equalsIgnoreCase(p.get("enabled")), query,
+        boolean enabled = Boolean.parseBoolean(choice(id, p, "enabled", "true", "true", "false"));
+        return new ExportDefinition(id, connection, listId, segments, mapping, cron, timeZone, enabled, query,
                 rows, bytes, exitPolicy, exitListId, maxRemovalPercent, quality(id, p));
     }
 
@@ -256,6 +273,16 @@ public final class ExportRegistry extends RoutePolicySupport {
         return mapping;
     }
 
+    /**
+     * An export on the default query needs its segments to exist (a typo would export nobody and, with the brake,
+     * stop every run); an export with its own query selects its rows itself.
+     */
+    public void checkSegments(ExportDefinition export) {
+        if (export.query().equals(defaultQuery)) {
+            checkSegmentsExist(export.id(), export.segments());
+        }
+    }
+
     private void checkSegmentsExist(String id, List<String> segments) {
         try (Connection c = dataSource.getConnection();
                 PreparedStatement s = c.prepareStatement("select name from unnest(?::text[]) as name where name not in (select name from segment)")) {
@@ -271,7 +298,7 @@ public final class ExportRegistry extends RoutePolicySupport {
                 throw invalid(id, "unknown segment(s) " + unknown + "; the segment table has no such name");
             }
         } catch (SQLException e) {
-            throw invalid(id, "could not check its segments: " + e.getMessage());
+            throw invalid(id, "could not check its segments (" + e.getMessage() + "); checked again at the next reload");
         }
     }
 
@@ -287,7 +314,7 @@ public final class ExportRegistry extends RoutePolicySupport {
         throw invalid(id, name + " must be a positive whole number, got '" + (value == null ? "" : value) + "'");
     }
 
-    private static IllegalArgumentException invalid(String id, String problem) {
+    static IllegalArgumentException invalid(String id, String problem) {
         return new IllegalArgumentException("Export '" + id + "' is misconfigured: " + problem);
     }
 }

@@ -569,6 +569,11 @@ public final class ExportRuns {
         return run;
     }
 
+    /** The id of the export's run in progress on this server, or null: a change of its file waits for it. */
+    public Long activeRun(String exportId) {
+        return live.values().stream().filter(r -> r.getExport().id().equals(exportId)).map(ExportRun::getId).findFirst().orElse(null);
+    }
+
     /** The live counters of a run in progress on this server, or null. */
     Map<String, Object> progress(long runId) {
         ExportRun current = live.get(runId);

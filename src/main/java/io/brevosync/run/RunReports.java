@@ -9,6 +9,7 @@ import java.util.stream.Stream;
 
 import io.brevosync.api.ApiException;
 import io.brevosync.export.ExportDefinition;
+import io.brevosync.export.ExportFiles;
 import io.brevosync.export.ExportRegistry;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
@@ -27,24 +28,36 @@ public final class RunReports {
             "discarded", "superseded", "skipped", "retried", "adjusted", "no_consent");
 
     private final ExportRegistry exports;
+    private final ExportFiles files;
     private final RunLedger ledger;
     private final ExportRuns runs;
 
-    public RunReports(ExportRegistry exports, RunLedger ledger, ExportRuns runs) {
+    public RunReports(ExportRegistry exports, ExportFiles files, RunLedger ledger, ExportRuns runs) {
         this.exports = exports;
+        this.files = files;
         this.ledger = ledger;
         this.runs = runs;
     }
 
-    public List<Map<String, Object>> exports() throws SQLException {
+    /** GET /api/exports: the exports in force with their file and last run, changes waiting for a run, and the errors of the exports directory. */
+    public Map<String, Object> exports() throws SQLException {
         List<Map<String, Object>> out = new java.util.ArrayList<>();
+        Map<String, Object> waiting = files.waiting();
         for (ExportDefinition export : exports.all()) {
             Map<String, Object> item = new LinkedHashMap<>(export.summary());
+            item.put("file", files.fileOf(export.id()));
+            if (waiting.containsKey(export.id())) {
+                item.put("change", waiting.get(export.id()));
+            }
             List<Map<String, Object>> last = ledger.runs(export.id(), 1);
             item.put("lastRun", last.isEmpty() ? null : last.get(0));
             out.add(item);
         }
-        return out;
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("directory", files.directory().toString());
+        answer.put("exports", out);
+        answer.put("errors", files.errors());
+        return answer;
     }
 
     public List<Map<String, Object>> runs(String exportId) throws SQLException {

@@ -18,11 +18,6 @@ public final class SyncState {
         this.db = db;
     }
 
-    /** Forgets everything delivered: the next run of every export sends every profile. */
-    public int reset() throws SQLException {
-        return db.update("delete from sync_state");
-    }
-
     /** Rows in the state (for the unchanged count) and addresses in the list (for the removal brake). */
     public long[] counts(String exportId) throws SQLException {
         var row = db.queryOne("select count(*) as rows, count(email) as members from sync_state where export_id = ?", exportId).orElseThrow();

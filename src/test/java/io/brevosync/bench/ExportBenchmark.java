@@ -31,9 +31,10 @@ import javax.imageio.ImageIO;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.zaxxer.hikari.HikariDataSource;
 import io.brevosync.Application;
 import io.brevosync.db.Database;
+import io.brevosync.demo.EmbeddedDatabase;
+import io.brevosync.export.ExportFiles;
 import org.apache.camel.main.Main;
 import org.postgresql.PGConnection;
 
@@ -66,14 +67,15 @@ public final class ExportBenchmark {
                 System.getProperty("java.class.path"), "io.brevosync.sandbox.BrevoSandbox", "--port", String.valueOf(sandboxPort),
                 "--api-key", key, "--limits", "general", "--lists", "1").redirectErrorStream(true)
                 .redirectOutput(work.resolve("sandbox.log").toFile()).start();
-        Database database = new Database("", "", "", work.resolve("postgres").toString(), 4, 5000);
+        EmbeddedDatabase postgres = EmbeddedDatabase.start(work.resolve("postgres"));
+        Database database = postgres.connect(4, 5000);
         Main main = null;
         try {
-            database.migrate();
             String sandboxRoot = "http://localhost:" + sandboxPort;
             awaitUp(sandboxRoot + "/sandbox");
             Path keyFile = Files.writeString(work.resolve("api-key"), key);
-            Path routes = Files.writeString(work.resolve("bench.camel.yaml"), """
+            Path exportsDir = Files.createDirectories(work.resolve("exports"));
+            Files.writeString(exportsDir.resolve("bench.camel.yaml"), """
                     - templatedRoute:
                         routeTemplateRef: segment-export
                         routeId: export-bench
@@ -91,17 +93,18 @@ public final class ExportBenchmark {
             load(database, sizes.get(0));
             int apiPort = freePort();
             main = new Main(Application.class);
-            Map<String, String> properties = Map.ofEntries(Map.entry("db.url", ((HikariDataSource) database.dataSource()).getJdbcUrl()),
-                    Map.entry("db.user", "postgres"), Map.entry("db.password", "postgres"), Map.entry("sandbox.enabled", "false"),
+            Map<String, String> properties = Map.ofEntries(Map.entry("db.url", postgres.url()),
+                    Map.entry("db.user", EmbeddedDatabase.USER), Map.entry("db.password", EmbeddedDatabase.PASSWORD), Map.entry("exports.dir", exportsDir.toString()),
                     Map.entry("brevo.connection.default.base-url", sandboxRoot + "/v3"), Map.entry("brevo.connection.default.api-key-file", keyFile.toString()),
-                    Map.entry("api.token", TOKEN), Map.entry("exports.run-at-startup", ""), Map.entry("demo.profiles", "0"),
+                    Map.entry("api.token", TOKEN),
                     Map.entry("camel.server.port", String.valueOf(apiPort)), Map.entry("camel.management.port", String.valueOf(apiPort)),
-                    Map.entry("brevo.process-poll-first", "250"), Map.entry("brevo.process-poll-max", "2000"),
-                    // every route file but the demo exports, plus the benchmark's export
-                    Map.entry("camel.main.routes-include-pattern", "classpath:routes/*.camel.yaml,file:" + routes),
-                    Map.entry("camel.main.routes-exclude-pattern", "**/exports.camel.yaml"));
+                    Map.entry("brevo.process-poll-first", "250"), Map.entry("brevo.process-poll-max", "2000"));
             properties.forEach(main::addOverrideProperty);
             main.start();
+            ExportFiles files = main.getCamelContext().getRegistry().lookupByNameAndType("exportFiles", ExportFiles.class);
+            while (files.reloads() == 0) {
+                Thread.sleep(50);
+            }
 
             List<double[]> points = new ArrayList<>();
             System.out.printf("%n%-9s | %-8s | %-9s | %-8s | %-9s | %-9s | %-9s | %-7s | %-9s | %-8s | %-8s | %-6s%n", "profiles", "export s", "rows/s",
@@ -154,6 +157,7 @@ public final class ExportBenchmark {
                 main.stop();
             }
             database.close();
+            postgres.close();
             sandbox.destroy();
         }
     }

@@ -52,11 +52,11 @@ class BrevoConnectionsTest {
 
     @Test
     void a_missing_key_names_the_variable_to_set_and_never_a_key() {
-        var error = assertThrows(IllegalArgumentException.class,
+        var error = assertThrows(io.brevosync.StartupFailure.class,
                 () -> BrevoConnections.fromProperties(List.of("marketing"), k -> null, k -> null));
         assertEquals("Brevo connection 'marketing' has no API key: set the environment variable BREVO_API_KEY_MARKETING or "
                 + "brevo.connection.marketing.api-key-file", error.getMessage());
-        var unreadable = assertThrows(IllegalArgumentException.class, () -> BrevoConnections.fromProperties(List.of("x"),
+        var unreadable = assertThrows(io.brevosync.StartupFailure.class, () -> BrevoConnections.fromProperties(List.of("x"),
                 Map.of("brevo.connection.x.api-key-file", dir.resolve("missing").toString())::get, k -> null));
         assertTrue(unreadable.getMessage().startsWith("Brevo connection 'x': cannot read its API key file"), unreadable.getMessage());
     }

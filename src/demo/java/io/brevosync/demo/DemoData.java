@@ -1,4 +1,4 @@
-package io.brevosync.db;
+package io.brevosync.demo;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -434,7 +434,7 @@ public final class BrevoSandbox implements AutoCloseable {
      */
     public static void main(String[] args) throws Exception {
         Map<String, String> options = new LinkedHashMap<>(Map.of("--port", "8089", "--limits", "general", "--lists", "1",
-                "--host", "0.0.0.0"));
+                "--host", "127.0.0.1"));
         for (int i = 0; i + 1 < args.length; i += 2) {
             options.put(args[i], args[i + 1]);
         }

@@ -7,7 +7,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -15,9 +14,9 @@ import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.zaxxer.hikari.HikariDataSource;
 import io.brevosync.db.Database;
-import io.brevosync.db.DemoData;
+import io.brevosync.demo.DemoData;
+import io.brevosync.demo.EmbeddedDatabase;
 import io.brevosync.sandbox.BrevoSandbox;
 import io.brevosync.sandbox.RateLimits;
 import io.brevosync.sandbox.SandboxAccount;
@@ -27,10 +26,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The route server killed with SIGKILL in the middle of a run (a real separate JVM), then started again: the list ends
+ * The route server jar killed with SIGKILL in the middle of a run (a real separate JVM), then started again: the list ends
  * up equal to the segments, and no contact is written twice beyond the batch that was in flight.
  */
-class CrashRecoveryTest {
+class CrashRecoveryIT {
 
     private static final int BATCH = 200;
     private final HttpClient http = HttpClient.newHttpClient();
@@ -42,9 +41,8 @@ class CrashRecoveryTest {
         Path keyFile = Files.writeString(dir.resolve("api-key"), key);
         AtomicInteger imported = new AtomicInteger();
         AtomicInteger accepted = new AtomicInteger();
-        try (Database database = new Database("", "", "", dir.resolve("postgres").toString(), 2, 100);
+        try (EmbeddedDatabase postgres = EmbeddedDatabase.start(dir.resolve("postgres")); Database database = postgres.connect(2, 0);
                 BrevoSandbox sandbox = new BrevoSandbox("localhost", 0)) {
-            database.migrate();
             DemoData.loadIfEmpty(database.dataSource(), 3000);
             SandboxAccount account = sandbox.addAccount("default", key, RateLimits.unlimited());
             account.createList("Newsletter", 1);
@@ -59,21 +57,23 @@ class CrashRecoveryTest {
             });
 
             int port = TestServer.freePort();
-            List<String> command = command(database, sandbox, keyFile, port);
-            Process first = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("first.log").toFile()).start();
-            try {
+            Path exports = Files.createDirectories(dir.resolve("exports"));
+            Files.copy(Path.of("routes/exports/newsletter.camel.yaml"), exports.resolve("newsletter.camel.yaml"));
+            Map<String, String> env = Map.of("DB_URL", postgres.url(), "DB_USER", EmbeddedDatabase.USER, "DB_PASSWORD", EmbeddedDatabase.PASSWORD,
+                    "BREVO_BASE_URL", sandbox.baseUrl(), "API_TOKEN", TestServer.TOKEN, "SERVER_PORT", String.valueOf(port), "EXPORTS_DIR", exports.toString());
+            List<String> options = List.of("-Dbrevo.connection.default.api-key-file=" + keyFile, "-Dexports.batch-max-rows=" + BATCH,
+                    "-Dbrevo.process-poll-first=100", "-Dbrevo.process-poll-max=500");
+            Map<String, String> runAtStartup = new java.util.HashMap<>(env);
+            runAtStartup.put("RUN_AT_STARTUP", "newsletter");
+            try (ServerProcess first = ServerProcess.start(ServerProcess.SERVER_JAR, runAtStartup, options, List.of(), dir.resolve("first.log"))) {
                 TestServer.await("3 batches accepted (server log: " + dir.resolve("first.log") + ")", Duration.ofSeconds(90), () -> accepted.get() >= 3);
-            } finally {
-                // SIGKILL: no shutdown hook, no graceful stop
-                first.destroyForcibly();
-                first.waitFor();
+                first.kill();
             }
             int beforeKill = imported.get();
 
-            command.set(command.indexOf("-Dexports.run-at-startup=newsletter"), "-Dexports.run-at-startup=");
-            Process second = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("second.log").toFile()).start();
-            try {
-                awaitUp(port);
+            try (ServerProcess second = ServerProcess.start(ServerProcess.SERVER_JAR, env, options, List.of(), dir.resolve("second.log"))) {
+                second.awaitUp("http://localhost:" + port + "/observe/health");
+                second.awaitLog("Export newsletter in force", Duration.ofSeconds(30));
                 HttpResponse<String> run = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/api/exports/newsletter/runs?wait=true"))
                         .header("Authorization", "Bearer " + TestServer.TOKEN).POST(HttpRequest.BodyPublishers.noBody()).build(),
                         HttpResponse.BodyHandlers.ofString());
@@ -91,39 +91,7 @@ class CrashRecoveryTest {
                         + " contacts written twice: at most the batch in flight may be");
                 assertEquals(List.of("interrupted"), TestServer.strings(database.dataSource(),
                         "select status from export_run where id < " + summary.get("id").asLong()), "the killed run is closed as interrupted");
-            } finally {
-                second.destroyForcibly();
-                second.waitFor();
             }
         }
-    }
-
-    /** The server as users start it, in its own JVM: properties given as JVM system properties. */
-    private static List<String> command(Database database, BrevoSandbox sandbox, Path keyFile, int port) {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-                "-cp", System.getProperty("java.class.path")));
-        Map.ofEntries(Map.entry("db.url", ((HikariDataSource) database.dataSource()).getJdbcUrl()), Map.entry("db.user", "postgres"),
-                Map.entry("db.password", "postgres"), Map.entry("sandbox.enabled", "false"), Map.entry("demo.profiles", "0"),
-                Map.entry("brevo.connection.default.base-url", sandbox.baseUrl()), Map.entry("brevo.connection.default.api-key-file", keyFile.toString()),
-                Map.entry("api.token", TestServer.TOKEN), Map.entry("camel.server.port", String.valueOf(port)),
-                Map.entry("camel.management.port", String.valueOf(port)), Map.entry("exports.batch-max-rows", String.valueOf(BATCH)),
-                Map.entry("brevo.process-poll-first", "100"), Map.entry("brevo.process-poll-max", "500"),
-                // the route files themselves: surefire's classpath jar would make the classpath pattern find them twice
-                Map.entry("camel.main.routes-include-pattern", "file:" + Path.of("routes").toAbsolutePath() + "/*.camel.yaml"))
-                .forEach((k, v) -> command.add("-D" + k + "=" + v));
-        command.add("-Dexports.run-at-startup=newsletter");
-        command.add("io.brevosync.Application");
-        return command;
-    }
-
-    private void awaitUp(int port) throws InterruptedException {
-        TestServer.await("the restarted server", Duration.ofSeconds(60), () -> {
-            try {
-                return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/observe/health")).build(),
-                        HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
-            } catch (Exception e) {
-                return false;
-            }
-        });
     }
 }

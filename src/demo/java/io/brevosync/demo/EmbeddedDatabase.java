@@ -1,0 +1,48 @@
+package io.brevosync.demo;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import io.brevosync.db.Database;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+
+/**
+ * A real PostgreSQL started from a Maven artifact, for the demo, the tests and the benchmark (never the product, which
+ * is given a DB_URL). Its data stays in the directory given, across restarts.
+ */
+public final class EmbeddedDatabase implements AutoCloseable {
+
+    public static final String USER = "postgres";
+    public static final String PASSWORD = "postgres";
+
+    private final EmbeddedPostgres postgres;
+
+    private EmbeddedDatabase(EmbeddedPostgres postgres) {
+        this.postgres = postgres;
+    }
+
+    public static EmbeddedDatabase start(Path dataDir) throws IOException {
+        return new EmbeddedDatabase(EmbeddedPostgres.builder().setDataDirectory(dataDir.toAbsolutePath()).setCleanDataDirectory(false).start());
+    }
+
+    public String url() {
+        return postgres.getJdbcUrl(USER, "postgres");
+    }
+
+    public int port() {
+        return postgres.getPort();
+    }
+
+    /** The server's own Database class on it, with its schema migrated. */
+    public Database connect(int poolSize, int fetchSize) {
+        Database database = new Database(url(), USER, PASSWORD, poolSize, fetchSize, Duration.ofSeconds(5));
+        database.migrate();
+        return database;
+    }
+
+    @Override
+    public void close() throws IOException {
+        postgres.close();
+    }
+}

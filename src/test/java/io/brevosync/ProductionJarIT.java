@@ -1,0 +1,288 @@
+package io.brevosync;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.jar.JarFile;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.brevosync.db.Database;
+import io.brevosync.demo.EmbeddedDatabase;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The product jar as a user deploys it ({@code java -jar}, production defaults, only the environment of the README's
+ * Production section) against a PostgreSQL of its own and the standalone sandbox jar: nothing of the demo happens,
+ * and export files written into EXPORTS_DIR are picked up, checked, replaced and removed live.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ProductionJarIT {
+
+    private static final String KEY = "it-sandbox-key";
+    private static final int PROFILES = 600;
+    private final HttpClient http = HttpClient.newHttpClient();
+    private Path dir;
+    private Path exports;
+    private EmbeddedDatabase postgres;
+    private Database database;
+    private ServerProcess sandbox;
+    private ServerProcess server;
+    private String sandboxRoot;
+    private int port;
+
+    @BeforeAll
+    void start() throws Exception {
+        dir = Files.createTempDirectory("production-jar");
+        exports = Files.createDirectories(dir.resolve("exports"));
+        postgres = EmbeddedDatabase.start(dir.resolve("postgres"));
+        database = postgres.connect(2, 0);
+        // the customer's data, and what an earlier deployment delivered
+        sql("insert into profile (id, email, first_name) select i, 'member' || i || '@example.com', 'Member' || i from generate_series(1, " + PROFILES + ") i");
+        sql("insert into segment (name) values ('members')");
+        sql("insert into segment_member (segment_id, profile_id) select s.id, p.id from segment s, profile p");
+        sql("insert into sync_state (export_id, profile_id, email, hash) values ('earlier', '1', 'member1@example.com', 42)");
+
+        int sandboxPort = TestServer.freePort();
+        sandbox = ServerProcess.start(ServerProcess.SANDBOX_JAR, Map.of(), List.of(),
+                List.of("--port", String.valueOf(sandboxPort), "--api-key", KEY, "--limits", "unlimited", "--lists", "2"), dir.resolve("sandbox.log"));
+        sandboxRoot = "http://127.0.0.1:" + sandboxPort;
+        sandbox.awaitUp(sandboxRoot + "/sandbox");
+
+        port = TestServer.freePort();
+        Map<String, String> env = Map.of("DB_URL", postgres.url(), "DB_USER", EmbeddedDatabase.USER, "DB_PASSWORD", EmbeddedDatabase.PASSWORD,
+                "API_TOKEN", TestServer.TOKEN, "BREVO_API_KEY", KEY, "BREVO_BASE_URL", sandboxRoot + "/v3", "EXPORTS_DIR", exports.toString(),
+                "SERVER_PORT", String.valueOf(port));
+        // quicker process polls and re-checks than the defaults, so the test waits less; nothing else is set
+        server = ServerProcess.start(ServerProcess.SERVER_JAR, env, List.of("-Dbrevo.process-poll-first=100", "-Dbrevo.process-poll-max=300",
+                "-Dexports.recheck-period=3000"), List.of(), dir.resolve("server.log"));
+        server.awaitUp("http://localhost:" + port + "/observe/health");
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (server != null) {
+            server.close();
+        }
+        if (sandbox != null) {
+            sandbox.close();
+        }
+        database.close();
+        postgres.close();
+    }
+
+    @Test
+    @Order(1)
+    void the_jar_holds_the_product_only() throws Exception {
+        try (JarFile jar = new JarFile(ServerProcess.SERVER_JAR.toFile())) {
+            List<String> demo = jar.stream().map(java.util.zip.ZipEntry::getName)
+                    .filter(name -> name.startsWith("io/brevosync/sandbox/") || name.startsWith("io/brevosync/demo/") || name.startsWith("io/zonky/")
+                            || name.endsWith(".txz") || name.contains("application-demo") || name.startsWith("routes/exports/"))
+                    .toList();
+            assertEquals(List.of(), demo, "sandbox, demo or embedded PostgreSQL in the product jar");
+            assertTrue(jar.getEntry("routes/export-run.camel.yaml") != null, "the engine's routes ship inside");
+        }
+        assertTrue(Files.size(ServerProcess.SERVER_JAR) < 80_000_000, "jar size " + Files.size(ServerProcess.SERVER_JAR));
+    }
+
+    @Test
+    @Order(2)
+    void a_production_start_does_nothing_of_the_demo() throws Exception {
+        JsonNode answer = api("GET", "/api/exports", 200);
+        assertEquals(0, answer.get("exports").size(), answer.toString());
+        assertEquals(0, answer.get("errors").size(), answer.toString());
+        assertEquals(List.of(String.valueOf(PROFILES)), TestServer.strings(database.dataSource(), "select count(*) from profile"), "no profile inserted");
+        assertEquals(List.of("member1@example.com"), TestServer.strings(database.dataSource(), "select email from sync_state"), "sync state untouched");
+        assertEquals(Set.of(port), server.listeningPorts(), "the server listens on its API port only (no sandbox)");
+        String log = server.log();
+        assertTrue(log.contains("Brevo segment sync 0.1.0-SNAPSHOT (production): database localhost:" + postgres.port() + "/postgres, exports from "
+                + exports.toAbsolutePath()), log);
+        assertFalse(log.contains(TestServer.TOKEN) || log.contains(KEY), "a secret in the log");
+        assertFalse(log.toLowerCase().contains("sandbox") || log.toLowerCase().contains("demo"), log);
+    }
+
+    @Test
+    @Order(3)
+    void a_file_written_into_the_directory_becomes_a_running_export_within_10_s() throws Exception {
+        long written = System.nanoTime();
+        Files.writeString(exports.resolve("members.camel.yaml"), export("members", "1", "members", "EMAIL=email,FIRSTNAME=first_name"));
+        awaitExport("members", e -> e.get("listId").asLong() == 1);
+        double seconds = (System.nanoTime() - written) / 1e9;
+        assertTrue(seconds < 10, "in force after " + seconds + " s");
+        assertTrue(server.log().contains("Export members in force from members.camel.yaml"), server.log());
+
+        JsonNode run = api("POST", "/api/exports/members/runs?wait=true", 200);
+        assertEquals("succeeded", run.get("status").asText(), run.toString());
+        assertEquals(PROFILES, members(1), "the run delivered every profile to the sandbox's list");
+    }
+
+    @Test
+    @Order(4)
+    void an_invalid_file_changes_nothing_and_says_why_until_it_is_fixed() throws Exception {
+        Files.writeString(exports.resolve("later.camel.yaml"), export("later", "2", "not-yet", "EMAIL=email"));
+        // a change that makes a valid export invalid: the version in force stays
+        Files.writeString(exports.resolve("members.camel.yaml"), export("members", "99", "members", "EMAIL=email,FIRSTNAME=first_name"));
+        awaitErrors(errors -> errors.contains("Export 'later' is misconfigured: unknown segment(s) [not-yet]")
+                && errors.contains("Export 'members' is misconfigured: Brevo list 99 does not exist"));
+        JsonNode members = export("members");
+        assertEquals(1, members.get("listId").asLong(), "the valid version stays in force");
+        assertEquals(1, count(server.log(), "unknown segment(s) [not-yet]"), "the error is logged once");
+
+        // the data arrives: the export is picked up without touching its file
+        sql("insert into segment (name) values ('not-yet')");
+        awaitExport("later", e -> e.get("listId").asLong() == 2);
+        Files.writeString(exports.resolve("members.camel.yaml"), export("members", "1", "members", "EMAIL=email"));
+        awaitErrors(String::isEmpty);
+    }
+
+    @Test
+    @Order(5)
+    void a_deleted_file_removes_its_export() throws Exception {
+        Files.delete(exports.resolve("later.camel.yaml"));
+        TestServer.await("export later removed", Duration.ofSeconds(10), () -> export("later") == null);
+        assertEquals(404, call("POST", "/api/exports/later/runs").statusCode());
+        assertTrue(export("members") != null, "the other export stays");
+    }
+
+    @Test
+    @Order(6)
+    void a_change_during_a_run_waits_for_it_to_end() throws Exception {
+        // every sandbox answer takes 300 ms and batches are 50 rows: the run lasts several seconds
+        sandboxCall("PUT", "/sandbox/faults", "{\"latencyMs\":300}");
+        Files.writeString(exports.resolve("members.camel.yaml"), export("members", "1", "members", "EMAIL=email", "batchMaxRows", "50"));
+        awaitExport("members", e -> e.get("mapping").size() == 1);
+        sql("update profile set first_name = 'Changed' || id");
+        long runId = api("POST", "/api/exports/members/runs?fullResync=true", 202).get("runId").asLong();
+        TestServer.await("run " + runId + " running", Duration.ofSeconds(20),
+                () -> "running".equals(apiQuietly("/api/exports/members/runs/" + runId).path("status").asText()));
+
+        Files.writeString(exports.resolve("members.camel.yaml"), export("members", "1", "members", "EMAIL=email,FIRSTNAME=first_name"));
+        TestServer.await("the change to wait for the run", Duration.ofSeconds(10), () -> export("members").has("change"));
+        assertEquals("waits for run " + runId + " to end", export("members").get("change").asText());
+        assertEquals(1, export("members").get("mapping").size(), "the export is unchanged while its run runs");
+
+        TestServer.await("run " + runId + " to end", Duration.ofSeconds(90),
+                () -> !Set.of("queued", "running").contains(apiQuietly("/api/exports/members/runs/" + runId).path("status").asText()));
+        assertEquals("succeeded", apiQuietly("/api/exports/members/runs/" + runId).get("status").asText(), "the run was not cut");
+        awaitExport("members", e -> e.get("mapping").size() == 2 && !e.has("change"));
+        sandboxCall("DELETE", "/sandbox/faults", null);
+    }
+
+    @Test
+    @Order(7)
+    void a_reload_through_the_api_answers_what_it_did() throws Exception {
+        Files.writeString(exports.resolve("second.camel.yaml"), export("second", "2", "members", "EMAIL=email"));
+        JsonNode reload = api("POST", "/api/exports/reload", 200);
+        assertEquals("[\"second\"]", reload.get("loaded").toString(), reload.toString());
+        assertEquals("[\"members\",\"second\"]", reload.get("exports").toString(), reload.toString());
+        assertEquals(exports.toAbsolutePath().toString(), reload.get("directory").asText());
+    }
+
+    // ---- helpers ----
+
+    private static String export(String id, String listId, String segments, String mapping, String... more) {
+        StringBuilder yaml = new StringBuilder("""
+                - templatedRoute:
+                    routeTemplateRef: segment-export
+                    parameters:
+                      - name: exportId
+                        value: %s
+                      - name: listId
+                        value: "%s"
+                      - name: segments
+                        value: %s
+                      - name: mapping
+                        value: %s
+                      - name: cron
+                        value: 0 0 3 1 1 ?
+                """.formatted(id, listId, segments, mapping));
+        for (int i = 0; i < more.length; i += 2) {
+            yaml.append("      - name: ").append(more[i]).append("\n        value: \"").append(more[i + 1]).append("\"\n");
+        }
+        return yaml.toString();
+    }
+
+    private JsonNode export(String id) {
+        for (JsonNode e : apiQuietly("/api/exports").path("exports")) {
+            if (e.get("exportId").asText().equals(id)) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    private void awaitExport(String id, java.util.function.Predicate<JsonNode> condition) throws InterruptedException {
+        TestServer.await("export " + id + " as written (log " + dir.resolve("server.log") + ")", Duration.ofSeconds(10), () -> {
+            JsonNode e = export(id);
+            return e != null && condition.test(e);
+        });
+    }
+
+    private void awaitErrors(java.util.function.Predicate<String> condition) throws InterruptedException {
+        TestServer.await("the errors of the exports directory", Duration.ofSeconds(10),
+                () -> condition.test(apiQuietly("/api/exports").path("errors").findValuesAsText("error").stream().reduce("", String::concat)));
+    }
+
+    private int members(long listId) throws Exception {
+        HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(sandboxRoot + "/sandbox/accounts/demo/lists/" + listId + "/members")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        return TestServer.JSON.readTree(answer.body()).get("members").size();
+    }
+
+    private void sandboxCall(String method, String path, String body) throws Exception {
+        HttpRequest.BodyPublisher publisher = body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body);
+        int status = http.send(HttpRequest.newBuilder(URI.create(sandboxRoot + path)).method(method, publisher).header("Content-Type", "application/json")
+                .build(), HttpResponse.BodyHandlers.ofString()).statusCode();
+        assertTrue(status < 300, method + " " + path + " answered " + status);
+    }
+
+    private HttpResponse<String> call(String method, String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).method(method, HttpRequest.BodyPublishers.noBody())
+                .header("Authorization", "Bearer " + TestServer.TOKEN).timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private JsonNode api(String method, String path, int expected) throws Exception {
+        HttpResponse<String> answer = call(method, path);
+        assertEquals(expected, answer.statusCode(), method + " " + path + ": " + answer.body());
+        return TestServer.JSON.readTree(answer.body());
+    }
+
+    private JsonNode apiQuietly(String path) {
+        try {
+            return TestServer.JSON.readTree(call("GET", path).body());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void sql(String sql) throws Exception {
+        try (var c = database.dataSource().getConnection(); var s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
+    private static int count(String text, String part) {
+        int n = 0;
+        for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + 1)) {
+            n++;
+        }
+        return n;
+    }
+}
