@@ -13,12 +13,17 @@ import io.brevosync.brevo.BrevoConnections;
 import io.brevosync.brevo.BrevoFailures;
 import io.brevosync.db.Database;
 import io.brevosync.db.Jdbc;
-import io.brevosync.export.DataQuality;
 import io.brevosync.export.ExportFiles;
+import io.brevosync.export.ExportParameters;
 import io.brevosync.export.ExportRegistry;
 import io.brevosync.export.ImportBatcher;
 import io.brevosync.export.RowMapper;
-import io.brevosync.run.ExportRuns;
+import io.brevosync.run.BatchImporter;
+import io.brevosync.run.ImportTracker;
+import io.brevosync.run.PassReader;
+import io.brevosync.run.RunAdmission;
+import io.brevosync.run.RunControl;
+import io.brevosync.run.RunLocks;
 import io.brevosync.run.PhoneConflicts;
 import io.brevosync.run.Preview;
 import io.brevosync.run.RunLedger;
@@ -66,9 +71,8 @@ public class ExportConfiguration implements CamelConfiguration {
         registry.bind("brevoFailures", new BrevoFailures());
 
         int rowMaxBytes = integer(p, "exports.row-max-bytes");
-        ExportRegistry exports = new ExportRegistry(database.dataSource(), connections.names(), property(p, "exports.default-query"),
-                property(p, "exports.time-zone"), integer(p, "exports.batch-max-rows"), integer(p, "exports.batch-max-bytes"), rowMaxBytes,
-                Double.parseDouble(property(p, "exports.max-removal-percent")), quality(p));
+        int textMaxChars = integer(p, "exports.text-max-chars");
+        ExportRegistry exports = new ExportRegistry(database.dataSource(), property(p, "exports.default-query"));
         registry.bind("exportRegistry", exports);
         RowMapper rowMapper = new RowMapper(rowMaxBytes, integer(p, "exports.max-attempts"));
         registry.bind("rowMapper", rowMapper);
@@ -78,11 +82,19 @@ public class ExportConfiguration implements CamelConfiguration {
         Jdbc jdbc = new Jdbc(database.dataSource());
         SyncState syncState = new SyncState(jdbc);
         RunLedger ledger = new RunLedger(jdbc);
-        ExportRuns runs = new ExportRuns(exports, batcher, ledger, syncState, millis(p, "brevo.process-poll-first"), millis(p, "brevo.process-poll-max"),
-                millis(p, "brevo.import-timeout"));
+        RunLocks locks = new RunLocks(database.dataSource());
+        Duration importTimeout = millis(p, "brevo.import-timeout");
+        ImportTracker tracker = new ImportTracker(ledger, syncState, importTimeout);
+        RunControl runs = new RunControl(exports, batcher, ledger, syncState, locks, tracker, millis(p, "brevo.process-poll-first"),
+                millis(p, "brevo.process-poll-max"), importTimeout);
+        registry.bind("admission", new RunAdmission(exports, ledger, locks));
+        registry.bind("reader", new PassReader(ledger, syncState));
+        registry.bind("importer", new BatchImporter(ledger, syncState, tracker));
+        registry.bind("tracker", tracker);
         registry.bind("runs", runs);
         Path exportsDir = Path.of(property(p, "exports.dir"));
-        ExportFiles files = new ExportFiles(exportsDir, context, exports, runs::activeRun, millis(p, "exports.recheck-period"));
+        ExportFiles files = new ExportFiles(exportsDir, context, exports,
+                declared -> new ExportParameters(declared, connections.names(), rowMaxBytes, textMaxChars), runs::activeRun, millis(p, "exports.recheck-period"));
         registry.bind("exportFiles", files);
         registry.bind("reports", new RunReports(exports, files, ledger, runs));
         registry.bind("removals", new RunRemovals(ledger));
@@ -112,13 +124,6 @@ public class ExportConfiguration implements CamelConfiguration {
             throw new StartupFailure("HTTP port " + port + " on " + host + " cannot be used (" + e.getMessage()
                     + "): stop what uses it, or set SERVER_PORT to another port");
         }
-    }
-
-    /** The exports.* data-quality defaults (each export may set its own). */
-    private static DataQuality quality(PropertiesComponent p) {
-        return new DataQuality(property(p, "exports.phone-region"), property(p, "exports.invalid-phone"), property(p, "exports.identifier-conflict"),
-                Boolean.parseBoolean(property(p, "exports.send-blanks")), property(p, "exports.oversized"), integer(p, "exports.text-max-chars"), "",
-                Boolean.parseBoolean(property(p, "exports.check-attributes")));
     }
 
     private static void closeOnStop(CamelContext context, AutoCloseable resource) throws Exception {

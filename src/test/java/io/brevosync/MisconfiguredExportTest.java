@@ -2,6 +2,7 @@ package io.brevosync;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -76,7 +77,7 @@ class MisconfiguredExportTest {
 
             JsonNode exports = TestServer.JSON.readTree(server.api("GET", "/api/exports").body());
             assertEquals(error, error(exports, "bad.camel.yaml"), "GET /api/exports shows the same error");
-            assertEquals("[\"newsletter\"]", exports.get("exports").findValuesAsText("exportId").toString().replace(" ", ""),
+            assertEquals(List.of("newsletter"), exports.get("exports").findValuesAsText("exportId"),
                     "only the valid export is in force");
             assertEquals(200, server.api("GET", "/api/exports/newsletter/runs").statusCode(), "the other export is untouched");
         } finally {

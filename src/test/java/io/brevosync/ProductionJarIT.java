@@ -167,7 +167,7 @@ class ProductionJarIT {
         // every sandbox answer takes 300 ms and batches are 50 rows: the run lasts several seconds
         sandboxCall("PUT", "/sandbox/faults", "{\"latencyMs\":300}");
         Files.writeString(exports.resolve("members.camel.yaml"), export("members", "1", "members", "EMAIL=email", "batchMaxRows", "50"));
-        awaitExport("members", e -> e.get("mapping").size() == 1);
+        awaitExport("members", e -> e.get("batchMaxRows").asInt() == 50);
         sql("update profile set first_name = 'Changed' || id");
         long runId = api("POST", "/api/exports/members/runs?fullResync=true", 202).get("runId").asLong();
         TestServer.await("run " + runId + " running", Duration.ofSeconds(20),

@@ -42,7 +42,7 @@ class StartupFailureIT {
                 var c = database.dataSource().getConnection(); var s = c.createStatement()) {
             s.execute("create database clashing");
         }
-        brokenUrl = postgres.url().replace("/postgres?", "/clashing?");
+        brokenUrl = postgres.url().replace("/postgres", "/clashing");
         try (Database database = new Database(brokenUrl, EmbeddedDatabase.USER, EmbeddedDatabase.PASSWORD, 1, 0, Duration.ofSeconds(5));
                 var c = database.dataSource().getConnection(); var s = c.createStatement()) {
             s.execute("create table profile (name text)");
@@ -66,7 +66,7 @@ class StartupFailureIT {
     @CsvSource(delimiter = '|', value = {
         "no database            | DB_URL=                                        | No database configured: set DB_URL",
         "database unreachable   | DB_URL=jdbc:postgresql://localhost:1/crm       | Cannot connect to PostgreSQL at localhost:1/crm: Connection refused",
-        "wrong password         | DB_PASSWORD=wrong                              | (check DB_URL, DB_USER and DB_PASSWORD)",
+        "login refused          | DB_USER=nobody                                 | role \"nobody\" does not exist (check DB_URL, DB_USER and DB_PASSWORD)",
         "migration fails        | DB_URL=broken                                  | The database schema of localhost:",
         "no API token           | API_TOKEN=                                     | API_TOKEN is not set: set it to a secret of at least 16 characters",
         "short API token        | API_TOKEN=short                                | API_TOKEN is too short",

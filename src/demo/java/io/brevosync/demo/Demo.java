@@ -32,12 +32,23 @@ public final class Demo {
     }
 
     public static void main(String[] args) throws Exception {
+        int status;
+        try {
+            status = run(args);
+        } catch (IOException e) {
+            // what the demo itself starts: the sandbox's port taken, PostgreSQL not starting
+            LOG.error("The demo could not start: {}", e.getMessage());
+            status = 1;
+        }
+        System.exit(status);
+    }
+
+    private static int run(String[] args) throws Exception {
         Properties demo = new Properties();
         try (InputStream in = Demo.class.getResourceAsStream("/application-demo.properties")) {
             demo.load(in);
         }
         Path data = Files.createDirectories(Path.of(demo.getProperty("demo.data-dir")));
-        int status;
         try (EmbeddedDatabase postgres = EmbeddedDatabase.start(data.resolve("postgres"));
                 BrevoSandbox sandbox = startSandbox(demo)) {
             LOG.info("Demo: embedded PostgreSQL on port {} with data in {}; Brevo sandbox on {}", postgres.port(), data.resolve("postgres"),
@@ -63,9 +74,8 @@ public final class Demo {
                     + "  curl -H 'Authorization: Bearer {}' http://localhost:{}/api/exports\n"
                     + "  curl http://localhost:{}/sandbox/accounts/default/lists/1/members",
                     madeToken ? token : "$API_TOKEN", port, sandbox.port());
-            status = Application.run(main, args);
+            return Application.run(main, args);
         }
-        System.exit(status);
     }
 
     /** Migrates, loads the demo profiles into an empty database, and forgets what earlier demos delivered. */
@@ -81,7 +91,13 @@ public final class Demo {
 
     /** One sandbox account, connection "default", with the demo's lists and attributes. */
     private static BrevoSandbox startSandbox(Properties demo) throws IOException {
-        BrevoSandbox sandbox = new BrevoSandbox("127.0.0.1", Integer.parseInt(demo.getProperty("demo.sandbox.port")));
+        int port = Integer.parseInt(demo.getProperty("demo.sandbox.port"));
+        BrevoSandbox sandbox;
+        try {
+            sandbox = new BrevoSandbox("127.0.0.1", port);
+        } catch (IOException e) {
+            throw new IOException("port " + port + " of the Brevo sandbox cannot be used (" + e.getMessage() + "): stop what uses it", e);
+        }
         SandboxAccount account = sandbox.addAccount("default", "sandbox-" + UUID.randomUUID(), RateLimits.parse(demo.getProperty("demo.sandbox.limits")));
         list(demo.getProperty("demo.sandbox.lists")).forEach(list -> account.createList(list, 1));
         list(demo.getProperty("demo.sandbox.attributes")).forEach(attribute -> {

@@ -26,8 +26,9 @@ public final class EmbeddedDatabase implements AutoCloseable {
         return new EmbeddedDatabase(EmbeddedPostgres.builder().setDataDirectory(dataDir.toAbsolutePath()).setCleanDataDirectory(false).start());
     }
 
+    /** Its JDBC URL, without credentials (given as USER and PASSWORD, like a production DB_URL). */
     public String url() {
-        return postgres.getJdbcUrl(USER, "postgres");
+        return "jdbc:postgresql://localhost:" + postgres.getPort() + "/postgres";
     }
 
     public int port() {

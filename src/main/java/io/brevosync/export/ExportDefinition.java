@@ -46,6 +46,8 @@ public record ExportDefinition(String id, String connection, long listId, List<S
         summary.put("cron", cron);
         summary.put("timeZone", timeZone);
         summary.put("enabled", enabled);
+        summary.put("batchMaxRows", batchMaxRows);
+        summary.put("batchMaxBytes", batchMaxBytes);
         summary.put("exitPolicy", exitPolicy);
         if (exitPolicy.equals(MOVE)) {
             summary.put("exitListId", exitListId);

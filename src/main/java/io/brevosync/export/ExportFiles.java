@@ -20,6 +20,8 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
 import org.apache.camel.http.base.HttpOperationFailedException;
+import org.apache.camel.model.ModelCamelContext;
+import org.apache.camel.model.RouteTemplateDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.snakeyaml.engine.v2.api.Load;
@@ -63,13 +65,15 @@ public final class ExportFiles {
     public static final class Change {
         private final String exportId;
         private final Declared declared;
+        private final Map<String, String> values;
         private final ExportDefinition definition;
         private boolean listChecked;
         private String problem;
 
-        private Change(String exportId, Declared declared, ExportDefinition definition, boolean listChecked) {
+        private Change(String exportId, Declared declared, Map<String, String> values, ExportDefinition definition, boolean listChecked) {
             this.exportId = exportId;
             this.declared = declared;
+            this.values = values;
             this.definition = definition;
             this.listChecked = listChecked;
         }
@@ -104,6 +108,8 @@ public final class ExportFiles {
     private final Path directory;
     private final CamelContext context;
     private final ExportRegistry registry;
+    private final Function<List<ExportParameters.Declared>, ExportParameters> contract;
+    private volatile ExportParameters parameters;
     private final Function<String, Long> activeRun;
     private final Duration recheck;
     private final Clock clock = Clock.systemUTC();
@@ -113,14 +119,17 @@ public final class ExportFiles {
     private int reloads;
 
     /**
+     * @param contract makes the parser of exports from the parameters the template declares
      * @param activeRun the id of an export's run in progress on this server, or null
      * @param recheck how often an invalid export is checked again although its file did not change (its segments may
      *     have been created since)
      */
-    public ExportFiles(Path directory, CamelContext context, ExportRegistry registry, Function<String, Long> activeRun, Duration recheck) {
+    public ExportFiles(Path directory, CamelContext context, ExportRegistry registry, Function<List<ExportParameters.Declared>, ExportParameters> contract,
+            Function<String, Long> activeRun, Duration recheck) {
         this.directory = directory.toAbsolutePath().normalize();
         this.context = context;
         this.registry = registry;
+        this.contract = contract;
         this.activeRun = activeRun;
         this.recheck = recheck;
     }
@@ -175,9 +184,10 @@ public final class ExportFiles {
                 return;
             }
             try {
-                ExportDefinition definition = registry.parse(resolved(d.parameters()));
+                Map<String, String> values = resolved(parameters().withDefaults(d.parameters()));
+                ExportDefinition definition = parameters().parse(values);
                 registry.checkSegments(definition);
-                changes.add(new Change(id, d, definition, false));
+                changes.add(new Change(id, d, values, definition, false));
             } catch (RuntimeException e) {
                 found.put(key(d.file(), id), problem(d.file(), id, e.getMessage(), d.parameters()));
             }
@@ -185,7 +195,7 @@ public final class ExportFiles {
         inForce.forEach((id, current) -> {
             // an export of a file that cannot be read stays as it is; one no longer declared goes
             if (!declared.containsKey(id) && !unreadable.contains(current.declared().file())) {
-                changes.add(new Change(id, null, null, true));
+                changes.add(new Change(id, null, null, null, true));
             }
         });
         report(found);
@@ -222,6 +232,8 @@ public final class ExportFiles {
         List<String> loaded = new ArrayList<>();
         List<String> removed = new ArrayList<>();
         Map<String, Problem> found = new TreeMap<>(problems);
+        // a waiting change the files no longer ask for (changed again, made invalid) is dropped
+        waiting.keySet().retainAll(reload.changes.stream().map(c -> c.exportId).toList());
         for (Change change : reload.changes) {
             if (change.problem != null) {
                 found.put(key(change.declared.file(), change.exportId), problem(change.declared.file(), change.exportId, change.problem,
@@ -286,7 +298,9 @@ public final class ExportFiles {
         registry.put(export);
         try {
             // the schedule: the template's route fires the export's cron in its time zone
-            context.addRouteFromTemplate(routeId, TEMPLATE, Map.of("exportId", export.id(), "cron", export.cron(), "timeZone", export.timeZone()));
+            Map<String, Object> values = new LinkedHashMap<>(change.values);
+            values.putAll(Map.of("exportId", export.id(), "cron", export.cron(), "timeZone", export.timeZone()));
+            context.addRouteFromTemplate(routeId, TEMPLATE, values);
         } catch (Exception e) {
             registry.remove(export.id());
             String file = change.declared.file();
@@ -376,10 +390,26 @@ public final class ExportFiles {
         return out;
     }
 
+    /** The parser of the template's parameters, made once the template is loaded. */
+    private ExportParameters parameters() {
+        if (parameters == null) {
+            RouteTemplateDefinition template = ((ModelCamelContext) context).getRouteTemplateDefinition(TEMPLATE);
+            parameters = contract.apply(template.getTemplateParameters().stream()
+                    .map(p -> new ExportParameters.Declared(p.getName(), p.getDefaultValue(), Boolean.TRUE.equals(p.getRequired()))).toList());
+        }
+        return parameters;
+    }
+
     /** {{env:NAME}} and {{property}} placeholders in parameter values, resolved as in any route file. */
     private Map<String, String> resolved(Map<String, String> parameters) {
         Map<String, String> out = new LinkedHashMap<>();
-        parameters.forEach((k, v) -> out.put(k, context.resolvePropertyPlaceholders(v)));
+        parameters.forEach((k, v) -> {
+            try {
+                out.put(k, context.resolvePropertyPlaceholders(v));
+            } catch (IllegalArgumentException e) {
+                throw ExportParameters.invalid(parameters.getOrDefault("exportId", ""), k + ": " + oneLine(e.getMessage()));
+            }
+        });
         return out;
     }
 

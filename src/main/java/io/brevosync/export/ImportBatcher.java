@@ -13,7 +13,7 @@ import org.apache.camel.ExchangeProperty;
  * Gathers a run's mapped rows into {@link ImportBatch}es bounded by the export's row and byte limits, inside the
  * split (a step of it holds 500 rows): a row that does not fit closes the open batch and starts the next. Unlike the
  * aggregate EIP (which in Camel 4.18 hands a completed group to the reactive queue, to be sent after the split has
- * returned), a complete batch goes to the sender at once (one in flight at most, see ExportRuns.sendBatch), so reading
+ * returned), a complete batch goes to the sender at once (one in flight at most, see BatchImporter), so reading
  * never runs more than a batch ahead of sending and the last batch is sent inside the run.
  */
 public final class ImportBatcher {

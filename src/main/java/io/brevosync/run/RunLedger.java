@@ -16,13 +16,11 @@ import io.brevosync.export.ExportRow;
  */
 public final class RunLedger {
 
-    /** Run statuses set here; finish() derives the others from the counts (see the README's run statuses).
-     * Active ones (queued, running) are unique per Brevo list of a connection: a database lock, not a JVM lock. */
-    public static final String QUEUED = "queued";
-    public static final String RUNNING = "running";
-    public static final String SKIPPED = "skipped";
-    public static final String INTERRUPTED = "interrupted";
-    public static final String NEEDS_CONFIRMATION = "needs_confirmation";
+    /** Active statuses (queued, running) are unique per Brevo list of a connection: a database lock, not a JVM lock. */
+    private static final String QUEUED = RunStatus.QUEUED.code();
+    private static final String RUNNING = RunStatus.RUNNING.code();
+    private static final String INTERRUPTED = RunStatus.INTERRUPTED.code();
+    private static final String NEEDS_CONFIRMATION = RunStatus.NEEDS_CONFIRMATION.code();
 
     /** Row outcomes. */
     static final String PENDING = "pending";
@@ -156,20 +154,23 @@ public final class RunLedger {
         return batch.map(b -> ((Number) b.get("batchNo")).intValue()).orElse(null);
     }
 
-    /** Every row of a batch that did not reach Brevo (failed, or rejected by Brevo), with the reason and its attempts so far. */
-    void batchFailed(long runId, String exportId, int batchNo, String outcome, String code, String reason) throws SQLException {
+    /**
+     * Every row of a batch that did not reach Brevo (failed, or rejected by Brevo), with the reason and its attempts
+     * so far; permanent when Brevo refused it for good.
+     */
+    void batchFailed(long runId, String exportId, int batchNo, String outcome, String code, String reason, boolean permanent) throws SQLException {
         db.update("""
-                insert into export_row (run_id, profile_id, email, action, outcome, code, reason, attempts)
-                select b.run_id, u.p, u.e, u.a, ?, ?, ?, coalesce(s.failures, 1)
+                insert into export_row (run_id, profile_id, email, action, outcome, code, reason, attempts, permanent)
+                select b.run_id, u.p, u.e, u.a, ?, ?, ?, coalesce(s.failures, 1), ?
                 from export_batch b cross join unnest(b.profile_ids, b.emails, b.actions) as u(p, e, a)
                 left join sync_state s on s.export_id = ? and s.profile_id = u.p
-                where b.run_id = ? and b.batch_no = ?""", outcome, code, reason, exportId, runId, batchNo);
+                where b.run_id = ? and b.batch_no = ?""", outcome, code, reason, permanent, exportId, runId, batchNo);
     }
 
     /** The rows of the run's failed import processes, about to be sent again: no longer counted as failed. */
     List<String> retryFailedImports(long runId) throws SQLException {
-        return db.query("update export_row set outcome = 'retried' where run_id = ? and outcome = 'failed' and code like 'process_%' "
-                + "returning profile_id", runId).stream().map(r -> (String) r.get("profileId")).toList();
+        return db.query("update export_row set outcome = 'retried' where run_id = ? and outcome = 'failed' and code = any(?::text[]) "
+                + "returning profile_id", runId, ImportTracker.PROCESS_FAILURES.toArray()).stream().map(r -> (String) r.get("profileId")).toList();
     }
 
     // ---- removals ----
@@ -241,11 +242,14 @@ public final class RunLedger {
 
     // ---- closing ----
 
-    /** Closes the run: counts come from the batches and rows recorded, the status from what happened to them. */
-    Map<String, Object> finish(long runId, long rowsRead, long unchanged, String message) throws SQLException {
+    /**
+     * Closes the run: counts come from the batches and rows recorded, the status ({@link RunStatus#of}) from them, from
+     * whether it was canceled and from why it failed, if it did.
+     */
+    Map<String, Object> finish(long runId, long rowsRead, long unchanged, boolean canceled, String failure, String message) throws SQLException {
         db.update("""
                 update export_run r set
-                    rows_read = ?, rows_unchanged = ?,
+                    rows_read = ?, rows_unchanged = ?, canceled = ?, failure = ?,
                     rows_sent = coalesce((select sum(row_count) from export_batch b where b.run_id = r.id and b.process_id is not null), 0),
                     rows_delivered = coalesce((select sum(row_count) from export_batch b where b.run_id = r.id and b.status = 'completed'), 0),
                     rows_added = coalesce((select sum(adds) from export_batch b where b.run_id = r.id and b.status = 'completed'), 0),
@@ -260,25 +264,28 @@ public final class RunLedger {
                     batches_failed = (select count(*) from export_batch b where b.run_id = r.id and b.status <> 'completed'),
                     message = coalesce(?, message),
                     finished_at = now()
-                where id = ?""", rowsRead, unchanged, message, runId);
-        db.update("""
-                update export_run r set status = case
-                    when status = 'needs_confirmation' then status
-                    when message like 'run canceled%' then 'canceled'
-                    when message like 'run failed:%' or exists (select 1 from export_row w where w.run_id = r.id and w.outcome = 'failed'
-                         and w.reason like 'Brevo answered 4%' and w.reason not like 'Brevo answered 429%') then 'failed_permanent'
-                    when rows_failed > 0
-                         or rows_delivered + rows_unchanged + rows_rejected + rows_without_consent + rows_failed + rows_dead < rows_read then 'failed'
-                    when rows_rejected + rows_dead > 0 then 'succeeded_with_rejections'
-                    else 'succeeded' end
-                where id = ?""", runId);
+                where id = ?""", rowsRead, unchanged, canceled, failure, message, runId);
+        Map<String, Object> r = db.queryOne("""
+                select status, canceled, failure, rows_read, rows_delivered, rows_unchanged, rows_rejected, rows_without_consent, rows_failed, rows_dead,
+                       (select count(*) from export_row w where w.run_id = r.id and w.outcome = 'failed' and w.permanent) as refused
+                from export_run r where id = ?""", runId).orElseThrow();
+        if (!NEEDS_CONFIRMATION.equals(r.get("status"))) {
+            RunStatus status = RunStatus.of(new RunStatus.Outcome((Boolean) r.get("canceled"), (String) r.get("failure"), count(r, "refused"),
+                    count(r, "rowsRead"), count(r, "rowsDelivered"), count(r, "rowsUnchanged"), count(r, "rowsRejected"), count(r, "rowsWithoutConsent"),
+                    count(r, "rowsFailed"), count(r, "rowsDead")));
+            db.update("update export_run set status = ? where id = ?", status.code(), runId);
+        }
         return run(runId);
     }
 
-    /** Closes a braked run again once its removals are decided; its row counts stay those of the run. */
+    private static long count(Map<String, Object> row, String column) {
+        return ((Number) row.get(column)).longValue();
+    }
+
+    /** Closes a braked run again once its removals are decided; its row counts, cancellation and failure stay those of the run. */
     Map<String, Object> refinish(long runId) throws SQLException {
-        Map<String, Object> run = run(runId);
-        return finish(runId, ((Number) run.get("rowsRead")).longValue(), ((Number) run.get("rowsUnchanged")).longValue(), null);
+        Map<String, Object> run = db.queryOne("select rows_read, rows_unchanged, canceled, failure from export_run where id = ?", runId).orElseThrow();
+        return finish(runId, count(run, "rowsRead"), count(run, "rowsUnchanged"), (Boolean) run.get("canceled"), (String) run.get("failure"), null);
     }
 
     Map<String, Object> run(long runId) throws SQLException {
@@ -313,7 +320,8 @@ public final class RunLedger {
     }
 
     void skipped(String exportId, String trigger, String message) throws SQLException {
-        db.update("insert into export_run (export_id, trigger, status, finished_at, message) values (?, ?, ?, now(), ?)", exportId, trigger, SKIPPED, message);
+        db.update("insert into export_run (export_id, trigger, status, finished_at, message) values (?, ?, ?, now(), ?)", exportId, trigger,
+                RunStatus.SKIPPED.code(), message);
     }
 
     /** Retention: finished runs older than the given days go, with their batches and rows; the sync state stays. */

@@ -14,7 +14,7 @@ import javax.sql.DataSource;
  * PostgreSQL session advisory lock on a connection of its own, which PostgreSQL releases when the server dies. An
  * active run whose lock can be taken was therefore left behind by a server that is gone.
  */
-final class RunLocks {
+public final class RunLocks {
 
     /** The lock's first key: "Brev", so the locks never collide with another application's. */
     private static final int NAMESPACE = 0x42726576;
@@ -22,7 +22,7 @@ final class RunLocks {
     private final DataSource dataSource;
     private final Map<Long, Connection> held = new ConcurrentHashMap<>();
 
-    RunLocks(DataSource dataSource) {
+    public RunLocks(DataSource dataSource) {
         this.dataSource = dataSource;
     }
 

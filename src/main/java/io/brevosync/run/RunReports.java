@@ -30,9 +30,9 @@ public final class RunReports {
     private final ExportRegistry exports;
     private final ExportFiles files;
     private final RunLedger ledger;
-    private final ExportRuns runs;
+    private final RunControl runs;
 
-    public RunReports(ExportRegistry exports, ExportFiles files, RunLedger ledger, ExportRuns runs) {
+    public RunReports(ExportRegistry exports, ExportFiles files, RunLedger ledger, RunControl runs) {
         this.exports = exports;
         this.files = files;
         this.ledger = ledger;

@@ -1,0 +1,143 @@
+package io.brevosync.run;
+
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.stream.Stream;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.brevosync.api.ApiException;
+import io.brevosync.brevo.BrevoFailures;
+import io.brevosync.export.DataQuality;
+import io.brevosync.export.ExportDefinition;
+import io.brevosync.export.ExportRegistry;
+import io.brevosync.export.ExportRow;
+import io.brevosync.export.ImportBatch;
+import io.brevosync.export.ImportBatcher;
+import io.brevosync.export.PhoneOwners;
+import io.brevosync.sync.SyncQuery;
+import io.brevosync.sync.SyncState;
+import org.apache.camel.Body;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeProperty;
+import org.apache.camel.Header;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.component.sql.SqlConstants;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Follows a run's Brevo import processes until they end: a completed import becomes sync state (its rows are not sent
+ * again), a failed one, or one not ended within brevo.import-timeout, fails its rows for the run's second pass; the
+ * imports a killed server sent are looked up before a run sends anything again.
+ */
+public final class ImportTracker {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ImportTracker.class);
+
+    /** The codes of rows whose import process failed: the run's second pass sends them again. */
+    static final List<String> PROCESS_FAILURES = List.of("process_failed", "process_cancelled", "process_timeout");
+
+    private final RunLedger ledger;
+    private final SyncState sync;
+    private final Duration importTimeout;
+
+    public ImportTracker(RunLedger ledger, SyncState sync, Duration importTimeout) {
+        this.ledger = ledger;
+        this.sync = sync;
+        this.importTimeout = importTimeout;
+    }
+
+    /** Imports an interrupted run of this export sent (the server was killed) but never saw end. */
+    public List<Map<String, Object>> unconfirmedImports(@ExchangeProperty("run") ExportRun run) throws SQLException {
+        List<Map<String, Object>> imports = ledger.unconfirmedImports(run.getExport().id());
+        if (!imports.isEmpty()) {
+            LOG.info("Export {} run {}: looking up {} import(s) an interrupted run sent, so what Brevo has is not sent again", run.getExport().id(),
+                    run.getId(), imports.size());
+        }
+        return imports;
+    }
+
+    /** Brevo's answer about one of them (GET /v3/processes/{id}): its end is recorded as if its own run had seen it. */
+    public void earlierImportEnded(Exchange exchange, @ExchangeProperty("run") ExportRun run, @ExchangeProperty("unconfirmed") Map<String, Object> batch)
+            throws SQLException {
+        Map<?, ?> process = exchange.getIn().getBody(Map.class);
+        String status = String.valueOf(process.get("status"));
+        if (ended(status)) {
+            processEnded(null, ((Number) batch.get("runId")).longValue(), run.getExport().id(), ((Number) batch.get("processId")).longValue(), status,
+                    (String) process.get("error"), 0, 0, 0);
+        }
+    }
+
+    /** An answer of GET /v3/processes (a page) or /v3/processes/{id}: record the processes of this run that have ended. */
+    public void processesPolled(Exchange exchange, @ExchangeProperty("run") ExportRun run) throws SQLException {
+        Map<?, ?> answer = exchange.getIn().getBody(Map.class);
+        List<?> processes = answer.containsKey("processes") ? (List<?>) answer.get("processes") : List.of(answer);
+        for (Object item : processes) {
+            Map<?, ?> process = (Map<?, ?>) item;
+            long id = ((Number) process.get("id")).longValue();
+            String status = String.valueOf(process.get("status"));
+            if (ended(status) && run.done(id)) {
+                Map<?, ?> counters = process.get("info") instanceof Map<?, ?> info && info.get("import") instanceof Map<?, ?> m ? m : Map.of();
+                String error = (String) process.get("error");
+                int phones = number(counters.get("duplicate_phone_id"));
+                processEnded(run, run.getId(), run.getExport().id(), id, status, error, number(counters.get("invalid_emails")),
+                        number(counters.get("duplicate_email_id")) + phones, phones);
+            }
+        }
+    }
+
+    /**
+     * A completed import makes its rows the sync state (and, if Brevo counted SMS numbers that belong to other
+     * contacts, its rows are checked for them after the pass); any other end fails them, to be retried by a later run.
+     */
+    private void processEnded(ExportRun run, long runId, String exportId, long processId, String status, String error, int invalidEmails,
+            int duplicates, int phoneDuplicates) throws SQLException {
+        Integer batchNo = ledger.processEnded(runId, processId, status, error, invalidEmails, duplicates);
+        if (batchNo == null) {
+            return;
+        }
+        if (status.equals("completed")) {
+            sync.delivered(exportId, runId, batchNo);
+            if (phoneDuplicates > 0 && run != null) {
+                run.phoneConflictsIn(batchNo);
+            }
+        } else {
+            if (run != null) {
+                run.importFailed();
+            }
+            batchFailed(runId, exportId, batchNo, "failed", "process_" + status, "Brevo import process " + processId + " " + status
+                    + (error == null ? "" : ": " + error), false);
+        }
+    }
+
+    /** A Brevo process that will not change any more. */
+    private static boolean ended(String status) {
+        return status.equals("completed") || status.equals("failed") || status.equals("cancelled");
+    }
+
+    /** Every row of the batch did not reach Brevo: the sync state counts the failure, the ledger records the rows. */
+    void batchFailed(long runId, String exportId, int batchNo, String outcome, String code, String reason, boolean permanent) throws SQLException {
+        sync.failed(exportId, runId, batchNo, reason);
+        ledger.batchFailed(runId, exportId, batchNo, outcome, code, reason, permanent);
+    }
+
+    /** The wait for the imports is over: those still unfinished count as failed (a second pass sends them again). */
+    public void importsTimedOut(@ExchangeProperty("run") ExportRun run) throws SQLException {
+        for (Long processId : List.copyOf(run.pending().keySet())) {
+            run.done(processId);
+            processEnded(run, run.getId(), run.getExport().id(), processId, "timeout", "did not finish within " + importTimeout, 0, 0, 0);
+        }
+    }
+
+    private static int number(Object value) {
+        return value instanceof Number n ? n.intValue() : 0;
+    }
+}

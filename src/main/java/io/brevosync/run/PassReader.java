@@ -1,0 +1,119 @@
+package io.brevosync.run;
+
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.stream.Stream;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.brevosync.api.ApiException;
+import io.brevosync.brevo.BrevoFailures;
+import io.brevosync.export.DataQuality;
+import io.brevosync.export.ExportDefinition;
+import io.brevosync.export.ExportRegistry;
+import io.brevosync.export.ExportRow;
+import io.brevosync.export.ImportBatch;
+import io.brevosync.export.ImportBatcher;
+import io.brevosync.export.PhoneOwners;
+import io.brevosync.sync.SyncQuery;
+import io.brevosync.sync.SyncState;
+import org.apache.camel.Body;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeProperty;
+import org.apache.camel.Header;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.component.sql.SqlConstants;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads what a run sends, pass by pass: the first pass streams the export's query wrapped by {@link SyncQuery} (only
+ * new, changed and departed profiles leave PostgreSQL), a second one the rows whose import process failed; both stop
+ * early once the run is canceled, through any server.
+ */
+public final class PassReader {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PassReader.class);
+
+    private final RunLedger ledger;
+    private final SyncState sync;
+
+    public PassReader(RunLedger ledger, SyncState sync) {
+        this.ledger = ledger;
+        this.sync = sync;
+    }
+
+    /** Rows of the query per step of the split: one exchange per 500 rows, not per row (Camel copies an exchange's properties for each). */
+    static final int ROWS_PER_STEP = 500;
+
+    /**
+     * Leaves in the message the export's query wrapped by {@link SyncQuery}, which returns only the profiles that are
+     * new, changed or gone since the last delivery.
+     */
+    public void query(Exchange exchange, @ExchangeProperty("run") ExportRun run) throws SQLException {
+        ExportDefinition export = run.getExport();
+        long runId = run.getId();
+        boolean full = run.isFullResync();
+        String[] only = run.profiles();
+        long[] state = {0, 0};
+        if (run.nextPass() == 1) {
+            state = sync.counts(export.id());
+            run.synced(state[0], state[1]);
+            ledger.membersBefore(runId, state[1]);
+        } else {
+            only = ledger.retryFailedImports(runId).toArray(new String[0]);
+            LOG.info("Export {} run {}: sending again the {} rows whose import process failed", export.id(), runId, only.length);
+        }
+        exchange.getIn().removeHeaders("*");
+        // the query comes from the message body, where camel-sql takes positional parameters
+        SyncQuery.Statement statement = SyncQuery.of(export, full, only);
+        exchange.getIn().setBody(statement.sql());
+        exchange.getIn().setHeader(SqlConstants.SQL_PARAMETERS, statement.parameters());
+        exchange.setProperty("phoneOwners", new PhoneOwners());
+        if (run.pass() == 1) {
+            LOG.info("Export {} run {} started{}: segments {} -> Brevo list {} via connection '{}'; {} profiles delivered before", export.id(), runId,
+                    full ? " (full resync)" : "", export.segments(), export.listId(), export.connection(), state[1]);
+        }
+    }
+
+    /** Before each pass: the first; then one more if an import process of the run failed (its rows are sent again). */
+    public boolean anotherPass(@ExchangeProperty("run") ExportRun run) {
+        return run.pass() == 0 || (run.pass() == 1 && run.hasFailedImports() && !run.isCanceled());
+    }
+
+    /** The rows of the export's query as the split reads them, 500 at a time, ending early once the run is canceled. */
+    public Iterator<List<Object>> untilCanceled(@Body Iterator<?> rows, @ExchangeProperty("run") ExportRun run) {
+        return new Iterator<List<Object>>() {
+            @Override
+            public boolean hasNext() {
+                return !run.isCanceled() && rows.hasNext();
+            }
+
+            @Override
+            public List<Object> next() {
+                List<Object> chunk = new ArrayList<>(ROWS_PER_STEP);
+                while (chunk.size() < ROWS_PER_STEP && rows.hasNext()) {
+                    chunk.add(rows.next());
+                }
+                return chunk;
+            }
+        };
+    }
+
+    /** Before each batch: false once the cancellation of the run was asked for, through any server. */
+    public boolean notCanceled(@ExchangeProperty("run") ExportRun run) throws SQLException {
+        if (!run.isCanceled() && ledger.cancelRequested(run.getId())) {
+            run.cancel();
+            LOG.warn("Export {} run {} canceled after {} batches; the next run sends what this one did not", run.getExport().id(), run.getId(),
+                    run.batchesSent());
+        }
+        return !run.isCanceled();
+    }
+}

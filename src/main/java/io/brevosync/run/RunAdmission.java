@@ -1,0 +1,111 @@
+package io.brevosync.run;
+
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.stream.Stream;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.brevosync.api.ApiException;
+import io.brevosync.brevo.BrevoFailures;
+import io.brevosync.export.DataQuality;
+import io.brevosync.export.ExportDefinition;
+import io.brevosync.export.ExportRegistry;
+import io.brevosync.export.ExportRow;
+import io.brevosync.export.ImportBatch;
+import io.brevosync.export.ImportBatcher;
+import io.brevosync.export.PhoneOwners;
+import io.brevosync.sync.SyncQuery;
+import io.brevosync.sync.SyncState;
+import org.apache.camel.Body;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeProperty;
+import org.apache.camel.Header;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.component.sql.SqlConstants;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Who may start a run, and when: HTTP, start-up and schedule triggers queue a run unless the export is disabled or its
+ * Brevo list is being written (one active run per list of a connection, a unique index in PostgreSQL); runs a stopped
+ * server left active are closed as interrupted.
+ */
+public final class RunAdmission {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RunAdmission.class);
+
+    private final ExportRegistry exports;
+    private final RunLedger ledger;
+    private final RunLocks locks;
+
+    public RunAdmission(ExportRegistry exports, RunLedger ledger, RunLocks locks) throws SQLException {
+        this.exports = exports;
+        this.ledger = ledger;
+        this.locks = locks;
+        closeAbandoned();
+    }
+
+    /** The 202 answer of an HTTP trigger. */
+    public Map<String, Object> accepted(@ExchangeProperty("exportId") String exportId, @ExchangeProperty("runId") long runId) {
+        return Map.of("exportId", exportId, "runId", runId, "status", RunStatus.QUEUED.code(), "href", "/api/exports/" + exportId + "/runs/" + runId);
+    }
+
+    /**
+     * Queues a run of the export (HTTP and start-up triggers); 409 when one is already active, or when it is disabled.
+     * A full resync (exchange property fullResync) sends unchanged profiles too.
+     */
+    public long trigger(@ExchangeProperty("exportId") String exportId, @ExchangeProperty("trigger") String trigger,
+            @ExchangeProperty("fullResync") Boolean fullResync) throws SQLException {
+        ExportDefinition export = exports.get(exportId);
+        if (!export.enabled()) {
+            throw new ApiException(409, "export '" + exportId + "' is disabled (enabled: false in its route file)");
+        }
+        Long runId = ledger.create(exportId, export.connection(), export.listId(), trigger, Boolean.TRUE.equals(fullResync));
+        if (runId == null && closeAbandoned() > 0) {
+            runId = ledger.create(exportId, export.connection(), export.listId(), trigger, Boolean.TRUE.equals(fullResync));
+        }
+        if (runId == null) {
+            throw new ApiException(409, "Brevo list " + export.listId() + " of connection '" + export.connection() + "' is being written by "
+                    + ledger.activeRun(export.connection(), export.listId()));
+        }
+        locks.hold(runId);
+        return runId;
+    }
+
+    /** The Quartz trigger: a disabled export ignores it; a fire that finds a run in progress is recorded as skipped. */
+    public Long schedule(@ExchangeProperty("exportId") String exportId) throws SQLException {
+        if (!exports.get(exportId).enabled()) {
+            return null;
+        }
+        try {
+            return trigger(exportId, "schedule", false);
+        } catch (ApiException e) {
+            LOG.warn("Scheduled run of export {} skipped: {}", exportId, e.getMessage());
+            ledger.skipped(exportId, "schedule", e.getMessage());
+            return null;
+        }
+    }
+
+    /** Active runs whose server is gone (their lock is free) are closed as interrupted; runs of live servers stay. */
+    private int closeAbandoned() throws SQLException {
+        int closed = 0;
+        for (long runId : ledger.activeRuns()) {
+            if (locks.abandoned(runId)) {
+                ledger.interrupted(runId);
+                closed++;
+            }
+        }
+        if (closed > 0) {
+            LOG.warn("{} run(s) were left active by a server that stopped; marked interrupted", closed);
+        }
+        return closed;
+    }
+}

@@ -1,0 +1,142 @@
+package io.brevosync.export;
+
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.snakeyaml.engine.v2.api.Load;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The export contract without Camel: the parameters routes/export-run.camel.yaml declares (defaults resolved from
+ * application.properties, as the server does) parsed into definitions, and the messages of wrong ones.
+ */
+class ExportParametersTest {
+
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{([a-z.-]+)}}");
+    private static ExportParameters parameters;
+    private static Properties settings;
+
+    @BeforeAll
+    static void readTheTemplate() throws Exception {
+        settings = new Properties();
+        try (Reader in = Files.newBufferedReader(Path.of("application.properties"))) {
+            settings.load(in);
+        }
+        List<?> routes = (List<?>) new Load(LoadSettings.builder().build()).loadFromString(Files.readString(Path.of("routes/export-run.camel.yaml")));
+        List<ExportParameters.Declared> declared = new ArrayList<>();
+        for (Object route : routes) {
+            if (route instanceof Map<?, ?> m && m.get("routeTemplate") instanceof Map<?, ?> template) {
+                for (Object p : (List<?>) template.get("parameters")) {
+                    Map<?, ?> parameter = (Map<?, ?>) p;
+                    declared.add(new ExportParameters.Declared((String) parameter.get("name"), (String) parameter.get("defaultValue"),
+                            Boolean.TRUE.equals(parameter.get("required"))));
+                }
+            }
+        }
+        parameters = new ExportParameters(declared, Set.of("default", "eu"), 65_536, 2000);
+    }
+
+    /** As the server does it: defaults applied, then {{setting}} placeholders read from application.properties. */
+    private static ExportDefinition parse(Map<String, String> given) {
+        Map<String, String> values = new LinkedHashMap<>();
+        parameters.withDefaults(given).forEach((name, value) -> {
+            Matcher m = PLACEHOLDER.matcher(value);
+            values.put(name, m.matches() ? settings.getProperty(m.group(1)).replaceAll("^\\{\\{env:[A-Z_]+:(.*)}}$", "$1") : value);
+        });
+        return parameters.parse(values);
+    }
+
+    @Test
+    void an_export_names_its_id_list_and_segments_and_takes_the_rest_from_the_defaults() {
+        ExportDefinition export = parse(Map.of("exportId", "news", "listId", "7", "segments", "a, b"));
+        assertEquals("news", export.id());
+        assertEquals("default", export.connection());
+        assertEquals(7, export.listId());
+        assertEquals(List.of("a", "b"), export.segments());
+        assertEquals(List.of("EMAIL", "FIRSTNAME", "LASTNAME", "SMS"), List.copyOf(export.mapping().keySet()));
+        assertEquals("phone", export.mapping().get("SMS").type());
+        assertEquals("0 0 2 * * ?", export.cron());
+        assertEquals("UTC", export.timeZone());
+        assertTrue(export.enabled());
+        assertTrue(export.query().startsWith("select p.id as profile_id"), export.query());
+        assertEquals(50_000, export.batchMaxRows());
+        assertEquals(8_000_000, export.batchMaxBytes());
+        assertEquals(ExportDefinition.REMOVE, export.exitPolicy());
+        assertEquals(20.0, export.maxRemovalPercent());
+        assertEquals(new DataQuality("", DataQuality.DROP, DataQuality.DROP_SMS, false, DataQuality.TRUNCATE, 2000, "", false), export.quality());
+    }
+
+    @Test
+    void every_choice_is_read_whatever_its_case_and_typed() {
+        Map<String, String> given = new LinkedHashMap<>(Map.of("exportId", "fr", "listId", "3", "segments", "vip", "connection", "eu",
+                "mapping", "email=mail, PRENOM=first_name, BORN=birth:date, SCORE=score:number", "timeZone", "Europe/Paris", "enabled", "FALSE",
+                "exitPolicy", "Move", "exitListId", "4", "maxRemovalPercent", "2.5"));
+        given.putAll(Map.of("phoneRegion", "fr", "invalidPhone", "REJECT", "identifierConflict", "skip", "sendBlanks", "true", "oversized", "reject",
+                "consentColumn", "Opted_In", "checkAttributes", "true", "batchMaxRows", "100", "batchMaxBytes", "200000"));
+        ExportDefinition export = parse(given);
+        assertEquals("eu", export.connection());
+        assertEquals("mail", export.emailColumn());
+        assertEquals("date", export.mapping().get("BORN").type());
+        assertEquals("Europe/Paris", export.timeZone());
+        assertFalse(export.enabled());
+        assertEquals(ExportDefinition.MOVE, export.exitPolicy());
+        assertEquals(4, export.exitListId());
+        assertEquals(2.5, export.maxRemovalPercent());
+        assertEquals(new DataQuality("FR", DataQuality.REJECT, DataQuality.SKIP, true, DataQuality.REJECT, 2000, "opted_in", true), export.quality());
+        assertEquals(100, export.batchMaxRows());
+    }
+
+    @Test
+    void the_template_declares_every_parameter_and_marks_the_required_ones() {
+        Map<String, String> all = parameters.withDefaults(Map.of());
+        assertEquals(21, all.size(), all.keySet().toString());
+        // a parameter left empty takes its default, like one left out
+        assertEquals("default", parameters.withDefaults(Map.of("connection", " ")).get("connection"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "bad id           | exportId=a b                      | exportId must be 1-64 letters, digits, '-' or '_'",
+        "no list          | listId=                           | listId must be a positive whole number, got ''",
+        "negative list    | listId=-2                         | listId must be a positive whole number, got '-2'",
+        "unknown name     | listid=3                          | unknown parameter 'listid'",
+        "other connection | connection=us                     | connection 'us' is not configured",
+        "no EMAIL         | mapping=FIRSTNAME=first_name      | mapping has no EMAIL attribute",
+        "twice            | mapping=EMAIL=email,EMAIL=mail    | mapping names attribute EMAIL twice",
+        "bad pair         | mapping=EMAIL                     | mapping entry 'EMAIL' is not ATTRIBUTE=column",
+        "bad cron         | cron=daily                        | cron 'daily' is not a valid Quartz cron expression",
+        "bad zone         | timeZone=CEST+1                   | timeZone 'CEST+1' is not a time zone",
+        "huge batch       | batchMaxBytes=10485760            | batchMaxBytes 10485760 is above what Brevo accepts",
+        "tiny batch       | batchMaxBytes=1000                | batchMaxBytes 1000 cannot hold a row of exports.row-max-bytes (65536)",
+        "enabled maybe    | enabled=maybe                     | enabled 'maybe' is not one of true, false",
+        "brake -1         | maxRemovalPercent=-1              | maxRemovalPercent must be a number from 0 to 100, got '-1'",
+        "consent column   | consentColumn=1st                 | consentColumn '1st' is not a column name",
+        "oversized        | oversized=cut                     | oversized 'cut' is not one of truncate, reject",
+    })
+    void a_wrong_parameter_is_named_with_its_export(String name, String parameter, String problem) {
+        Map<String, String> given = new LinkedHashMap<>(Map.of("exportId", "x", "listId", "1", "segments", "s"));
+        given.put(parameter.substring(0, parameter.indexOf('=')), parameter.substring(parameter.indexOf('=') + 1));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> parse(given));
+        String id = given.get("exportId");
+        assertTrue(e.getMessage().startsWith("Export '" + id + "' is misconfigured: "), e.getMessage());
+        assertTrue(e.getMessage().contains(problem), e.getMessage());
+    }
+}
