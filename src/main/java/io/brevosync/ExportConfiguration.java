@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 
 import io.brevosync.api.ApiAuth;
+import io.brevosync.api.ApiErrors;
 import io.brevosync.brevo.BrevoConnections;
 import io.brevosync.brevo.BrevoFailures;
 import io.brevosync.db.Database;
@@ -87,9 +88,10 @@ public class ExportConfiguration implements CamelConfiguration {
         ImportTracker tracker = new ImportTracker(ledger, syncState, importTimeout);
         RunControl runs = new RunControl(exports, batcher, ledger, syncState, locks, tracker, millis(p, "brevo.process-poll-first"),
                 millis(p, "brevo.process-poll-max"), importTimeout);
+        PassReader reader = new PassReader(ledger, syncState);
         registry.bind("admission", new RunAdmission(exports, ledger, locks));
-        registry.bind("reader", new PassReader(ledger, syncState));
-        registry.bind("importer", new BatchImporter(ledger, syncState, tracker));
+        registry.bind("reader", reader);
+        registry.bind("importer", new BatchImporter(ledger, syncState, tracker, reader));
         registry.bind("tracker", tracker);
         registry.bind("runs", runs);
         Path exportsDir = Path.of(property(p, "exports.dir"));
@@ -101,6 +103,7 @@ public class ExportConfiguration implements CamelConfiguration {
         registry.bind("phoneConflicts", new PhoneConflicts(ledger, syncState));
         registry.bind("preview", new Preview(exports, rowMapper, syncState, database.exportDataSource()));
         registry.bind("apiAuth", new ApiAuth(token));
+        registry.bind("apiErrors", new ApiErrors());
 
         LOG.info("Brevo segment sync {} ({}): database {}, exports from {} (read every {} ms), Brevo connections {} at {}, API on port {}",
                 Application.version(), property(p, "server.profile"), database.location(), files.directory(), property(p, "exports.reload-period"),

@@ -1,6 +1,6 @@
 package io.brevosync.api;
 
-/** An HTTP API error: the status to answer and a message that is safe to show the caller. */
+/** An error of the HTTP layer itself (authentication): the status to answer and a message that is safe to show the caller. */
 public class ApiException extends RuntimeException {
 
     private final int status;
@@ -12,10 +12,5 @@ public class ApiException extends RuntimeException {
 
     public int getStatus() {
         return status;
-    }
-
-    /** The JSON answer: {"error": message}. */
-    public java.util.Map<String, Object> getBody() {
-        return java.util.Map.of("status", status, "error", getMessage());
     }
 }

@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,17 +18,14 @@ import org.apache.camel.Body;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
-import org.apache.camel.http.base.HttpOperationFailedException;
 import org.apache.camel.model.ModelCamelContext;
 import org.apache.camel.model.RouteTemplateDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.snakeyaml.engine.v2.api.Load;
-import org.snakeyaml.engine.v2.api.LoadSettings;
 
 /**
  * The exports directory: each {@code *.camel.yaml} file in it holds {@code templatedRoute}s of the segment-export
- * template, one per export. It is read again every few seconds and on demand ({@link #read} then {@link #apply}, one
+ * template, one per export. It is read again every few seconds and on demand ({@link #read}, the list checks of routes/export-files.camel.yaml, then {@link #apply}, one
  * reload at a time): an export added or changed is checked (its parameters, its segments, its list in Brevo) and, when
  * valid, put in force with its schedule route; an export no longer declared is taken out. An invalid declaration
  * changes nothing (the version in force, if any, stays), is listed with its error, logged once, and checked again
@@ -40,69 +36,8 @@ public final class ExportFiles {
     static final String TEMPLATE = "segment-export";
     private static final Logger LOG = LoggerFactory.getLogger(ExportFiles.class);
 
-    /** An export as a file declares it. */
-    private record Declared(String file, String routeId, Map<String, String> parameters) {
-    }
-
     /** An export in force: its declaration and route. */
-    private record InForce(Declared declared, String routeId) {
-    }
-
-    /** Why a file, or one export of it, is not in force as written. */
-    public record Problem(String file, String exportId, String message, Map<String, String> parameters, Instant checkedAt) {
-        public Map<String, Object> view() {
-            Map<String, Object> view = new LinkedHashMap<>();
-            view.put("file", file);
-            if (exportId != null) {
-                view.put("exportId", exportId);
-            }
-            view.put("error", message);
-            return view;
-        }
-    }
-
-    /** One change a reload would make; the route checks the list of each added or changed export in Brevo. */
-    public static final class Change {
-        private final String exportId;
-        private final Declared declared;
-        private final Map<String, String> values;
-        private final ExportDefinition definition;
-        private boolean listChecked;
-        private String problem;
-
-        private Change(String exportId, Declared declared, Map<String, String> values, ExportDefinition definition, boolean listChecked) {
-            this.exportId = exportId;
-            this.declared = declared;
-            this.values = values;
-            this.definition = definition;
-            this.listChecked = listChecked;
-        }
-
-        /** True when the route should look the export's list up in Brevo. */
-        public boolean needsListCheck() {
-            return definition != null && !listChecked;
-        }
-
-        public String getConnection() {
-            return definition.connection();
-        }
-
-        public String getListPath() {
-            return "/contacts/lists/" + definition.listId();
-        }
-    }
-
-    /** What one reload found: the changes, checked by the route, then applied. */
-    public static final class Reload {
-        private final List<Change> changes;
-
-        private Reload(List<Change> changes) {
-            this.changes = changes;
-        }
-
-        public List<Change> getListChecks() {
-            return changes.stream().filter(Change::needsListCheck).toList();
-        }
+    private record InForce(ExportFile.Declared declared, String routeId) {
     }
 
     private final Path directory;
@@ -114,8 +49,8 @@ public final class ExportFiles {
     private final Duration recheck;
     private final Clock clock = Clock.systemUTC();
     private final Map<String, InForce> inForce = new TreeMap<>();
-    private final Map<String, Change> waiting = new TreeMap<>();
-    private final Map<String, Problem> problems = new TreeMap<>();
+    private final Map<String, ExportReload.Change> waiting = new TreeMap<>();
+    private final Map<String, ExportReload.Problem> problems = new TreeMap<>();
     private int reloads;
 
     /**
@@ -139,20 +74,20 @@ public final class ExportFiles {
     }
 
     /** The files as they are now: what would change, each added or changed export already checked but for its list. */
-    public synchronized Reload read() {
-        Map<String, Declared> declared = new LinkedHashMap<>();
-        Map<String, Problem> found = new TreeMap<>();
+    public synchronized ExportReload read() {
+        Map<String, ExportFile.Declared> declared = new LinkedHashMap<>();
+        Map<String, ExportReload.Problem> found = new TreeMap<>();
         List<String> unreadable = new ArrayList<>();
         for (Path file : files(found)) {
             String name = file.getFileName().toString();
             try {
-                for (Declared d : declarations(name, Files.readString(file))) {
+                for (ExportFile.Declared d : ExportFile.declarations(name, Files.readString(file))) {
                     String id = d.parameters().getOrDefault("exportId", "").trim();
-                    Declared first = declared.putIfAbsent(id, d);
+                    ExportFile.Declared first = declared.putIfAbsent(id, d);
                     if (first != null) {
                         // the declaration in force keeps the export; otherwise the first file by name
                         InForce current = inForce.get(id);
-                        Declared twice = d;
+                        ExportFile.Declared twice = d;
                         if (current != null && current.declared().file().equals(name) && !first.file().equals(name)) {
                             declared.put(id, d);
                             twice = first;
@@ -167,18 +102,18 @@ public final class ExportFiles {
                 found.put(key(name, null), problem(name, null, name + " is not a valid exports file: " + oneLine(e.getMessage()), null));
             }
         }
-        List<Change> changes = new ArrayList<>();
+        List<ExportReload.Change> changes = new ArrayList<>();
         declared.forEach((id, d) -> {
             InForce current = inForce.get(id);
             if (current != null && current.declared().equals(d)) {
                 return;
             }
-            Change pending = waiting.get(id);
+            ExportReload.Change pending = waiting.get(id);
             if (pending != null && d.equals(pending.declared)) {
                 changes.add(pending);
                 return;
             }
-            Problem known = problems.get(key(d.file(), id));
+            ExportReload.Problem known = problems.get(key(d.file(), id));
             if (known != null && d.parameters().equals(known.parameters()) && known.checkedAt().plus(recheck).isAfter(clock.instant())) {
                 found.put(key(d.file(), id), known);
                 return;
@@ -187,7 +122,7 @@ public final class ExportFiles {
                 Map<String, String> values = resolved(parameters().withDefaults(d.parameters()));
                 ExportDefinition definition = parameters().parse(values);
                 registry.checkSegments(definition);
-                changes.add(new Change(id, d, values, definition, false));
+                changes.add(new ExportReload.Change(id, d, values, definition, false));
             } catch (RuntimeException e) {
                 found.put(key(d.file(), id), problem(d.file(), id, e.getMessage(), d.parameters()));
             }
@@ -195,46 +130,31 @@ public final class ExportFiles {
         inForce.forEach((id, current) -> {
             // an export of a file that cannot be read stays as it is; one no longer declared goes
             if (!declared.containsKey(id) && !unreadable.contains(current.declared().file())) {
-                changes.add(new Change(id, null, null, null, true));
+                changes.add(new ExportReload.Change(id, null, null, null, true));
             }
         });
         report(found);
-        return new Reload(changes);
+        return new ExportReload(changes);
     }
 
     /** Brevo knows the export's list. */
-    public void listFound(@ExchangeProperty("exportChange") Change change) {
+    public void listFound(@ExchangeProperty("exportChange") ExportReload.Change change) {
         change.listChecked = true;
     }
 
-    /**
-     * Looking the list up failed: a 404 (no such list) or a refused key makes the export invalid; Brevo being out of
-     * reach does not (the export is put in force, and its runs will say so).
-     */
-    public void listNotFound(Exchange exchange, @ExchangeProperty("exportChange") Change change) {
-        Exception failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
-        ExportDefinition export = change.definition;
-        if (failure instanceof HttpOperationFailedException http && http.getStatusCode() == 404) {
-            change.problem = "Export '" + export.id() + "' is misconfigured: Brevo list " + export.listId() + " does not exist in the account of connection '"
-                    + export.connection() + "'";
-        } else if (failure instanceof HttpOperationFailedException http && (http.getStatusCode() == 401 || http.getStatusCode() == 403)) {
-            change.problem = "Export '" + export.id() + "' cannot be checked: Brevo refused the API key of connection '" + export.connection() + "' ("
-                    + http.getStatusCode() + ")";
-        } else {
-            LOG.warn("Export {}: could not look up Brevo list {} ({}); the export is put in force unchecked", export.id(), export.listId(),
-                    failure == null ? "no answer" : oneLine(failure.getMessage()));
-            change.listChecked = true;
-        }
+    /** Looking the export's list up in Brevo failed (ExportReload.Change#listNotFound says what that means). */
+    public void listNotFound(Exchange exchange, @ExchangeProperty("exportChange") ExportReload.Change change) {
+        change.listNotFound(exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class));
     }
 
     /** Puts the checked changes in force (those of exports with a run in progress wait for it); answers the result. */
-    public synchronized Map<String, Object> apply(@Body Reload reload) {
+    public synchronized Map<String, Object> apply(@Body ExportReload reload) {
         List<String> loaded = new ArrayList<>();
         List<String> removed = new ArrayList<>();
-        Map<String, Problem> found = new TreeMap<>(problems);
+        Map<String, ExportReload.Problem> found = new TreeMap<>(problems);
         // a waiting change the files no longer ask for (changed again, made invalid) is dropped
         waiting.keySet().retainAll(reload.changes.stream().map(c -> c.exportId).toList());
-        for (Change change : reload.changes) {
+        for (ExportReload.Change change : reload.changes) {
             if (change.problem != null) {
                 found.put(key(change.declared.file(), change.exportId), problem(change.declared.file(), change.exportId, change.problem,
                         change.declared.parameters()));
@@ -252,9 +172,13 @@ public final class ExportFiles {
             if (change.definition == null) {
                 removed.add(change.exportId);
                 LOG.info("Export {} removed: it is no longer declared in {}", change.exportId, directory);
-            } else {
-                putInForce(change);
+                continue;
+            }
+            ExportReload.Problem problem = putInForce(change);
+            if (problem == null) {
                 loaded.add(change.exportId);
+            } else {
+                found.put(key(problem.file(), problem.exportId()), problem);
             }
         }
         report(found);
@@ -283,7 +207,7 @@ public final class ExportFiles {
 
     /** The files and exports that are not in force as written, with their errors. */
     public synchronized List<Map<String, Object>> errors() {
-        return problems.values().stream().map(Problem::view).toList();
+        return problems.values().stream().map(ExportReload.Problem::view).toList();
     }
 
     /** The file an export in force comes from. */
@@ -292,7 +216,8 @@ public final class ExportFiles {
         return current == null ? null : current.declared().file();
     }
 
-    private void putInForce(Change change) {
+    /** Puts the export in force with its schedule route; answers why it could not be, or null. */
+    private ExportReload.Problem putInForce(ExportReload.Change change) {
         ExportDefinition export = change.definition;
         String routeId = change.declared.routeId() != null ? change.declared.routeId() : "export-" + export.id();
         registry.put(export);
@@ -303,15 +228,13 @@ public final class ExportFiles {
             context.addRouteFromTemplate(routeId, TEMPLATE, values);
         } catch (Exception e) {
             registry.remove(export.id());
-            String file = change.declared.file();
-            problems.put(key(file, export.id()), problem(file, export.id(), "Export '" + export.id() + "' could not be scheduled: " + oneLine(e.getMessage()),
-                    change.declared.parameters()));
-            LOG.error("Export {} could not be scheduled: {}", export.id(), oneLine(e.getMessage()));
-            return;
+            return problem(change.declared.file(), export.id(), "Export '" + export.id() + "' could not be scheduled: " + oneLine(e.getMessage()),
+                    change.declared.parameters());
         }
         inForce.put(export.id(), new InForce(change.declared, routeId));
         LOG.info("Export {} in force from {}: segments {} -> Brevo list {} via connection '{}', cron '{}' ({}){}", export.id(), change.declared.file(),
                 export.segments(), export.listId(), export.connection(), export.cron(), export.timeZone(), export.enabled() ? "" : ", disabled");
+        return null;
     }
 
     private void takeOut(String exportId) {
@@ -329,9 +252,9 @@ public final class ExportFiles {
     }
 
     /** Logs each problem once (when new, or its message changed), then keeps the set. */
-    private void report(Map<String, Problem> found) {
+    private void report(Map<String, ExportReload.Problem> found) {
         found.forEach((key, problem) -> {
-            Problem before = problems.get(key);
+            ExportReload.Problem before = problems.get(key);
             if (before == null || !before.message().equals(problem.message())) {
                 LOG.error("{}{}", problem.message(), problem.exportId() != null && inForce.containsKey(problem.exportId())
                         ? " (the version in force stays)" : " (not in force)");
@@ -341,7 +264,7 @@ public final class ExportFiles {
         problems.putAll(found);
     }
 
-    private List<Path> files(Map<String, Problem> found) {
+    private List<Path> files(Map<String, ExportReload.Problem> found) {
         if (!Files.isDirectory(directory)) {
             found.put(key(directory.toString(), null), problem(directory.toString(), null, "The exports directory " + directory
                     + " does not exist: create it, or set EXPORTS_DIR, and put export files (*.camel.yaml) in it", null));
@@ -353,41 +276,6 @@ public final class ExportFiles {
             found.put(key(directory.toString(), null), problem(directory.toString(), null, "The exports directory " + directory + " cannot be read: " + e, null));
             return List.of();
         }
-    }
-
-    /** The templatedRoutes of a file, in the canonical YAML DSL; anything else in it is an error. */
-    static List<Declared> declarations(String file, String yaml) {
-        Object document = new Load(LoadSettings.builder().setLabel(file).build()).loadFromString(yaml);
-        if (document == null) {
-            return List.of();
-        }
-        if (!(document instanceof List<?> items)) {
-            throw new IllegalArgumentException("expected a list of '- templatedRoute:' entries");
-        }
-        List<Declared> out = new ArrayList<>();
-        for (Object item : items) {
-            if (!(item instanceof Map<?, ?> entry) || entry.size() != 1 || !(entry.get("templatedRoute") instanceof Map<?, ?> route)) {
-                throw new IllegalArgumentException("every entry must be a '- templatedRoute:' of the " + TEMPLATE + " template (the engine's own routes ship"
-                        + " inside the jar), found " + (item instanceof Map<?, ?> m ? m.keySet() : item));
-            }
-            if (!TEMPLATE.equals(route.get("routeTemplateRef"))) {
-                throw new IllegalArgumentException("routeTemplateRef must be " + TEMPLATE + ", found " + route.get("routeTemplateRef"));
-            }
-            Map<String, String> parameters = new LinkedHashMap<>();
-            if (route.get("parameters") instanceof List<?> list) {
-                for (Object p : list) {
-                    if (!(p instanceof Map<?, ?> pair) || !(pair.get("name") instanceof String name) || !pair.containsKey("value")) {
-                        throw new IllegalArgumentException("each parameter must have a name and a value, found " + p);
-                    }
-                    parameters.put(name, pair.get("value") == null ? "" : String.valueOf(pair.get("value")));
-                }
-            } else if (route.get("parameters") != null) {
-                throw new IllegalArgumentException("parameters must be a list of name/value pairs");
-            }
-            Object routeId = route.get("routeId");
-            out.add(new Declared(file, routeId == null ? null : String.valueOf(routeId), parameters));
-        }
-        return out;
     }
 
     /** The parser of the template's parameters, made once the template is loaded. */
@@ -413,8 +301,8 @@ public final class ExportFiles {
         return out;
     }
 
-    private Problem problem(String file, String exportId, String message, Map<String, String> parameters) {
-        return new Problem(file, exportId, message, parameters, clock.instant());
+    private ExportReload.Problem problem(String file, String exportId, String message, Map<String, String> parameters) {
+        return new ExportReload.Problem(file, exportId, message, parameters, clock.instant());
     }
 
     private static String key(String file, String exportId) {

@@ -14,7 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import javax.sql.DataSource;
 
-import io.brevosync.api.ApiException;
+import io.brevosync.Refusal;
 
 /**
  * Knows every export in force ({@link ExportFiles} decides which), and checks what an export needs outside its
@@ -45,7 +45,7 @@ public final class ExportRegistry {
     public ExportDefinition get(String exportId) {
         ExportDefinition export = exports.get(exportId);
         if (export == null) {
-            throw new ApiException(404, "no export with id '" + exportId + "'");
+            throw new Refusal.NotFound("no export with id '" + exportId + "'");
         }
         return export;
     }

@@ -23,6 +23,8 @@ public final class ImportBatch {
     private final int maxRows;
     private final int maxBytes;
     private int bytes = ENVELOPE_BYTES;
+    private int number;
+    private byte[] request;
 
     public ImportBatch(int maxRows, int maxBytes) {
         this.maxRows = maxRows;
@@ -80,6 +82,23 @@ public final class ImportBatch {
             (i < rows.size() / 2 ? first : second).add(rows.get(i));
         }
         return List.of(first, second);
+    }
+
+    /** Ready to send as the run's batch {@code number}: its request body is made now (see {@link #importRequest}). */
+    public ImportBatch ready(int number, long listId, boolean sendBlanks) {
+        this.number = number;
+        this.request = importRequest(listId, sendBlanks);
+        return this;
+    }
+
+    /** The batch's number in its run, once {@link #ready}. */
+    public int getNumber() {
+        return number;
+    }
+
+    /** The import request body, once {@link #ready}. */
+    public byte[] getRequest() {
+        return request;
     }
 
     /**

@@ -1,88 +1,85 @@
 package io.brevosync.run;
 
 import java.sql.SQLException;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Deque;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.stream.Stream;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.brevosync.api.ApiException;
 import io.brevosync.brevo.BrevoFailures;
 import io.brevosync.export.DataQuality;
 import io.brevosync.export.ExportDefinition;
-import io.brevosync.export.ExportRegistry;
 import io.brevosync.export.ExportRow;
 import io.brevosync.export.ImportBatch;
-import io.brevosync.export.ImportBatcher;
-import io.brevosync.export.PhoneOwners;
-import io.brevosync.sync.SyncQuery;
 import io.brevosync.sync.SyncState;
-import org.apache.camel.Body;
-import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
-import org.apache.camel.Header;
-import org.apache.camel.ProducerTemplate;
-import org.apache.camel.component.sql.SqlConstants;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends a run's batches to Brevo, one in flight while the next is read: records the rows a batch does not send, turns
- * the rest into the import request, queues the halves of a batch Brevo refused (bisection) and a row sent again
- * without a refused SMS number, and records what was accepted or dead-lettered.
+ * Sends a run's batches to Brevo, one in flight while the next is read. A batch is handed off on the reading thread
+ * (its rows not sent recorded, its import request made), sent on the wire tap's thread (routes/export-run.camel.yaml,
+ * send-batch), and recorded as accepted; a batch Brevo refuses with a 400 is halved (bisection) and a row refused for
+ * an SMS number another contact has is sent again without it, both through the dead letter, which queues them.
  */
 public final class BatchImporter {
 
     private static final Logger LOG = LoggerFactory.getLogger(BatchImporter.class);
-
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final RunLedger ledger;
     private final SyncState sync;
     private final ImportTracker tracker;
-    private volatile ProducerTemplate template;
+    private final PassReader reader;
 
-    public BatchImporter(RunLedger ledger, SyncState sync, ImportTracker tracker) {
+    public BatchImporter(RunLedger ledger, SyncState sync, ImportTracker tracker, PassReader reader) {
         this.ledger = ledger;
         this.sync = sync;
         this.tracker = tracker;
+        this.reader = reader;
     }
 
     /**
-     * Sends a complete batch (direct:send-batch) on another thread while the run reads and maps the next rows, so
-     * PostgreSQL and Brevo work at the same time; first waits for the batch before, so one batch at most is in flight
-     * and reading runs at most one batch ahead.
+     * A batch is complete (on the reading thread): once the batch in flight is done, its rows that are not sent and the
+     * addresses to unlink are recorded, profiles that left without being in the list are forgotten, and the rest is
+     * made into its import request (exchange property importQueue). False when nothing is to be sent: the run was
+     * canceled (then nothing of it is recorded either), or no row of the batch is sent.
      */
-    public void sendBatch(Exchange exchange, @ExchangeProperty("run") ExportRun run) throws Exception {
+    public boolean handOff(Exchange exchange, @ExchangeProperty("run") ExportRun run) throws Exception {
         run.awaitSend();
-        run.sending(inBackground(exchange, "direct:send-batch"));
+        if (!reader.notCanceled(run)) {
+            return false;
+        }
+        ImportBatch batch = exchange.getIn().getBody(ImportBatch.class);
+        // a second pass sends again rows whose unlinks the first one recorded
+        ledger.recordRows(run.getId(), Stream.concat(batch.getNotSent().stream(), batch.getRows().stream()).toList(), run.pass() == 1);
+        sync.forget(run.getExport().id(), batch.getNotSent().stream().filter(r -> r.action().equals(ExportRow.FORGET)).map(ExportRow::profileId).toList());
+        run.counted(batch);
+        if (!batch.hasRows()) {
+            return false;
+        }
+        // the batch, then whatever its refusal queues (halves, a row without its SMS number), until it is empty
+        Deque<ImportBatch> imports = new ConcurrentLinkedDeque<>();
+        imports.add(ready(batch, run));
+        exchange.setProperty("importQueue", imports);
+        run.sending();
+        return true;
+    }
+
+    private static ImportBatch ready(ImportBatch batch, ExportRun run) {
+        return batch.ready(run.nextBatchNo(), run.getExport().listId(), run.getExport().quality().sendBlanks());
     }
 
     /**
-     * Between batches of a long run (ExportRun.isWorthPolling): one look at the processes (direct:poll-imports) on
-     * another thread, so the sync state of what Brevo applied is written while the run reads and sends, not after.
+     * The batch in flight is done (exchange property sendFailure: why its sending failed, if it did): the next may be
+     * handed off. True when a look at the imports is due (ExportRun.startLook), to be made on another thread.
      */
-    public void lookAtImports(Exchange exchange, @ExchangeProperty("run") ExportRun run) {
-        if (run.isWorthPolling()) {
-            run.looking(inBackground(exchange, "direct:poll-imports"));
-        }
-    }
-
-    /** A new exchange with the run's properties and the body, on another thread: a copy would carry the split's state. */
-    private CompletableFuture<Exchange> inBackground(Exchange exchange, String uri) {
-        Map<String, Object> properties = Map.copyOf(exchange.getProperties());
-        Object body = exchange.getIn().getBody();
-        return template(exchange.getContext()).asyncSend(uri, copy -> {
-            properties.forEach(copy::setProperty);
-            copy.getIn().setBody(body);
-        });
+    public boolean sent(@ExchangeProperty("run") ExportRun run, @ExchangeProperty("sendFailure") Exception failure) {
+        run.sent(failure);
+        return run.startLook();
     }
 
     /** After a pass has read its rows: its last batch is sent, and a look at the processes is over, before the run follows the imports. */
@@ -91,62 +88,11 @@ public final class BatchImporter {
         run.awaitLook();
     }
 
-    private ProducerTemplate template(CamelContext context) {
-        ProducerTemplate current = template;
-        if (current == null) {
-            synchronized (this) {
-                if (template == null) {
-                    template = context.createProducerTemplate();
-                }
-                current = template;
-            }
-        }
-        return current;
-    }
-
-    /**
-     * A batch is complete: record its rows that are not sent and the addresses to unlink, forget profiles that left
-     * without being in the list, and turn the rest into the import request body.
-     */
-    public void batchReady(Exchange exchange, @ExchangeProperty("run") ExportRun run) throws SQLException {
-        ImportBatch batch = exchange.getIn().getBody(ImportBatch.class);
-        // a second pass sends again rows whose unlinks the first one recorded
-        ledger.recordRows(run.getId(), Stream.concat(batch.getNotSent().stream(), batch.getRows().stream()).toList(), run.pass() == 1);
-        sync.forget(run.getExport().id(), batch.getNotSent().stream().filter(r -> r.action().equals(ExportRow.FORGET)).map(ExportRow::profileId).toList());
-        run.counted(batch);
-        Deque<ImportBatch> imports = new ConcurrentLinkedDeque<>();
-        if (batch.hasRows()) {
-            imports.add(batch);
-        }
-        exchange.setProperty("importQueue", imports);
-    }
-
-    /** The next import of a batch (the batch, then the halves of any Brevo refused), as a one-item list for a split. */
-    public List<ImportBatch> nextImport(@ExchangeProperty("importQueue") Deque<ImportBatch> queue) {
-        ImportBatch next = queue.poll();
-        return next == null ? List.of() : List.of(next);
-    }
-
-    /** One import: the request body and the properties the Brevo routes and the dead letter use. */
-    public void importReady(Exchange exchange, @ExchangeProperty("run") ExportRun run) {
-        ImportBatch batch = exchange.getIn().getBody(ImportBatch.class);
-        exchange.setProperty("batch", batch);
-        exchange.setProperty("batchNo", run.nextBatchNo());
-        exchange.setProperty("brevoMethod", "POST");
-        exchange.setProperty("brevoPath", "/contacts/import");
-        byte[] request = batch.importRequest(run.getExport().listId(), run.getExport().quality().sendBlanks());
-        exchange.setProperty("batchBytes", request.length);
-        exchange.getIn().setBody(request);
-    }
-
-    /** Brevo accepted the batch (202 with a processId): follow that process. */
-    public void batchAccepted(Exchange exchange, @ExchangeProperty("run") ExportRun run) throws SQLException {
-        Map<?, ?> answer = exchange.getIn().getBody(Map.class);
-        long processId = ((Number) answer.get("processId")).longValue();
-        ImportBatch batch = exchange.getProperty("batch", ImportBatch.class);
-        int batchNo = exchange.getProperty("batchNo", Integer.class);
-        ledger.batch(run.getId(), batchNo, batch.getRows(), exchange.getProperty("batchBytes", Integer.class), processId, "queued", null);
-        run.following(processId, batchNo);
+    /** Brevo accepted an import (202 with a processId): its batch is recorded and its process followed. */
+    public void accepted(Exchange exchange, @ExchangeProperty("run") ExportRun run, @ExchangeProperty("batch") ImportBatch batch) throws SQLException {
+        long processId = ((Number) exchange.getIn().getBody(Map.class).get("processId")).longValue();
+        ledger.batch(run.getId(), batch.getNumber(), batch.getRows(), batch.getRequest().length, processId, "queued", null);
+        run.following(processId, batch.getNumber());
     }
 
     /** The dead-letter route: the batch's rows are recorded as failed with the reason; a failed look-up is only logged. */
@@ -165,8 +111,8 @@ public final class BatchImporter {
         if (runImport && batch.getRows().size() > 1 && BrevoFailures.status(cause) == 400) {
             // one bad row makes Brevo refuse the whole import: the halves are sent instead, until the refused rows are alone
             LOG.warn("Export {} run {}: Brevo refused batch {} ({} rows) with a 400; sending its halves to find the rows it refuses",
-                    run.getExport().id(), run.getId(), exchange.getProperty("batchNo"), batch.getRows().size());
-            imports.addAll(batch.halves());
+                    run.getExport().id(), run.getId(), batch.getNumber(), batch.getRows().size());
+            batch.halves().forEach(half -> imports.add(ready(half, run)));
             return;
         }
         if (run == null) {
@@ -175,7 +121,7 @@ public final class BatchImporter {
             LOG.error("Export {} run {}: unlinking {} addresses failed, the next run tries again: {}", run.getExport().id(), run.getId(), unlinks.size(), reason);
             ledger.removalOutcome(run.getId(), rowIds(unlinks), "failed", code, reason);
         } else if (batch != null) {
-            int batchNo = exchange.getProperty("batchNo", Integer.class);
+            int batchNo = batch.getNumber();
             LOG.error("Export {} run {}: batch {} ({} rows) dead-lettered: {}", run.getExport().id(), run.getId(), batchNo, batch.getRows().size(), reason);
             ledger.batch(run.getId(), batchNo, batch.getRows(), 0, null, "dead", reason);
             // a row Brevo refuses on its own is rejected by Brevo; still counted as a failure, so it goes dead, not bisected each run
@@ -207,7 +153,7 @@ public final class BatchImporter {
                 + "); sent again without it, and left out until the number changes";
         ExportRow again = row.resending(withoutSms(row.json()), note);
         ledger.recordRows(run.getId(), List.of(again), true);
-        imports.add(ImportBatch.of(again, export));
+        imports.add(ready(ImportBatch.of(again, export), run));
         LOG.warn("Export {} run {}: profile {}: {}", export.id(), run.getId(), row.profileId(), note);
         return true;
     }

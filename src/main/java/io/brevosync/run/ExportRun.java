@@ -15,7 +15,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import io.brevosync.export.ExportDefinition;
 import io.brevosync.export.ExportRow;
 import io.brevosync.export.ImportBatch;
-import org.apache.camel.Exchange;
 
 /**
  * The live state of one run, shared by every exchange of the run (split rows and batches hold the same instance):
@@ -47,8 +46,8 @@ public final class ExportRun {
     private volatile Instant importDeadline;
     private final Set<Integer> phoneConflictBatches = ConcurrentHashMap.newKeySet();
     private volatile String[] profiles = new String[0];
-    private volatile CompletableFuture<Exchange> sending = CompletableFuture.completedFuture(null);
-    private volatile CompletableFuture<Exchange> looking = CompletableFuture.completedFuture(null);
+    private volatile CompletableFuture<Void> sending = CompletableFuture.completedFuture(null);
+    private volatile CompletableFuture<Void> looking = CompletableFuture.completedFuture(null);
 
     ExportRun(long id, ExportDefinition export, boolean fullResync, Duration pollFirst, Duration pollMax, Duration importTimeout) {
         this.id = id;
@@ -116,21 +115,48 @@ public final class ExportRun {
         return batches;
     }
 
-    /** The batch now being sent on another thread while the run reads on. */
-    void sending(CompletableFuture<Exchange> batch) {
-        sending = batch;
+    /** A batch is handed to another thread to be sent while the run reads on: until {@link #sent}, it is in flight. */
+    void sending() {
+        sending = new CompletableFuture<>();
     }
 
-    /** Waits until the batch being sent is done; rethrows what failed in it (its own errors are handled in its routes). */
-    void awaitSend() throws Exception {
-        Exchange sent = sending.get();
-        if (sent != null && sent.getException() != null) {
-            throw sent.getException();
+    /** The batch in flight is done: its imports accepted or dead-lettered, or its sending failed (the run then fails). */
+    void sent(Exception failure) {
+        if (failure == null) {
+            sending.complete(null);
+        } else {
+            sending.completeExceptionally(failure);
         }
     }
 
-    void looking(CompletableFuture<Exchange> look) {
-        looking = look;
+    /** Waits until the batch in flight is done; rethrows what failed in it (its own errors are handled in its routes). */
+    void awaitSend() throws Exception {
+        try {
+            sending.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        }
+    }
+
+    /**
+     * Imports pending after which a long run looks at the processes between two batches: it then records what Brevo
+     * has applied (its sync state: ~7 s of database work for a million rows) while it reads, instead of all of it after
+     * its last batch. Every 3 batches or so, so a run of a million rows spends ~7 of the 100 calls an hour
+     * /v3/processes allows.
+     */
+    static final int PENDING_BEFORE_POLL = 4;
+
+    /** True when enough imports are pending and no look is under way: the look is then under way until {@link #lookEnded}. */
+    synchronized boolean startLook() {
+        if (pendingProcesses.size() < PENDING_BEFORE_POLL || !looking.isDone()) {
+            return false;
+        }
+        looking = new CompletableFuture<>();
+        return true;
+    }
+
+    void lookEnded() {
+        looking.complete(null);
     }
 
     /** Waits until a look at the processes started between batches is over (it handles its own errors). */
@@ -210,19 +236,6 @@ public final class ExportRun {
 
     NavigableMap<Long, Integer> pending() {
         return pendingProcesses;
-    }
-
-    /**
-     * Imports pending after which a long run looks at the processes between two batches: it then records what Brevo
-     * has applied (its sync state: ~7 s of database work for a million rows) while it reads, instead of all of it after
-     * its last batch. Every 3 batches or so, so a run of a million rows spends ~7 of the 100 calls an hour
-     * /v3/processes allows.
-     */
-    static final int PENDING_BEFORE_POLL = 4;
-
-    /** Enough imports are pending, and no look is under way. */
-    boolean isWorthPolling() {
-        return pendingProcesses.size() >= PENDING_BEFORE_POLL && looking.isDone();
     }
 
     /** True while an accepted import has not finished and the import timeout has not passed. */

@@ -2,34 +2,12 @@ package io.brevosync.run;
 
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Deque;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.stream.Stream;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.brevosync.api.ApiException;
-import io.brevosync.brevo.BrevoFailures;
-import io.brevosync.export.DataQuality;
-import io.brevosync.export.ExportDefinition;
-import io.brevosync.export.ExportRegistry;
-import io.brevosync.export.ExportRow;
-import io.brevosync.export.ImportBatch;
-import io.brevosync.export.ImportBatcher;
-import io.brevosync.export.PhoneOwners;
-import io.brevosync.sync.SyncQuery;
+
 import io.brevosync.sync.SyncState;
-import org.apache.camel.Body;
-import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
-import org.apache.camel.Header;
-import org.apache.camel.ProducerTemplate;
-import org.apache.camel.component.sql.SqlConstants;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -127,6 +105,11 @@ public final class ImportTracker {
     void batchFailed(long runId, String exportId, int batchNo, String outcome, String code, String reason, boolean permanent) throws SQLException {
         sync.failed(exportId, runId, batchNo, reason);
         ledger.batchFailed(runId, exportId, batchNo, outcome, code, reason, permanent);
+    }
+
+    /** A look at the imports made between batches is over: the run may look again, and its end waits for none. */
+    public void lookEnded(@ExchangeProperty("run") ExportRun run) {
+        run.lookEnded();
     }
 
     /** The wait for the imports is over: those still unfinished count as failed (a second pass sends them again). */

@@ -1,34 +1,17 @@
 package io.brevosync.run;
 
 import java.sql.SQLException;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.stream.Stream;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.brevosync.api.ApiException;
-import io.brevosync.brevo.BrevoFailures;
-import io.brevosync.export.DataQuality;
+
 import io.brevosync.export.ExportDefinition;
-import io.brevosync.export.ExportRegistry;
-import io.brevosync.export.ExportRow;
-import io.brevosync.export.ImportBatch;
-import io.brevosync.export.ImportBatcher;
 import io.brevosync.export.PhoneOwners;
 import io.brevosync.sync.SyncQuery;
 import io.brevosync.sync.SyncState;
 import org.apache.camel.Body;
-import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
-import org.apache.camel.Header;
-import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.sql.SqlConstants;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

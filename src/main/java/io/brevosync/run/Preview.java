@@ -14,7 +14,7 @@ import javax.sql.DataSource;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.brevosync.api.ApiException;
+import io.brevosync.Refusal;
 import io.brevosync.db.Jdbc;
 import io.brevosync.export.ExportDefinition;
 import io.brevosync.export.ExportRegistry;
@@ -107,7 +107,7 @@ public final class Preview {
         } catch (NumberFormatException e) {
             // answered below
         }
-        throw new ApiException(400, "sample must be a whole number from 0 to " + MAX_SAMPLE + ", got '" + value + "'");
+        throw new Refusal.Invalid("sample must be a whole number from 0 to " + MAX_SAMPLE + ", got '" + value + "'");
     }
 
     /** GET /api/exports/{id}/profiles/{profile}: what a run would send for the profile (by id, or by email), and why. */
@@ -116,7 +116,7 @@ public final class Preview {
         List<Map<String, Object>> found = new ArrayList<>();
         forEachRow(SyncQuery.of(export, true, profileIds(export, profile)), found::add);
         if (found.isEmpty()) {
-            throw new ApiException(404, "profile '" + profile + "' is not in the segments " + export.segments() + " of export '" + exportId
+            throw new Refusal.NotFound("profile '" + profile + "' is not in the segments " + export.segments() + " of export '" + exportId
                     + "' and has nothing in its list");
         }
         List<Map<String, Object>> answers = new ArrayList<>();
@@ -146,7 +146,7 @@ public final class Preview {
         List<String> ids = new ArrayList<>();
         forEachRow(SyncQuery.profilesWithEmail(export, Normalise.emailKey(profile)), row -> ids.add(String.valueOf(row.get("profile_id"))));
         if (ids.isEmpty()) {
-            throw new ApiException(404, "no profile of export '" + export.id() + "' has the email '" + profile + "'");
+            throw new Refusal.NotFound("no profile of export '" + export.id() + "' has the email '" + profile + "'");
         }
         return ids.toArray(new String[0]);
     }

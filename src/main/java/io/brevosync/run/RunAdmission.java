@@ -1,35 +1,12 @@
 package io.brevosync.run;
 
 import java.sql.SQLException;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Deque;
-import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.stream.Stream;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.brevosync.api.ApiException;
-import io.brevosync.brevo.BrevoFailures;
-import io.brevosync.export.DataQuality;
+
+import io.brevosync.Refusal;
 import io.brevosync.export.ExportDefinition;
 import io.brevosync.export.ExportRegistry;
-import io.brevosync.export.ExportRow;
-import io.brevosync.export.ImportBatch;
-import io.brevosync.export.ImportBatcher;
-import io.brevosync.export.PhoneOwners;
-import io.brevosync.sync.SyncQuery;
-import io.brevosync.sync.SyncState;
-import org.apache.camel.Body;
-import org.apache.camel.CamelContext;
-import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
-import org.apache.camel.Header;
-import org.apache.camel.ProducerTemplate;
-import org.apache.camel.component.sql.SqlConstants;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,14 +43,14 @@ public final class RunAdmission {
             @ExchangeProperty("fullResync") Boolean fullResync) throws SQLException {
         ExportDefinition export = exports.get(exportId);
         if (!export.enabled()) {
-            throw new ApiException(409, "export '" + exportId + "' is disabled (enabled: false in its route file)");
+            throw new Refusal.Conflict("export '" + exportId + "' is disabled (enabled: false in its route file)");
         }
         Long runId = ledger.create(exportId, export.connection(), export.listId(), trigger, Boolean.TRUE.equals(fullResync));
         if (runId == null && closeAbandoned() > 0) {
             runId = ledger.create(exportId, export.connection(), export.listId(), trigger, Boolean.TRUE.equals(fullResync));
         }
         if (runId == null) {
-            throw new ApiException(409, "Brevo list " + export.listId() + " of connection '" + export.connection() + "' is being written by "
+            throw new Refusal.Conflict("Brevo list " + export.listId() + " of connection '" + export.connection() + "' is being written by "
                     + ledger.activeRun(export.connection(), export.listId()));
         }
         locks.hold(runId);
@@ -87,7 +64,7 @@ public final class RunAdmission {
         }
         try {
             return trigger(exportId, "schedule", false);
-        } catch (ApiException e) {
+        } catch (Refusal e) {
             LOG.warn("Scheduled run of export {} skipped: {}", exportId, e.getMessage());
             ledger.skipped(exportId, "schedule", e.getMessage());
             return null;

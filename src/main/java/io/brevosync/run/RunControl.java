@@ -2,34 +2,18 @@ package io.brevosync.run;
 
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Deque;
-import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.stream.Stream;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.brevosync.api.ApiException;
+
+import io.brevosync.Refusal;
 import io.brevosync.brevo.BrevoFailures;
-import io.brevosync.export.DataQuality;
 import io.brevosync.export.ExportDefinition;
 import io.brevosync.export.ExportRegistry;
-import io.brevosync.export.ExportRow;
-import io.brevosync.export.ImportBatch;
 import io.brevosync.export.ImportBatcher;
-import io.brevosync.export.PhoneOwners;
-import io.brevosync.sync.SyncQuery;
 import io.brevosync.sync.SyncState;
-import org.apache.camel.Body;
-import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
 import org.apache.camel.Header;
-import org.apache.camel.ProducerTemplate;
-import org.apache.camel.component.sql.SqlConstants;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -96,15 +80,15 @@ public final class RunControl {
         Map<String, Object> run = run(exportId, runId);
         long id = ((Number) run.get("id")).longValue();
         if (!RunStatus.NEEDS_CONFIRMATION.code().equals(run.get("status"))) {
-            throw new ApiException(409, "run " + id + " is " + run.get("status") + ", not needs_confirmation");
+            throw new Refusal.Conflict("run " + id + " is " + run.get("status") + ", not needs_confirmation");
         }
         Long latest = ledger.latestRun(exportId);
         if (latest != null && latest != id) {
-            throw new ApiException(409, "run " + latest + " is newer: its own removals replace those of run " + id);
+            throw new Refusal.Conflict("run " + latest + " is newer: its own removals replace those of run " + id);
         }
         ExportDefinition export = exports.get(exportId);
         if (!ledger.resume(id)) {
-            throw new ApiException(409, "Brevo list " + export.listId() + " is being written by " + ledger.activeRun(export.connection(), export.listId()));
+            throw new Refusal.Conflict("Brevo list " + export.listId() + " is being written by " + ledger.activeRun(export.connection(), export.listId()));
         }
         locks.hold(id);
         exchange.setProperty("runId", id);
@@ -134,7 +118,7 @@ public final class RunControl {
     public Map<String, Object> cancel(@Header("exportId") String exportId, @Header("runId") String runId) throws SQLException {
         long id = ((Number) run(exportId, runId).get("id")).longValue();
         if (!ledger.requestCancel(id)) {
-            throw new ApiException(409, "run " + id + " is not active; only a queued or running run can be canceled");
+            throw new Refusal.Conflict("run " + id + " is not active; only a queued or running run can be canceled");
         }
         LOG.info("Export {} run {}: cancellation asked for through the API", exportId, id);
         return Map.of("exportId", exportId, "runId", id, "status", "canceling", "href", "/api/exports/" + exportId + "/runs/" + id);
@@ -181,7 +165,7 @@ public final class RunControl {
     Map<String, Object> run(String exportId, String runId) throws SQLException {
         Map<String, Object> run = runId.matches("\\d{1,18}") ? ledger.run(Long.parseLong(runId)) : null;
         if (run == null || !exportId.equals(run.get("exportId"))) {
-            throw new ApiException(404, "export '" + exportId + "' has no run " + runId);
+            throw new Refusal.NotFound("export '" + exportId + "' has no run " + runId);
         }
         return run;
     }

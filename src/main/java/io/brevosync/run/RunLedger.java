@@ -27,7 +27,7 @@ public final class RunLedger {
 
     private static final String RUN_COLUMNS = "id, export_id, trigger, status, full_resync, created_at, started_at, finished_at, rows_read, "
             + "rows_added, rows_updated, rows_unchanged, rows_removed, rows_rejected, rows_without_consent, rows_adjusted, rows_failed, rows_dead, rows_sent, rows_delivered, "
-            + "members_before, batches, batches_failed, invalid_emails, duplicates, message";
+            + "members_before, batches, batches_failed, invalid_emails, duplicates, canceled, failure, message";
     private static final String ROW_COLUMNS = "profile_id, email, action, outcome, code, reason, attempts, created_at";
 
     private final Jdbc db;

@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
-import io.brevosync.api.ApiException;
+import io.brevosync.Refusal;
 import io.brevosync.export.ExportDefinition;
 import io.brevosync.export.ExportFiles;
 import io.brevosync.export.ExportRegistry;
@@ -124,7 +124,7 @@ public final class RunReports {
         List<String> outcomes = outcome == null ? List.of() : Stream.of(outcome.split(",")).map(String::trim).filter(o -> !o.isEmpty()).toList();
         for (String o : outcomes) {
             if (!ROW_OUTCOMES.contains(o)) {
-                throw new ApiException(400, "outcome '" + o + "' is not one of " + ROW_OUTCOMES);
+                throw new Refusal.Invalid("outcome '" + o + "' is not one of " + ROW_OUTCOMES);
             }
         }
         return outcomes;
@@ -142,7 +142,7 @@ public final class RunReports {
         } catch (NumberFormatException e) {
             // answered below
         }
-        throw new ApiException(400, name + " must be a whole number from " + min + " to " + max + ", got '" + value + "'");
+        throw new Refusal.Invalid(name + " must be a whole number from " + min + " to " + max + ", got '" + value + "'");
     }
 
     /** Quoted when needed; a leading = + - @ is prefixed with ' so a spreadsheet does not run it as a formula. */

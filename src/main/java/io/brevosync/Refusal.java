@@ -1,0 +1,33 @@
+package io.brevosync;
+
+/**
+ * What the server refuses to do, and why: something asked for that does not exist, something its state forbids now,
+ * or a value that is wrong. The domain throws these; the HTTP API answers each with its status (api.ApiErrors).
+ */
+public abstract sealed class Refusal extends RuntimeException permits Refusal.NotFound, Refusal.Conflict, Refusal.Invalid {
+
+    private Refusal(String message) {
+        super(message, null, false, false);
+    }
+
+    /** No export, run or profile of that name. */
+    public static final class NotFound extends Refusal {
+        public NotFound(String message) {
+            super(message);
+        }
+    }
+
+    /** Not now: a run is active on the list, the export is disabled, the run is not in the state asked for. */
+    public static final class Conflict extends Refusal {
+        public Conflict(String message) {
+            super(message);
+        }
+    }
+
+    /** A value given is wrong. */
+    public static final class Invalid extends Refusal {
+        public Invalid(String message) {
+            super(message);
+        }
+    }
+}

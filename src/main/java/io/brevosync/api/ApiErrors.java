@@ -1,0 +1,18 @@
+package io.brevosync.api;
+
+import java.util.Map;
+
+import io.brevosync.Refusal;
+import org.apache.camel.Exchange;
+
+/** The one place HTTP statuses of refusals are decided: the answer of an /api call that the server refused. */
+public final class ApiErrors {
+
+    /** {"status": 404, "error": "…"} for the exception being handled, with that status on the answer. */
+    public Map<String, Object> answer(Exchange exchange) {
+        Exception e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+        int status = e instanceof ApiException api ? api.getStatus() : e instanceof Refusal.NotFound ? 404 : e instanceof Refusal.Conflict ? 409 : 400;
+        exchange.getIn().setHeader(Exchange.HTTP_RESPONSE_CODE, status);
+        return Map.of("status", status, "error", e.getMessage());
+    }
+}

@@ -1,0 +1,95 @@
+package io.brevosync.export;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.brevosync.brevo.BrevoFailures;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What one read of the exports directory found: the changes a reload would make (the route looks up the list of each
+ * added or changed export in Brevo before {@link ExportFiles#apply} puts them in force) and why files or exports are
+ * not in force as written.
+ */
+public final class ExportReload {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ExportReload.class);
+
+    /** Why a file, or one export of it, is not in force as written. */
+    public record Problem(String file, String exportId, String message, Map<String, String> parameters, Instant checkedAt) {
+        public Map<String, Object> view() {
+            Map<String, Object> view = new LinkedHashMap<>();
+            view.put("file", file);
+            if (exportId != null) {
+                view.put("exportId", exportId);
+            }
+            view.put("error", message);
+            return view;
+        }
+    }
+
+    /** One change a reload would make; the route checks the list of each added or changed export in Brevo. */
+    public static final class Change {
+        final String exportId;
+        final ExportFile.Declared declared;
+        final Map<String, String> values;
+        final ExportDefinition definition;
+        boolean listChecked;
+        String problem;
+
+        Change(String exportId, ExportFile.Declared declared, Map<String, String> values, ExportDefinition definition, boolean listChecked) {
+            this.exportId = exportId;
+            this.declared = declared;
+            this.values = values;
+            this.definition = definition;
+            this.listChecked = listChecked;
+        }
+
+        /** True when the route should look the export's list up in Brevo. */
+        public boolean needsListCheck() {
+            return definition != null && !listChecked;
+        }
+
+        public String getConnection() {
+            return definition.connection();
+        }
+
+        public String getListPath() {
+            return "/contacts/lists/" + definition.listId();
+        }
+
+        /**
+         * Looking the list up failed: a 404 (no such list) or a refused key makes the export invalid; Brevo being out
+         * of reach does not (the export is put in force, and its runs will say so).
+         */
+        void listNotFound(Exception failure) {
+            int status = BrevoFailures.status(failure);
+            ExportDefinition export = definition;
+            if (status == 404) {
+                problem = "Export '" + export.id() + "' is misconfigured: Brevo list " + export.listId() + " does not exist in the account of connection '"
+                        + export.connection() + "'";
+            } else if (status == 401 || status == 403) {
+                problem = "Export '" + export.id() + "' cannot be checked: Brevo refused the API key of connection '" + export.connection() + "' ("
+                        + status + ")";
+            } else {
+                LOG.warn("Export {}: could not look up Brevo list {} ({}); the export is put in force unchecked", export.id(), export.listId(),
+                        failure == null ? "no answer" : BrevoFailures.describe(failure));
+                listChecked = true;
+            }
+        }
+    }
+
+    final List<Change> changes;
+
+    ExportReload(List<Change> changes) {
+        this.changes = changes;
+    }
+
+    /** The changes whose Brevo list is still to be looked up. */
+    public List<Change> getListChecks() {
+        return changes.stream().filter(Change::needsListCheck).toList();
+    }
+}
