@@ -30,11 +30,11 @@ final class ExportFile {
         List<Declared> out = new ArrayList<>();
         for (Object item : items) {
             if (!(item instanceof Map<?, ?> entry) || entry.size() != 1 || !(entry.get("templatedRoute") instanceof Map<?, ?> route)) {
-                throw new IllegalArgumentException("every entry must be a '- templatedRoute:' of the " + ExportFiles.TEMPLATE + " template (the engine's own routes ship"
+                throw new IllegalArgumentException("every entry must be a '- templatedRoute:' of the " + ExportTemplate.ID + " template (the engine's own routes ship"
                         + " inside the jar), found " + (item instanceof Map<?, ?> m ? m.keySet() : item));
             }
-            if (!ExportFiles.TEMPLATE.equals(route.get("routeTemplateRef"))) {
-                throw new IllegalArgumentException("routeTemplateRef must be " + ExportFiles.TEMPLATE + ", found " + route.get("routeTemplateRef"));
+            if (!ExportTemplate.ID.equals(route.get("routeTemplateRef"))) {
+                throw new IllegalArgumentException("routeTemplateRef must be " + ExportTemplate.ID + ", found " + route.get("routeTemplateRef"));
             }
             Map<String, String> parameters = new LinkedHashMap<>();
             if (route.get("parameters") instanceof List<?> list) {

@@ -18,8 +18,6 @@ import org.apache.camel.Body;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
-import org.apache.camel.model.ModelCamelContext;
-import org.apache.camel.model.RouteTemplateDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,7 +31,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ExportFiles {
 
-    static final String TEMPLATE = "segment-export";
     private static final Logger LOG = LoggerFactory.getLogger(ExportFiles.class);
 
     /** An export in force: its declaration and route. */
@@ -41,10 +38,8 @@ public final class ExportFiles {
     }
 
     private final Path directory;
-    private final CamelContext context;
     private final ExportRegistry registry;
-    private final Function<List<ExportParameters.Declared>, ExportParameters> contract;
-    private volatile ExportParameters parameters;
+    private final ExportTemplate template;
     private final Function<String, Long> activeRun;
     private final Duration recheck;
     private final Clock clock = Clock.systemUTC();
@@ -62,9 +57,8 @@ public final class ExportFiles {
     public ExportFiles(Path directory, CamelContext context, ExportRegistry registry, Function<List<ExportParameters.Declared>, ExportParameters> contract,
             Function<String, Long> activeRun, Duration recheck) {
         this.directory = directory.toAbsolutePath().normalize();
-        this.context = context;
         this.registry = registry;
-        this.contract = contract;
+        this.template = new ExportTemplate(context, contract);
         this.activeRun = activeRun;
         this.recheck = recheck;
     }
@@ -119,8 +113,8 @@ public final class ExportFiles {
                 return;
             }
             try {
-                Map<String, String> values = resolved(parameters().withDefaults(d.parameters()));
-                ExportDefinition definition = parameters().parse(values);
+                Map<String, String> values = template.values(d.parameters());
+                ExportDefinition definition = template.parse(values);
                 registry.checkSegments(definition);
                 changes.add(new ExportReload.Change(id, d, values, definition, false));
             } catch (RuntimeException e) {
@@ -222,10 +216,7 @@ public final class ExportFiles {
         String routeId = change.declared.routeId() != null ? change.declared.routeId() : "export-" + export.id();
         registry.put(export);
         try {
-            // the schedule: the template's route fires the export's cron in its time zone
-            Map<String, Object> values = new LinkedHashMap<>(change.values);
-            values.putAll(Map.of("exportId", export.id(), "cron", export.cron(), "timeZone", export.timeZone()));
-            context.addRouteFromTemplate(routeId, TEMPLATE, values);
+            template.schedule(routeId, export, change.values);
         } catch (Exception e) {
             registry.remove(export.id());
             return problem(change.declared.file(), export.id(), "Export '" + export.id() + "' could not be scheduled: " + oneLine(e.getMessage()),
@@ -243,8 +234,7 @@ public final class ExportFiles {
             return;
         }
         try {
-            context.getRouteController().stopRoute(current.routeId());
-            context.removeRoute(current.routeId());
+            template.unschedule(current.routeId());
         } catch (Exception e) {
             LOG.warn("Export {}: its schedule route {} could not be removed: {}", exportId, current.routeId(), oneLine(e.getMessage()));
         }
@@ -276,29 +266,6 @@ public final class ExportFiles {
             found.put(key(directory.toString(), null), problem(directory.toString(), null, "The exports directory " + directory + " cannot be read: " + e, null));
             return List.of();
         }
-    }
-
-    /** The parser of the template's parameters, made once the template is loaded. */
-    private ExportParameters parameters() {
-        if (parameters == null) {
-            RouteTemplateDefinition template = ((ModelCamelContext) context).getRouteTemplateDefinition(TEMPLATE);
-            parameters = contract.apply(template.getTemplateParameters().stream()
-                    .map(p -> new ExportParameters.Declared(p.getName(), p.getDefaultValue(), Boolean.TRUE.equals(p.getRequired()))).toList());
-        }
-        return parameters;
-    }
-
-    /** {{env:NAME}} and {{property}} placeholders in parameter values, resolved as in any route file. */
-    private Map<String, String> resolved(Map<String, String> parameters) {
-        Map<String, String> out = new LinkedHashMap<>();
-        parameters.forEach((k, v) -> {
-            try {
-                out.put(k, context.resolvePropertyPlaceholders(v));
-            } catch (IllegalArgumentException e) {
-                throw ExportParameters.invalid(parameters.getOrDefault("exportId", ""), k + ": " + oneLine(e.getMessage()));
-            }
-        });
-        return out;
     }
 
     private ExportReload.Problem problem(String file, String exportId, String message, Map<String, String> parameters) {

@@ -7,7 +7,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,6 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import javax.sql.DataSource;
 
 import io.brevosync.Refusal;
+import io.brevosync.brevo.BrevoAnswers;
 
 /**
  * Knows every export in force ({@link ExportFiles} decides which), and checks what an export needs outside its
@@ -55,13 +55,7 @@ public final class ExportRegistry {
      * type does not take the mapped values, stops the run with a message naming it.
      */
     public void checkAttributes(@org.apache.camel.Body Map<?, ?> answer, @org.apache.camel.ExchangeProperty("export") ExportDefinition export) {
-        Map<String, String> types = new LinkedHashMap<>();
-        if (answer.get("attributes") instanceof List<?> attributes) {
-            for (Object item : attributes) {
-                Map<?, ?> attribute = (Map<?, ?>) item;
-                types.put(String.valueOf(attribute.get("name")).toUpperCase(), String.valueOf(attribute.get("type")));
-            }
-        }
+        Map<String, String> types = BrevoAnswers.attributeTypes(answer);
         List<String> problems = new ArrayList<>();
         for (MappedAttribute mapped : export.mapping().values()) {
             String type = types.get(mapped.attribute());

@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.brevosync.brevo.BrevoAnswers;
 import io.brevosync.brevo.BrevoFailures;
 import io.brevosync.export.DataQuality;
 import io.brevosync.export.ExportDefinition;
@@ -55,7 +56,7 @@ public final class BatchImporter {
         }
         ImportBatch batch = exchange.getIn().getBody(ImportBatch.class);
         // a second pass sends again rows whose unlinks the first one recorded
-        ledger.recordRows(run.getId(), Stream.concat(batch.getNotSent().stream(), batch.getRows().stream()).toList(), run.pass() == 1);
+        ledger.rows().recordRows(run.getId(), Stream.concat(batch.getNotSent().stream(), batch.getRows().stream()).toList(), run.pass() == 1);
         sync.forget(run.getExport().id(), batch.getNotSent().stream().filter(r -> r.action().equals(ExportRow.FORGET)).map(ExportRow::profileId).toList());
         run.counted(batch);
         if (!batch.hasRows()) {
@@ -90,8 +91,8 @@ public final class BatchImporter {
 
     /** Brevo accepted an import (202 with a processId): its batch is recorded and its process followed. */
     public void accepted(Exchange exchange, @ExchangeProperty("run") ExportRun run, @ExchangeProperty("batch") ImportBatch batch) throws SQLException {
-        long processId = ((Number) exchange.getIn().getBody(Map.class).get("processId")).longValue();
-        ledger.batch(run.getId(), batch.getNumber(), batch.getRows(), batch.getRequest().length, processId, "queued", null);
+        long processId = BrevoAnswers.importProcessId(exchange.getIn().getBody(Map.class));
+        ledger.rows().batch(run.getId(), batch.getNumber(), batch.getRows(), batch.getRequest().length, processId, "queued", null);
         run.following(processId, batch.getNumber());
     }
 
@@ -119,11 +120,11 @@ public final class BatchImporter {
             LOG.error("Dead letter outside a run: {}", reason);
         } else if (unlinks != null) {
             LOG.error("Export {} run {}: unlinking {} addresses failed, the next run tries again: {}", run.getExport().id(), run.getId(), unlinks.size(), reason);
-            ledger.removalOutcome(run.getId(), rowIds(unlinks), "failed", code, reason);
+            ledger.rows().removalOutcome(run.getId(), rowIds(unlinks), "failed", code, reason);
         } else if (batch != null) {
             int batchNo = batch.getNumber();
             LOG.error("Export {} run {}: batch {} ({} rows) dead-lettered: {}", run.getExport().id(), run.getId(), batchNo, batch.getRows().size(), reason);
-            ledger.batch(run.getId(), batchNo, batch.getRows(), 0, null, "dead", reason);
+            ledger.rows().batch(run.getId(), batchNo, batch.getRows(), 0, null, "dead", reason);
             // a row Brevo refuses on its own is rejected by Brevo; still counted as a failure, so it goes dead, not bisected each run
             boolean refused = batch.getRows().size() == 1 && BrevoFailures.status(cause) == 400;
             int status = BrevoFailures.status(cause);
@@ -152,7 +153,7 @@ public final class BatchImporter {
         String note = "SMS " + row.phone() + " belongs to another Brevo contact (Brevo answered " + BrevoFailures.code(cause)
                 + "); sent again without it, and left out until the number changes";
         ExportRow again = row.resending(withoutSms(row.json()), note);
-        ledger.recordRows(run.getId(), List.of(again), true);
+        ledger.rows().recordRows(run.getId(), List.of(again), true);
         imports.add(ready(ImportBatch.of(again, export), run));
         LOG.warn("Export {} run {}: profile {}: {}", export.id(), run.getId(), row.profileId(), note);
         return true;

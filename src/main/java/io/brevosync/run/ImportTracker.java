@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import io.brevosync.brevo.BrevoAnswers;
 import io.brevosync.sync.SyncState;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
@@ -35,7 +36,7 @@ public final class ImportTracker {
 
     /** Imports an interrupted run of this export sent (the server was killed) but never saw end. */
     public List<Map<String, Object>> unconfirmedImports(@ExchangeProperty("run") ExportRun run) throws SQLException {
-        List<Map<String, Object>> imports = ledger.unconfirmedImports(run.getExport().id());
+        List<Map<String, Object>> imports = ledger.rows().unconfirmedImports(run.getExport().id());
         if (!imports.isEmpty()) {
             LOG.info("Export {} run {}: looking up {} import(s) an interrupted run sent, so what Brevo has is not sent again", run.getExport().id(),
                     run.getId(), imports.size());
@@ -46,28 +47,19 @@ public final class ImportTracker {
     /** Brevo's answer about one of them (GET /v3/processes/{id}): its end is recorded as if its own run had seen it. */
     public void earlierImportEnded(Exchange exchange, @ExchangeProperty("run") ExportRun run, @ExchangeProperty("unconfirmed") Map<String, Object> batch)
             throws SQLException {
-        Map<?, ?> process = exchange.getIn().getBody(Map.class);
-        String status = String.valueOf(process.get("status"));
-        if (ended(status)) {
-            processEnded(null, ((Number) batch.get("runId")).longValue(), run.getExport().id(), ((Number) batch.get("processId")).longValue(), status,
-                    (String) process.get("error"), 0, 0, 0);
+        BrevoAnswers.Process process = BrevoAnswers.processes(exchange.getIn().getBody(Map.class)).get(0);
+        if (process.ended()) {
+            processEnded(null, ((Number) batch.get("runId")).longValue(), run.getExport().id(), ((Number) batch.get("processId")).longValue(),
+                    process.status(), process.error(), 0, 0, 0);
         }
     }
 
     /** An answer of GET /v3/processes (a page) or /v3/processes/{id}: record the processes of this run that have ended. */
     public void processesPolled(Exchange exchange, @ExchangeProperty("run") ExportRun run) throws SQLException {
-        Map<?, ?> answer = exchange.getIn().getBody(Map.class);
-        List<?> processes = answer.containsKey("processes") ? (List<?>) answer.get("processes") : List.of(answer);
-        for (Object item : processes) {
-            Map<?, ?> process = (Map<?, ?>) item;
-            long id = ((Number) process.get("id")).longValue();
-            String status = String.valueOf(process.get("status"));
-            if (ended(status) && run.done(id)) {
-                Map<?, ?> counters = process.get("info") instanceof Map<?, ?> info && info.get("import") instanceof Map<?, ?> m ? m : Map.of();
-                String error = (String) process.get("error");
-                int phones = number(counters.get("duplicate_phone_id"));
-                processEnded(run, run.getId(), run.getExport().id(), id, status, error, number(counters.get("invalid_emails")),
-                        number(counters.get("duplicate_email_id")) + phones, phones);
+        for (BrevoAnswers.Process process : BrevoAnswers.processes(exchange.getIn().getBody(Map.class))) {
+            if (process.ended() && run.done(process.id())) {
+                processEnded(run, run.getId(), run.getExport().id(), process.id(), process.status(), process.error(), process.invalidEmails(),
+                        process.duplicateEmails() + process.duplicatePhones(), process.duplicatePhones());
             }
         }
     }
@@ -78,7 +70,7 @@ public final class ImportTracker {
      */
     private void processEnded(ExportRun run, long runId, String exportId, long processId, String status, String error, int invalidEmails,
             int duplicates, int phoneDuplicates) throws SQLException {
-        Integer batchNo = ledger.processEnded(runId, processId, status, error, invalidEmails, duplicates);
+        Integer batchNo = ledger.rows().processEnded(runId, processId, status, error, invalidEmails, duplicates);
         if (batchNo == null) {
             return;
         }
@@ -96,15 +88,10 @@ public final class ImportTracker {
         }
     }
 
-    /** A Brevo process that will not change any more. */
-    private static boolean ended(String status) {
-        return status.equals("completed") || status.equals("failed") || status.equals("cancelled");
-    }
-
     /** Every row of the batch did not reach Brevo: the sync state counts the failure, the ledger records the rows. */
     void batchFailed(long runId, String exportId, int batchNo, String outcome, String code, String reason, boolean permanent) throws SQLException {
         sync.failed(exportId, runId, batchNo, reason);
-        ledger.batchFailed(runId, exportId, batchNo, outcome, code, reason, permanent);
+        ledger.rows().batchFailed(runId, exportId, batchNo, outcome, code, reason, permanent);
     }
 
     /** A look at the imports made between batches is over: the run may look again, and its end waits for none. */
@@ -118,9 +105,5 @@ public final class ImportTracker {
             run.done(processId);
             processEnded(run, run.getId(), run.getExport().id(), processId, "timeout", "did not finish within " + importTimeout, 0, 0, 0);
         }
-    }
-
-    private static int number(Object value) {
-        return value instanceof Number n ? n.intValue() : 0;
     }
 }

@@ -51,7 +51,7 @@ public final class PassReader {
             run.synced(state[0], state[1]);
             ledger.membersBefore(runId, state[1]);
         } else {
-            only = ledger.retryFailedImports(runId).toArray(new String[0]);
+            only = ledger.rows().retryFailedImports(runId).toArray(new String[0]);
             LOG.info("Export {} run {}: sending again the {} rows whose import process failed", export.id(), runId, only.length);
         }
         exchange.getIn().removeHeaders("*");

@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.brevosync.brevo.BrevoAnswers;
 import io.brevosync.export.DataQuality;
 import io.brevosync.export.ExportRow;
 import io.brevosync.sync.SyncState;
@@ -68,7 +69,7 @@ public final class PhoneConflicts {
             return null;
         }
         Check check = new Check();
-        for (Map<String, Object> row : ledger.batchPhones(run.getId(), batches)) {
+        for (Map<String, Object> row : ledger.rows().batchPhones(run.getId(), batches)) {
             Sent sent = new Sent((String) row.get("profileId"), (String) row.get("email"), (String) row.get("phone"));
             check.sent.put(sent.email(), sent);
             Instant created = Instant.parse((String) row.get("createdAt"));
@@ -88,18 +89,15 @@ public final class PhoneConflicts {
 
     /** A page: each contact sent with a number either has it (fine) or has another or none (refused). */
     public void page(Exchange exchange, @ExchangeProperty("phoneCheck") Check check) {
-        Map<?, ?> answer = exchange.getIn().getBody(Map.class);
-        List<?> contacts = answer.get("contacts") instanceof List<?> l ? l : List.of();
-        check.total = answer.get("count") instanceof Number n ? n.longValue() : check.offset + contacts.size();
+        BrevoAnswers.ContactPage page = BrevoAnswers.contacts(exchange.getIn().getBody(Map.class));
+        check.total = page.count() >= 0 ? page.count() : check.offset + page.contacts().size();
         check.offset += PAGE;
-        if (contacts.isEmpty()) {
+        if (page.contacts().isEmpty()) {
             check.total = Math.min(check.total, check.offset);
         }
-        for (Object item : contacts) {
-            Map<?, ?> contact = (Map<?, ?>) item;
-            Sent row = check.sent.remove(String.valueOf(contact.get("email")).toLowerCase());
-            Object sms = contact.get("attributes") instanceof Map<?, ?> attributes ? attributes.get("SMS") : null;
-            if (row != null && !digits(row.phone()).equals(digits(sms == null ? "" : sms.toString()))) {
+        for (BrevoAnswers.Contact contact : page.contacts()) {
+            Sent row = check.sent.remove(contact.email());
+            if (row != null && !digits(row.phone()).equals(digits(contact.sms() == null ? "" : contact.sms()))) {
                 check.refused.add(row);
             }
         }
@@ -112,15 +110,15 @@ public final class PhoneConflicts {
         for (Sent row : check.refused) {
             String reason = "SMS " + row.phone() + " belongs to another Brevo contact; " + (skip ? "not sent (identifierConflict skip)" : "delivered without it")
                     + ", and left out until the number changes";
-            ledger.rowOutcome(run.getId(), row.profileId(), row.email(), ExportRow.UPDATE, skip ? ExportRow.REJECTED : ExportRow.ADJUSTED, CODE, reason);
+            ledger.rows().rowOutcome(run.getId(), row.profileId(), row.email(), ExportRow.UPDATE, skip ? ExportRow.REJECTED : ExportRow.ADJUSTED, CODE, reason);
             if (skip) {
-                ledger.rowOutcome(run.getId(), row.profileId(), row.email(), ExportRow.UNLINK, RunLedger.PENDING, null, null);
+                ledger.rows().rowOutcome(run.getId(), row.profileId(), row.email(), ExportRow.UNLINK, RowLedger.PENDING, null, null);
             }
             sync.smsConflict(exportId, row.profileId(), row.phone());
         }
         // not in the list: Brevo did not import them at all, most likely for their number; the next run sends them without it
         for (Sent row : check.sent.values()) {
-            ledger.rowOutcome(run.getId(), row.profileId(), row.email(), ExportRow.UPDATE, "failed", CODE,
+            ledger.rows().rowOutcome(run.getId(), row.profileId(), row.email(), ExportRow.UPDATE, "failed", CODE,
                     "not in the list after its import, in which Brevo refused SMS numbers; the next run sends it again without " + row.phone());
             sync.smsConflict(exportId, row.profileId(), row.phone());
         }

@@ -98,9 +98,9 @@ public final class RunControl {
 
     /** The removals of a resumed run are not wanted: they are recorded as discarded. */
     public void discard(@ExchangeProperty("run") ExportRun run) throws SQLException {
-        long pending = ledger.pendingRemovals(run.getId());
+        long pending = ledger.rows().pendingRemovals(run.getId());
         LOG.warn("Export {} run {}: {} removals discarded", run.getExport().id(), run.getId(), pending);
-        ledger.settleRemovals(run.getId(), "discarded", "discarded through the API; the next run works the removals out again");
+        ledger.rows().settleRemovals(run.getId(), "discarded", "discarded through the API; the next run works the removals out again");
         ledger.note(run.getId(), pending + " removals discarded through the API; the list was left as it was");
     }
 
@@ -146,7 +146,7 @@ public final class RunControl {
         boolean canceled = run.isCanceled();
         if (error != null || canceled) {
             // a run that did not read everything does not unlink: the next run works the removals out again
-            ledger.settleRemovals(run.getId(), "skipped", "the run " + (canceled ? "was canceled" : "failed") + " before removing; the next run removes again");
+            ledger.rows().settleRemovals(run.getId(), "skipped", "the run " + (canceled ? "was canceled" : "failed") + " before removing; the next run removes again");
         }
         sync.unlinked(run.getExport().id(), run.getId());
         String message = error != null ? "run failed: " + error : canceled ? "run canceled through the API after " + run.batchesSent() + " batches" : null;

@@ -9,6 +9,7 @@ import java.util.NoSuchElementException;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.brevosync.brevo.BrevoAnswers;
 import io.brevosync.export.ExportDefinition;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
@@ -42,13 +43,13 @@ public final class RunRemovals {
         if (run.isCanceled()) {
             return false;
         }
-        ledger.guardRemovals(run.getId(), export.id());
-        long pending = ledger.pendingRemovals(run.getId());
+        ledger.rows().guardRemovals(run.getId(), export.id());
+        long pending = ledger.rows().pendingRemovals(run.getId());
         if (pending == 0) {
             return false;
         }
         if (export.exitPolicy().equals(ExportDefinition.KEEP)) {
-            ledger.settleRemovals(run.getId(), "kept", "exit policy keep: left in the list");
+            ledger.rows().settleRemovals(run.getId(), "kept", "exit policy keep: left in the list");
             return false;
         }
         String brake = brake(export, pending, run.rowsRead(), run.membersBefore());
@@ -88,7 +89,7 @@ public final class RunRemovals {
 
             private List<Map<String, Object>> fetch() {
                 try {
-                    List<Map<String, Object>> chunk = ledger.pendingRemovals(run.getId(), after, UNLINKS_PER_CALL);
+                    List<Map<String, Object>> chunk = ledger.rows().pendingRemovals(run.getId(), after, UNLINKS_PER_CALL);
                     if (!chunk.isEmpty()) {
                         after = ((Number) chunk.get(chunk.size() - 1).get("id")).longValue();
                     }
@@ -123,21 +124,19 @@ public final class RunRemovals {
     /** Brevo unlinked the chunk: an address in neither success nor failure was not in the list either; all are out of it now. */
     public void unlinked(Exchange exchange, @ExchangeProperty("run") ExportRun run, @ExchangeProperty("unlinkChunk") List<Map<String, Object>> chunk)
             throws SQLException {
-        Map<?, ?> answer = exchange.getIn().getBody(Map.class);
-        Object contacts = answer == null ? null : answer.containsKey("contacts") ? answer.get("contacts") : answer;
-        List<?> success = contacts instanceof Map<?, ?> c && c.get("success") instanceof List<?> l ? l : List.of();
+        List<?> success = BrevoAnswers.listChanged(exchange.getIn().getBody(Map.class));
         String outcome = run.getExport().exitPolicy().equals(ExportDefinition.MOVE) ? "moved" : "removed";
         List<Long> done = new ArrayList<>();
         List<Long> absent = new ArrayList<>();
         for (Map<String, Object> row : chunk) {
             (success.contains(row.get("email")) ? done : absent).add(((Number) row.get("id")).longValue());
         }
-        ledger.removalOutcome(run.getId(), done, outcome, null, null);
-        ledger.removalOutcome(run.getId(), absent, outcome, "not_in_list", "Brevo: the address was not in the list");
+        ledger.rows().removalOutcome(run.getId(), done, outcome, null, null);
+        ledger.rows().removalOutcome(run.getId(), absent, outcome, "not_in_list", "Brevo: the address was not in the list");
     }
 
     /** Body of Brevo's 400 "Contact already in list and/or does not exist": nothing changed, which is what was wanted. */
     public Map<String, Object> nothingToChange() {
-        return Map.of("contacts", Map.of("success", List.of(), "failure", List.of()));
+        return BrevoAnswers.nothingChanged();
     }
 }

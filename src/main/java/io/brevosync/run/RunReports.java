@@ -87,7 +87,7 @@ public final class RunReports {
         page.put("outcomes", outcomes.isEmpty() ? ROW_OUTCOMES : outcomes);
         page.put("limit", pageSize);
         page.put("offset", from);
-        page.put("rows", ledger.rows(id, outcomes, pageSize, from));
+        page.put("rows", ledger.rows().rows(id, outcomes, pageSize, from));
         return page;
     }
 
@@ -98,7 +98,7 @@ public final class RunReports {
         List<String> outcomes = outcome == null || outcome.isBlank() ? List.of("rejected", "failed", "dead") : outcomes(outcome);
         StringBuilder csv = new StringBuilder("profile_id,email,action,outcome,code,reason,attempts\r\n");
         for (long offset = 0;; offset += 10_000) {
-            List<Map<String, Object>> rows = ledger.rows(id, outcomes, 10_000, offset);
+            List<Map<String, Object>> rows = ledger.rows().rows(id, outcomes, 10_000, offset);
             for (Map<String, Object> row : rows) {
                 csv.append(Stream.of("profileId", "email", "action", "outcome", "code", "reason", "attempts").map(k -> csvField(row.get(k)))
                         .collect(Collectors.joining(","))).append("\r\n");

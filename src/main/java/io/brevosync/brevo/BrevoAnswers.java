@@ -1,0 +1,91 @@
+package io.brevosync.brevo;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Brevo's answers as records, read from the JSON brevo-call leaves in the body (a Map): the one place that knows their
+ * shapes, so the run engine reads typed values.
+ */
+public final class BrevoAnswers {
+
+    /** A process of GET /v3/processes[/{id}]: its status and, for an import, Brevo's counters. */
+    public record Process(long id, String status, String error, int invalidEmails, int duplicateEmails, int duplicatePhones) {
+
+        /** A process that will not change any more. */
+        public boolean ended() {
+            return status.equals("completed") || status.equals("failed") || status.equals("cancelled");
+        }
+
+        public boolean completed() {
+            return status.equals("completed");
+        }
+    }
+
+    /** A contact of a list page (GET /v3/contacts/lists/{id}/contacts): its email (lower case) and SMS, if any. */
+    public record Contact(String email, String sms) {
+    }
+
+    /** One page of a list's contacts, and how many the list has in all (Brevo's count, or -1 when it gives none). */
+    public record ContactPage(List<Contact> contacts, long count) {
+    }
+
+    private BrevoAnswers() {
+    }
+
+    /** GET /v3/contacts/lists/{id}/contacts. */
+    public static ContactPage contacts(Map<?, ?> answer) {
+        List<?> items = answer.get("contacts") instanceof List<?> l ? l : List.of();
+        List<Contact> contacts = items.stream().map(item -> {
+            Map<?, ?> contact = (Map<?, ?>) item;
+            Object sms = contact.get("attributes") instanceof Map<?, ?> attributes ? attributes.get("SMS") : null;
+            return new Contact(String.valueOf(contact.get("email")).toLowerCase(), sms == null ? null : sms.toString());
+        }).toList();
+        return new ContactPage(contacts, answer.get("count") instanceof Number n ? n.longValue() : -1);
+    }
+
+    /** The processId of an accepted POST /v3/contacts/import (202). */
+    public static long importProcessId(Map<?, ?> answer) {
+        return ((Number) answer.get("processId")).longValue();
+    }
+
+    /** The processes of a GET /v3/processes page, or the one of GET /v3/processes/{id}. */
+    public static List<Process> processes(Map<?, ?> answer) {
+        List<?> items = answer.get("processes") instanceof List<?> page ? page : List.of(answer);
+        return items.stream().map(item -> process((Map<?, ?>) item)).toList();
+    }
+
+    private static Process process(Map<?, ?> p) {
+        Map<?, ?> counters = p.get("info") instanceof Map<?, ?> info && info.get("import") instanceof Map<?, ?> m ? m : Map.of();
+        return new Process(((Number) p.get("id")).longValue(), String.valueOf(p.get("status")), (String) p.get("error"),
+                number(counters.get("invalid_emails")), number(counters.get("duplicate_email_id")), number(counters.get("duplicate_phone_id")));
+    }
+
+    /** The addresses a list add or remove (POST …/contacts/add|remove) applied to: contacts.success. */
+    public static List<?> listChanged(Map<?, ?> answer) {
+        Object contacts = answer == null ? null : answer.containsKey("contacts") ? answer.get("contacts") : answer;
+        return contacts instanceof Map<?, ?> c && c.get("success") instanceof List<?> l ? l : List.of();
+    }
+
+    /** The answer a list add or remove that changed nothing stands for (Brevo's 400 "already in list and/or does not exist"). */
+    public static Map<String, Object> nothingChanged() {
+        return Map.of("contacts", Map.of("success", List.of(), "failure", List.of()));
+    }
+
+    /** GET /v3/contacts/attributes: each attribute's name (upper case) and type. */
+    public static Map<String, String> attributeTypes(Map<?, ?> answer) {
+        Map<String, String> types = new LinkedHashMap<>();
+        if (answer.get("attributes") instanceof List<?> attributes) {
+            for (Object item : attributes) {
+                Map<?, ?> attribute = (Map<?, ?>) item;
+                types.put(String.valueOf(attribute.get("name")).toUpperCase(), String.valueOf(attribute.get("type")));
+            }
+        }
+        return types;
+    }
+
+    private static int number(Object value) {
+        return value instanceof Number n ? n.intValue() : 0;
+    }
+}

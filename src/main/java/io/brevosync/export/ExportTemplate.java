@@ -1,0 +1,67 @@
+package io.brevosync.export;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.model.ModelCamelContext;
+import org.apache.camel.model.RouteTemplateDefinition;
+
+/**
+ * The segment-export template of the Camel context (routes/export-run.camel.yaml): the parameters it declares are the
+ * contract every export is parsed with, and its route is an export's schedule.
+ */
+final class ExportTemplate {
+
+    static final String ID = "segment-export";
+
+    private final CamelContext context;
+    private final Function<List<ExportParameters.Declared>, ExportParameters> contract;
+    private volatile ExportParameters parameters;
+
+    ExportTemplate(CamelContext context, Function<List<ExportParameters.Declared>, ExportParameters> contract) {
+        this.context = context;
+        this.contract = contract;
+    }
+
+    /** An export's values as the template reads them: defaults applied, {{env:NAME}} and {{setting}} placeholders resolved. */
+    Map<String, String> values(Map<String, String> given) {
+        Map<String, String> out = new LinkedHashMap<>();
+        parameters().withDefaults(given).forEach((k, v) -> {
+            try {
+                out.put(k, context.resolvePropertyPlaceholders(v));
+            } catch (IllegalArgumentException e) {
+                throw ExportParameters.invalid(given.getOrDefault("exportId", ""), k + ": " + e.getMessage().replaceAll("\\s*\\R\\s*", " "));
+            }
+        });
+        return out;
+    }
+
+    ExportDefinition parse(Map<String, String> values) {
+        return parameters().parse(values);
+    }
+
+    /** Makes the export's schedule: the template's route, firing the export's cron in its time zone. */
+    void schedule(String routeId, ExportDefinition export, Map<String, String> values) throws Exception {
+        Map<String, Object> route = new LinkedHashMap<>(values);
+        route.putAll(Map.of("exportId", export.id(), "cron", export.cron(), "timeZone", export.timeZone()));
+        context.addRouteFromTemplate(routeId, ID, route);
+    }
+
+    void unschedule(String routeId) throws Exception {
+        context.getRouteController().stopRoute(routeId);
+        context.removeRoute(routeId);
+    }
+
+    /** The parser of the template's parameters, made once the template is loaded. */
+    private ExportParameters parameters() {
+        if (parameters == null) {
+            RouteTemplateDefinition template = ((ModelCamelContext) context).getRouteTemplateDefinition(ID);
+            parameters = contract.apply(template.getTemplateParameters().stream()
+                    .map(p -> new ExportParameters.Declared(p.getName(), p.getDefaultValue(), Boolean.TRUE.equals(p.getRequired()))).toList());
+        }
+        return parameters;
+    }
+}
