@@ -16,7 +16,9 @@ import io.brevosync.db.Database;
 import io.brevosync.sandbox.BrevoSandbox;
 import io.brevosync.sandbox.RateLimits;
 import io.brevosync.sandbox.SandboxAccount;
+import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
+import org.apache.camel.main.MainListenerSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,10 +72,16 @@ public final class Demo {
             main.addOverrideProperty("brevo.connection.default.api-key-file", keyFile.toString());
             main.addOverrideProperty("api.token", token);
             String port = System.getProperty("camel.server.port", System.getenv().getOrDefault("SERVER_PORT", "8080"));
-            LOG.info("Demo: exports go to the Brevo sandbox, not to Brevo. Try:\n"
-                    + "  curl -H 'Authorization: Bearer {}' http://localhost:{}/api/exports\n"
-                    + "  curl http://localhost:{}/sandbox/accounts/default/lists/1/members",
-                    madeToken ? token : "$API_TOKEN", port, sandbox.port());
+            String shown = madeToken ? token : "$API_TOKEN";
+            // said once the server is up, so a start that fails does not end with instructions
+            main.addMainListener(new MainListenerSupport() {
+                @Override
+                public void afterStart(BaseMainSupport started) {
+                    LOG.info("Demo: exports go to the Brevo sandbox, not to Brevo. Try:\n"
+                            + "  curl -H 'Authorization: Bearer {}' http://localhost:{}/api/exports\n"
+                            + "  curl http://localhost:{}/sandbox/accounts/default/lists/1/members", shown, port, sandbox.port());
+                }
+            });
             return Application.run(main, args);
         }
     }
