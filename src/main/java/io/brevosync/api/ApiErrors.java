@@ -15,4 +15,10 @@ public final class ApiErrors {
         exchange.getIn().setHeader(Exchange.HTTP_RESPONSE_CODE, status);
         return Map.of("status", status, "error", e.getMessage());
     }
+
+    /** Anything else that failed: a 500 without detail (the server log has it). */
+    public Map<String, Object> internal(Exchange exchange) {
+        exchange.getIn().setHeader(Exchange.HTTP_RESPONSE_CODE, 500);
+        return Map.of("error", "internal error, see the server log");
+    }
 }
