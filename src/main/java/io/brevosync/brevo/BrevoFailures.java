@@ -16,7 +16,7 @@ public final class BrevoFailures {
 
     /** A 4xx other than 429 will not change on retry: the error handler sends it straight to the dead letter. */
     public boolean isPermanent(Exchange exchange) {
-        int status = status(handled(exchange));
+        int status = status(of(exchange));
         return status >= 400 && status < 500 && status != 429 && !isNothingToChange(exchange);
     }
 
@@ -79,13 +79,13 @@ public final class BrevoFailures {
 
     /** Brevo's 400 for a list add or remove that changed nothing: the addresses were already in (or out of) the list. */
     public boolean isNothingToChange(Exchange exchange) {
-        HttpOperationFailedException http = httpFailure(handled(exchange));
+        HttpOperationFailedException http = httpFailure(of(exchange));
         return http != null && http.getStatusCode() == 400 && http.getResponseBody() != null
                 && http.getResponseBody().contains("Contact already in list and/or does not exist");
     }
 
     /** The exception being handled; EXCEPTION_CAUGHT may still hold an earlier, already handled one. */
-    private static Throwable handled(Exchange exchange) {
+    public static Throwable of(Exchange exchange) {
         return exchange.getException() != null ? exchange.getException() : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
     }
 

@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * Sends a run's batches to Brevo, one in flight while the next is read. A batch is handed off on the reading thread
  * (its rows not sent recorded, its import request made), sent on the wire tap's thread (routes/export-run.camel.yaml,
  * send-batch), and recorded as accepted; a batch Brevo refuses with a 400 is halved (bisection) and a row refused for
- * an SMS number another contact has is sent again without it, both through the dead letter, which queues them.
+ * an SMS number another contact has is sent again without it (routes/errors.camel.yaml, onException refusedInPart).
  */
 public final class BatchImporter {
 
@@ -96,6 +96,51 @@ public final class BatchImporter {
         run.following(processId, batch.getNumber());
     }
 
+    /**
+     * The brevo-retry configuration's onWhen for bisection: Brevo refused a run's import with a 400 that is about some
+     * of its rows only: a batch of several rows (one bad row is enough), or one row whose SMS number another contact
+     * has, with identifierConflict dropSms.
+     */
+    public boolean refusedInPart(Exchange exchange) {
+        ExportRun run = exchange.getProperty("run", ExportRun.class);
+        ImportBatch batch = exchange.getProperty("batch", ImportBatch.class);
+        Throwable cause = BrevoFailures.of(exchange);
+        if (run == null || batch == null || exchange.getProperty("importQueue") == null || exchange.getProperty("unlinkChunk") != null
+                || BrevoFailures.status(cause) != 400) {
+            return false;
+        }
+        return batch.getRows().size() > 1 || smsRefused(batch, cause) && run.getExport().quality().identifierConflict().equals(DataQuality.DROP_SMS);
+    }
+
+    /**
+     * Sends instead of a batch Brevo refused in part ({@link #refusedInPart}) its halves, until the refused rows are
+     * alone; a row refused for its SMS number is sent again at once without it, and the number is remembered, so later
+     * runs leave it out until it changes.
+     */
+    public void bisect(Exchange exchange, @ExchangeProperty("run") ExportRun run, @ExchangeProperty("batch") ImportBatch batch,
+            @ExchangeProperty("importQueue") Deque<ImportBatch> imports) throws SQLException {
+        if (batch.getRows().size() > 1) {
+            LOG.warn("Export {} run {}: Brevo refused batch {} ({} rows) with a 400; sending its halves to find the rows it refuses",
+                    run.getExport().id(), run.getId(), batch.getNumber(), batch.getRows().size());
+            batch.halves().forEach(half -> imports.add(ready(half, run)));
+            return;
+        }
+        ExportRow row = batch.getRows().get(0);
+        ExportDefinition export = run.getExport();
+        sync.smsConflict(export.id(), row.profileId(), row.phone());
+        String note = "SMS " + row.phone() + " belongs to another Brevo contact (Brevo answered " + BrevoFailures.code(BrevoFailures.of(exchange))
+                + "); sent again without it, and left out until the number changes";
+        ExportRow again = row.resending(withoutSms(row.json()), note);
+        ledger.rows().recordRows(run.getId(), List.of(again), true);
+        imports.add(ready(ImportBatch.of(again, export), run));
+        LOG.warn("Export {} run {}: profile {}: {}", export.id(), run.getId(), row.profileId(), note);
+    }
+
+    /** One row refused alone because its SMS number belongs to another contact (Brevo's metadata.duplicate_identifiers). */
+    private static boolean smsRefused(ImportBatch batch, Throwable cause) {
+        return batch.getRows().size() == 1 && batch.getRows().get(0).phone() != null && BrevoFailures.duplicateIdentifiers(cause).contains("SMS");
+    }
+
     /** The dead-letter route: the batch's rows are recorded as failed with the reason; a failed look-up is only logged. */
     public void deadLetter(Exchange exchange) throws SQLException {
         Exception cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
@@ -104,18 +149,6 @@ public final class BatchImporter {
         ExportRun run = exchange.getProperty("run", ExportRun.class);
         ImportBatch batch = exchange.getProperty("batch", ImportBatch.class);
         List<?> unlinks = exchange.getProperty("unlinkChunk", List.class);
-        Deque<ImportBatch> imports = exchange.getProperty("importQueue", Deque.class);
-        boolean runImport = run != null && unlinks == null && batch != null && imports != null;
-        if (runImport && smsRefused(run, batch, cause, imports)) {
-            return;
-        }
-        if (runImport && batch.getRows().size() > 1 && BrevoFailures.status(cause) == 400) {
-            // one bad row makes Brevo refuse the whole import: the halves are sent instead, until the refused rows are alone
-            LOG.warn("Export {} run {}: Brevo refused batch {} ({} rows) with a 400; sending its halves to find the rows it refuses",
-                    run.getExport().id(), run.getId(), batch.getNumber(), batch.getRows().size());
-            batch.halves().forEach(half -> imports.add(ready(half, run)));
-            return;
-        }
         if (run == null) {
             LOG.error("Dead letter outside a run: {}", reason);
         } else if (unlinks != null) {
@@ -123,40 +156,20 @@ public final class BatchImporter {
             ledger.rows().removalOutcome(run.getId(), rowIds(unlinks), "failed", code, reason);
         } else if (batch != null) {
             int batchNo = batch.getNumber();
+            if (smsRefused(batch, cause)) {
+                // identifierConflict skip: the row is rejected, and its number remembered so later runs leave it out
+                sync.smsConflict(run.getExport().id(), batch.getRows().get(0).profileId(), batch.getRows().get(0).phone());
+            }
             LOG.error("Export {} run {}: batch {} ({} rows) dead-lettered: {}", run.getExport().id(), run.getId(), batchNo, batch.getRows().size(), reason);
             ledger.rows().batch(run.getId(), batchNo, batch.getRows(), 0, null, "dead", reason);
             // a row Brevo refuses on its own is rejected by Brevo; still counted as a failure, so it goes dead, not bisected each run
-            boolean refused = batch.getRows().size() == 1 && BrevoFailures.status(cause) == 400;
             int status = BrevoFailures.status(cause);
+            boolean refused = batch.getRows().size() == 1 && status == 400;
             tracker.batchFailed(run.getId(), run.getExport().id(), batchNo, refused ? "rejected" : "failed", code, reason,
                     status >= 400 && status < 500 && status != 429);
         } else {
             LOG.warn("Export {} run {}: Brevo call {} failed: {}", run.getExport().id(), run.getId(), exchange.getProperty("brevoPath"), reason);
         }
-    }
-
-    /**
-     * Brevo refused a row alone because its SMS number belongs to another contact (metadata.duplicate_identifiers):
-     * the number is remembered, so later runs leave it out; with identifierConflict dropSms the row is sent again at
-     * once without it (true). With skip, it is rejected like any refused row (false).
-     */
-    private boolean smsRefused(ExportRun run, ImportBatch batch, Exception cause, Deque<ImportBatch> imports) throws SQLException {
-        if (batch.getRows().size() != 1 || batch.getRows().get(0).phone() == null || !BrevoFailures.duplicateIdentifiers(cause).contains("SMS")) {
-            return false;
-        }
-        ExportRow row = batch.getRows().get(0);
-        ExportDefinition export = run.getExport();
-        sync.smsConflict(export.id(), row.profileId(), row.phone());
-        if (export.quality().identifierConflict().equals(DataQuality.SKIP)) {
-            return false;
-        }
-        String note = "SMS " + row.phone() + " belongs to another Brevo contact (Brevo answered " + BrevoFailures.code(cause)
-                + "); sent again without it, and left out until the number changes";
-        ExportRow again = row.resending(withoutSms(row.json()), note);
-        ledger.rows().recordRows(run.getId(), List.of(again), true);
-        imports.add(ready(ImportBatch.of(again, export), run));
-        LOG.warn("Export {} run {}: profile {}: {}", export.id(), run.getId(), row.profileId(), note);
-        return true;
     }
 
     private static byte[] withoutSms(byte[] item) {
