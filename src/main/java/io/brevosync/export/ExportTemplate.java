@@ -33,7 +33,7 @@ final class ExportTemplate {
             try {
                 out.put(k, context.resolvePropertyPlaceholders(v));
             } catch (IllegalArgumentException e) {
-                throw ExportParameters.invalid(given.getOrDefault("exportId", ""), k + ": " + e.getMessage().replaceAll("\\s*\\R\\s*", " "));
+                throw ExportParameters.invalid(given.getOrDefault("exportId", ""), k + ": " + ExportFiles.oneLine(e.getMessage()));
             }
         });
         return out;
