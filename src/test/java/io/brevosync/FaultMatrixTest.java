@@ -3,10 +3,12 @@ package io.brevosync;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.brevosync.sandbox.Faults;
+import org.apache.camel.component.resilience4j.ResilienceProcessor;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -40,6 +42,11 @@ class FaultMatrixTest extends ServerTest {
     void one_bad_row_inside_a_batch_is_isolated_and_the_rest_delivered() throws Exception {
         String bad = server.strings("select lower(btrim(email)) from profile where id = 1000").get(0);
         server.sandbox().faults().badRow(bad);
+        var breaker = server.context().getProcessor("brevo-breaker", ResilienceProcessor.class).getCircuitBreaker().getEventPublisher();
+        AtomicInteger failed = new AtomicInteger();
+        AtomicInteger ignored = new AtomicInteger();
+        breaker.onError(event -> failed.incrementAndGet());
+        breaker.onIgnoredError(event -> ignored.incrementAndGet());
         JsonNode run = server.runAndWait("matrix", true);
 
         Set<String> expected = segment();
@@ -51,6 +58,9 @@ class FaultMatrixTest extends ServerTest {
         String reason = server.strings("select code || ' ' || reason from export_row where run_id = " + run.get("id").asLong()
                 + " and email = '" + bad + "'").get(0);
         assertTrue(reason.startsWith("invalid_parameter Brevo answered 400: "), reason);
+        // refusals are the rows' fault: the breaker saw each of them and counted none as Brevo failing
+        assertEquals(0, failed.get(), "calls the breaker counted as failed");
+        assertTrue(ignored.get() >= 11, ignored + " refusals the breaker ignored");
     }
 
     @Test

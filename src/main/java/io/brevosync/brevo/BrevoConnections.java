@@ -141,23 +141,27 @@ public final class BrevoConnections {
         in.setHeader("api-key", connection.apiKey());
     }
 
+    /** brevo-call's first step: the request in the body becomes the call in flight (the property brevoCall). */
+    public BrevoCall call(Exchange exchange) {
+        return new BrevoCall(exchange.getIn().getBody());
+    }
+
     /**
      * Brevo answered (the HTTP call does not throw on an error status, so a 429 never counts against the circuit
      * breaker or the retry budget). The rate-limit headers pace the connection: with nothing left in the window it
      * waits for the reset. A 429 is waited out (for the reset the headers give, else exponential backoff with jitter)
-     * and sent again, through the exchange property brevoResend; any other error status restores the request body
-     * and throws, so the caller's error handler retries or dead-letters it like before.
+     * and sent again by brevo-call's loop. A 5xx throws, for the breaker to count and the caller to retry; a 4xx
+     * throws a {@link BrevoRefusal}, which the breaker ignores.
      */
     public void answered(Exchange exchange) throws HttpOperationFailedException {
+        BrevoCall call = exchange.getProperty("brevoCall", BrevoCall.class);
         Pacer pacer = connection(exchange.getProperty("connection", String.class)).pacer(exchange.getProperty("brevoPath", String.class));
         var in = exchange.getIn();
         int status = in.getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
         Long remaining = number(in.getHeader("x-sib-ratelimit-remaining"));
         Long reset = number(in.getHeader("x-sib-ratelimit-reset"));
-        exchange.setProperty("brevoResend", false);
         if (status == 429) {
-            int waits = exchange.getProperty("brevoRateLimitWaits", 0, Integer.class) + 1;
-            exchange.setProperty("brevoRateLimitWaits", waits);
+            int waits = call.rateLimited();
             if (waits <= MAX_RATE_LIMIT_WAITS) {
                 // the reset of an exhausted window; without one, exponential backoff with jitter
                 long millis = reset != null && (remaining == null || remaining <= 0) ? reset * 1000
@@ -165,13 +169,12 @@ public final class BrevoConnections {
                 pacer.holdFor(Math.min(millis, MAX_HOLD_MILLIS));
                 LOG.info("Brevo rate limit reached on connection '{}': waiting {} ms for the window to reset, then sending again",
                         exchange.getProperty("connection"), millis);
-                exchange.setProperty("brevoResend", true);
                 return;
             }
         } else if (remaining != null && remaining <= 0 && reset != null) {
             pacer.holdFor(Math.min(reset * 1000, MAX_HOLD_MILLIS));
         }
-        exchange.removeProperty("brevoRateLimitWaits");
+        call.answered();
         if (status >= 300) {
             String body = in.getBody(String.class);
             Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
@@ -180,26 +183,18 @@ public final class BrevoConnections {
                     headers.put(name, value.toString());
                 }
             });
-            // the request again, so a redelivery sends it and not Brevo's error
-            in.setBody(exchange.getProperty("brevoRequest"));
-            HttpOperationFailedException failure = new HttpOperationFailedException(in.getHeader(Exchange.HTTP_URI, String.class), status,
-                    in.getHeader(Exchange.HTTP_RESPONSE_TEXT, String.class), null, headers, body);
-            if (status < 400 || status >= 500) {
-                throw failure;
+            String uri = in.getHeader(Exchange.HTTP_URI, String.class);
+            String text = in.getHeader(Exchange.HTTP_RESPONSE_TEXT, String.class);
+            if (status >= 400 && status < 500) {
+                throw call.refuse(new BrevoRefusal(uri, status, text, headers, body));
             }
-            // a 4xx is Brevo refusing this request, not Brevo failing: thrown after the circuit breaker (refused), so
-            // bad rows being bisected never open it
-            exchange.setProperty("brevoRefusal", failure);
+            throw new HttpOperationFailedException(uri, status, text, null, headers, body);
         }
     }
 
-    /** After the circuit breaker: a request Brevo refused (4xx) fails here, for the caller's error handler. */
-    public void refused(Exchange exchange) throws HttpOperationFailedException {
-        HttpOperationFailedException refusal = exchange.getProperty("brevoRefusal", HttpOperationFailedException.class);
-        if (refusal != null) {
-            exchange.removeProperty("brevoRefusal");
-            throw refusal;
-        }
+    /** After the circuit breaker, which drops the refusals it ignores: a refused request fails here, for the caller. */
+    public void refused(Exchange exchange) throws BrevoRefusal {
+        exchange.getProperty("brevoCall", BrevoCall.class).throwRefusal();
     }
 
     private static Long number(Object header) {
