@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.util.Arrays;
 import java.util.Properties;
 
+import io.brevosync.access.UserCommand;
 import org.apache.camel.main.Main;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,6 +26,9 @@ public final class Application {
         if (Arrays.asList(args).contains("--version")) {
             System.out.println("brevo-segment-sync " + version());
             return;
+        }
+        if (args.length > 0 && args[0].equals("user")) {
+            System.exit(UserCommand.run(Arrays.asList(args).subList(1, args.length), System.out));
         }
         int status = run(new Main(Application.class), args);
         if (status != 0) {

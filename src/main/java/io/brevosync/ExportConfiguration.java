@@ -8,8 +8,12 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 
+import io.brevosync.access.AuditLog;
+import io.brevosync.access.ConnectionPolicies;
+import io.brevosync.access.Users;
 import io.brevosync.api.ApiAuth;
 import io.brevosync.api.ApiErrors;
+import io.brevosync.api.ApiGate;
 import io.brevosync.brevo.BrevoConnections;
 import io.brevosync.brevo.BrevoFailures;
 import io.brevosync.db.Database;
@@ -89,7 +93,12 @@ public class ExportConfiguration implements CamelConfiguration {
         RunControl runs = new RunControl(exports, batcher, ledger, syncState, locks, tracker, millis(p, "brevo.process-poll-first"),
                 millis(p, "brevo.process-poll-max"), importTimeout);
         PassReader reader = new PassReader(ledger, syncState);
-        registry.bind("admission", new RunAdmission(exports, ledger, locks));
+        ConnectionPolicies policies = new ConnectionPolicies(jdbc, connections.names(), property(p, "access.privacy-version"), ledger::cancelActive);
+        if (!property(p, "access.record-consent-as").isEmpty()) {
+            policies.recordConsentAs(property(p, "access.record-consent-as"));
+        }
+        registry.bind("connectionPolicies", policies);
+        registry.bind("admission", new RunAdmission(exports, ledger, locks, policies));
         registry.bind("reader", reader);
         registry.bind("importer", new BatchImporter(ledger, syncState, tracker, reader));
         registry.bind("tracker", tracker);
@@ -102,7 +111,13 @@ public class ExportConfiguration implements CamelConfiguration {
         registry.bind("removals", new RunRemovals(ledger));
         registry.bind("phoneConflicts", new PhoneConflicts(ledger, syncState));
         registry.bind("preview", new Preview(exports, rowMapper, syncState, database.exportDataSource()));
-        registry.bind("apiAuth", new ApiAuth(token));
+        Users users = new Users(jdbc, token);
+        AuditLog audit = new AuditLog(jdbc);
+        closeOnStop(context, audit);
+        registry.bind("users", users);
+        registry.bind("audit", audit);
+        registry.bind("apiAuth", new ApiAuth(exports, policies));
+        ApiGate.install(context, integer(p, "camel.server.port"), new ApiGate(users, audit, integer(p, "api.max-body-bytes")));
         registry.bind("apiErrors", new ApiErrors());
 
         LOG.info("Brevo segment sync {} ({}): database {}, exports from {} (read every {} ms), Brevo connections {} at {}, API on port {}",

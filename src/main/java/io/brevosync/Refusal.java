@@ -2,9 +2,9 @@ package io.brevosync;
 
 /**
  * What the server refuses to do, and why: something asked for that does not exist, something its state forbids now,
- * or a value that is wrong. The domain throws these; the HTTP API answers each with its status (api.ApiErrors).
+ * a value that is wrong, or a caller not allowed to. The domain throws these; the HTTP API answers each with its status (api.ApiErrors).
  */
-public abstract sealed class Refusal extends RuntimeException permits Refusal.NotFound, Refusal.Conflict, Refusal.Invalid {
+public abstract sealed class Refusal extends RuntimeException permits Refusal.NotFound, Refusal.Conflict, Refusal.Invalid, Refusal.Forbidden {
 
     private Refusal(String message) {
         super(message, null, false, false);
@@ -27,6 +27,13 @@ public abstract sealed class Refusal extends RuntimeException permits Refusal.No
     /** A value given is wrong. */
     public static final class Invalid extends Refusal {
         public Invalid(String message) {
+            super(message);
+        }
+    }
+
+    /** The caller's role, or the connection's rules, do not allow it; the message names the rule that refused. */
+    public static final class Forbidden extends Refusal {
+        public Forbidden(String message) {
             super(message);
         }
     }

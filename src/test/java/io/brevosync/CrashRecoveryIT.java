@@ -61,7 +61,7 @@ class CrashRecoveryIT {
             Files.copy(Path.of("routes/exports/newsletter.camel.yaml"), exports.resolve("newsletter.camel.yaml"));
             Map<String, String> env = Map.of("DB_URL", postgres.url(), "DB_USER", EmbeddedDatabase.USER, "DB_PASSWORD", EmbeddedDatabase.PASSWORD,
                     "BREVO_BASE_URL", sandbox.baseUrl(), "API_TOKEN", TestServer.TOKEN, "SERVER_PORT", String.valueOf(port), "EXPORTS_DIR", exports.toString());
-            List<String> options = List.of("-Dbrevo.connection.default.api-key-file=" + keyFile, "-Dexports.batch-max-rows=" + BATCH,
+            List<String> options = List.of("-Daccess.record-consent-as=test", "-Dbrevo.connection.default.api-key-file=" + keyFile, "-Dexports.batch-max-rows=" + BATCH,
                     "-Dbrevo.process-poll-first=100", "-Dbrevo.process-poll-max=500");
             Map<String, String> runAtStartup = new java.util.HashMap<>(env);
             runAtStartup.put("RUN_AT_STARTUP", "newsletter");

@@ -47,6 +47,8 @@ class ProductionJarIT {
     private ServerProcess server;
     private String sandboxRoot;
     private int port;
+    private Map<String, String> env;
+    private String adminToken;
 
     @BeforeAll
     void start() throws Exception {
@@ -67,7 +69,7 @@ class ProductionJarIT {
         sandbox.awaitUp(sandboxRoot + "/sandbox");
 
         port = TestServer.freePort();
-        Map<String, String> env = Map.of("DB_URL", postgres.url(), "DB_USER", EmbeddedDatabase.USER, "DB_PASSWORD", EmbeddedDatabase.PASSWORD,
+        env = Map.of("DB_URL", postgres.url(), "DB_USER", EmbeddedDatabase.USER, "DB_PASSWORD", EmbeddedDatabase.PASSWORD,
                 "API_TOKEN", TestServer.TOKEN, "BREVO_API_KEY", KEY, "BREVO_BASE_URL", sandboxRoot + "/v3", "EXPORTS_DIR", exports.toString(),
                 "SERVER_PORT", String.valueOf(port));
         // quicker process polls and re-checks than the defaults, so the test waits less; nothing else is set
@@ -120,6 +122,33 @@ class ProductionJarIT {
 
     @Test
     @Order(3)
+    void the_first_admin_is_made_on_the_command_line_and_a_connection_runs_nothing_before_its_consent() throws Exception {
+        Path log = dir.resolve("user-add.log");
+        ProcessBuilder add = new ProcessBuilder("java", "-jar", ServerProcess.SERVER_JAR.toString(), "user", "add", "root", "--role", "admin")
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        add.environment().putAll(env);
+        Process done = add.start();
+        assertTrue(done.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) && done.exitValue() == 0, Files.readString(log));
+        String printed = Files.readString(log);
+        java.util.regex.Matcher token = java.util.regex.Pattern.compile("shown this once: (bss_\\S+)").matcher(printed);
+        assertTrue(token.find(), printed);
+        adminToken = token.group(1);
+        Files.writeString(exports.resolve("early.camel.yaml"), export("early", "2", "members", "EMAIL=email"));
+        awaitExport("early", e -> true);
+
+        HttpResponse<String> refused = call("POST", "/api/exports/early/runs", adminToken, null);
+        assertEquals(409, refused.statusCode(), refused.body());
+        assertTrue(refused.body().contains("connection 'default' has no recorded data-privacy consent"), refused.body());
+        HttpResponse<String> consent = call("POST", "/api/connections/default/consent", adminToken, "{\"agree\": true}");
+        assertEquals(200, consent.statusCode(), consent.body());
+        JsonNode connection = TestServer.JSON.readTree(consent.body());
+        assertEquals("root", connection.get("consentBy").asText());
+        assertTrue(connection.get("runnable").asBoolean(), connection.toString());
+        Files.delete(exports.resolve("early.camel.yaml"));
+    }
+
+    @Test
+    @Order(4)
     void a_file_written_into_the_directory_becomes_a_running_export_within_10_s() throws Exception {
         long written = System.nanoTime();
         Files.writeString(exports.resolve("members.camel.yaml"), export("members", "1", "members", "EMAIL=email,FIRSTNAME=first_name"));
@@ -134,7 +163,7 @@ class ProductionJarIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void an_invalid_file_changes_nothing_and_says_why_until_it_is_fixed() throws Exception {
         Files.writeString(exports.resolve("later.camel.yaml"), export("later", "2", "not-yet", "EMAIL=email"));
         // a change that makes a valid export invalid: the version in force stays
@@ -153,7 +182,7 @@ class ProductionJarIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void a_deleted_file_removes_its_export() throws Exception {
         Files.delete(exports.resolve("later.camel.yaml"));
         TestServer.await("export later removed", Duration.ofSeconds(10), () -> export("later") == null);
@@ -162,7 +191,7 @@ class ProductionJarIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void a_change_during_a_run_waits_for_it_to_end() throws Exception {
         // every sandbox answer takes 300 ms and batches are 50 rows: the run lasts several seconds
         sandboxCall("PUT", "/sandbox/faults", "{\"latencyMs\":300}");
@@ -186,7 +215,7 @@ class ProductionJarIT {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void a_reload_through_the_api_answers_what_it_did() throws Exception {
         Files.writeString(exports.resolve("second.camel.yaml"), export("second", "2", "members", "EMAIL=email"));
         JsonNode reload = api("POST", "/api/exports/reload", 200);
@@ -254,8 +283,14 @@ class ProductionJarIT {
     }
 
     private HttpResponse<String> call(String method, String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).method(method, HttpRequest.BodyPublishers.noBody())
-                .header("Authorization", "Bearer " + TestServer.TOKEN).timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+        return call(method, path, TestServer.TOKEN, null);
+    }
+
+    private HttpResponse<String> call(String method, String path, String token, String body) throws Exception {
+        HttpRequest.BodyPublisher publisher = body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body);
+        return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).method(method, publisher)
+                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json").timeout(Duration.ofSeconds(60)).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private JsonNode api(String method, String path, int expected) throws Exception {

@@ -109,6 +109,7 @@ public final class TestServer implements AutoCloseable {
         server.put("camel.server.port", String.valueOf(port));
         server.put("camel.management.port", String.valueOf(port));
         server.put("api.token", TOKEN);
+        server.put("access.record-consent-as", "test");
         server.put("brevo.process-poll-first", "50");
         server.put("brevo.process-poll-max", "200");
         server.put("brevo.retry.delay", "20");
@@ -157,6 +158,10 @@ public final class TestServer implements AutoCloseable {
         sandbox().requests().clear();
     }
 
+    public int port() {
+        return port;
+    }
+
     public CamelContext context() {
         return main.getCamelContext();
     }
@@ -172,8 +177,14 @@ public final class TestServer implements AutoCloseable {
     // ---- HTTP ----
 
     public HttpResponse<String> call(String method, String path, String token) throws IOException, InterruptedException {
+        return call(method, path, token, null);
+    }
+
+    /** A call with a JSON body (none when null). */
+    public HttpResponse<String> call(String method, String path, String token, String json) throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).timeout(Duration.ofSeconds(120))
-                .method(method, HttpRequest.BodyPublishers.noBody());
+                .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json))
+                .header("Content-Type", "application/json");
         if (token != null) {
             request.header("Authorization", "Bearer " + token);
         }

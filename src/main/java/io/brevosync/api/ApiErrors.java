@@ -11,7 +11,8 @@ public final class ApiErrors {
     /** {"status": 404, "error": "…"} for the exception being handled, with that status on the answer. */
     public Map<String, Object> answer(Exchange exchange) {
         Exception e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
-        int status = e instanceof ApiException api ? api.getStatus() : e instanceof Refusal.NotFound ? 404 : e instanceof Refusal.Conflict ? 409 : 400;
+        int status = e instanceof ApiException api ? api.getStatus() : e instanceof Refusal.NotFound ? 404 : e instanceof Refusal.Conflict ? 409
+                : e instanceof Refusal.Forbidden ? 403 : 400;
         exchange.getIn().setHeader(Exchange.HTTP_RESPONSE_CODE, status);
         return Map.of("status", status, "error", e.getMessage());
     }

@@ -113,12 +113,7 @@ public final class Preview {
     /** GET /api/exports/{id}/profiles/{profile}: what a run would send for the profile (by id, or by email), and why. */
     public Map<String, Object> profile(@Header("exportId") String exportId, @Header("profile") String profile) throws Exception {
         ExportDefinition export = exports.get(exportId);
-        List<Map<String, Object>> found = new ArrayList<>();
-        forEachRow(SyncQuery.of(export, true, profileIds(export, profile)), found::add);
-        if (found.isEmpty()) {
-            throw new Refusal.NotFound("profile '" + profile + "' is not in the segments " + export.segments() + " of export '" + exportId
-                    + "' and has nothing in its list");
-        }
+        List<Map<String, Object>> found = rows(export, profileIds(export, profile), profile);
         List<Map<String, Object>> answers = new ArrayList<>();
         for (Map<String, Object> row : found) {
             ExportRow mapped = map(row, export, null);
@@ -134,9 +129,26 @@ public final class Preview {
                 "POST /api/exports/" + export.id() + "/profiles/" + profile + "/send sends it now, and only it");
     }
 
-    /** The profile ids a path segment names: itself if it is not an email, else the export's profiles with that email. */
+    /**
+     * The profile ids a path segment names (itself if it is not an email, else the export's profiles with that email),
+     * for a run of them: 404 when the export has nothing to do with any of them (no run is started).
+     */
     public String[] profileIds(@Header("exportId") String exportId, @Header("profile") String profile) throws SQLException {
-        return profileIds(exports.get(exportId), profile);
+        ExportDefinition export = exports.get(exportId);
+        String[] ids = profileIds(export, profile);
+        rows(export, ids, profile);
+        return ids;
+    }
+
+    /** The export's rows of these profiles: in its segments, or in its list; 404 when there are none. */
+    private List<Map<String, Object>> rows(ExportDefinition export, String[] ids, String profile) throws SQLException {
+        List<Map<String, Object>> found = new ArrayList<>();
+        forEachRow(SyncQuery.of(export, true, ids), found::add);
+        if (found.isEmpty()) {
+            throw new Refusal.NotFound("profile '" + profile + "' is not in the segments " + export.segments() + " of export '" + export.id()
+                    + "' and has nothing in its list");
+        }
+        return found;
     }
 
     private String[] profileIds(ExportDefinition export, String profile) throws SQLException {

@@ -4,6 +4,7 @@ import java.sql.SQLException;
 import java.util.Map;
 
 import io.brevosync.Refusal;
+import io.brevosync.access.ConnectionPolicies;
 import io.brevosync.export.ExportDefinition;
 import io.brevosync.export.ExportRegistry;
 import org.apache.camel.ExchangeProperty;
@@ -22,9 +23,11 @@ public final class RunAdmission {
     private final ExportRegistry exports;
     private final RunLedger ledger;
     private final RunLocks locks;
+    private final ConnectionPolicies connections;
 
-    public RunAdmission(ExportRegistry exports, RunLedger ledger, RunLocks locks) throws SQLException {
+    public RunAdmission(ExportRegistry exports, RunLedger ledger, RunLocks locks, ConnectionPolicies connections) throws SQLException {
         this.exports = exports;
+        this.connections = connections;
         this.ledger = ledger;
         this.locks = locks;
         closeAbandoned();
@@ -36,18 +39,22 @@ public final class RunAdmission {
     }
 
     /**
-     * Queues a run of the export (HTTP and start-up triggers); 409 when one is already active, or when it is disabled.
-     * A full resync (exchange property fullResync) sends unchanged profiles too.
+     * Queues a run of the export (HTTP and start-up triggers); 409 when one is already active, when it is disabled, or
+     * when its connection may not run (no consent, disabled). A full resync (exchange property fullResync) sends
+     * unchanged profiles too. The run records who started it: the API's caller, else the trigger (schedule, startup).
      */
     public long trigger(@ExchangeProperty("exportId") String exportId, @ExchangeProperty("trigger") String trigger,
-            @ExchangeProperty("fullResync") Boolean fullResync) throws SQLException {
+            @ExchangeProperty("fullResync") Boolean fullResync, @ExchangeProperty("callerName") String caller) throws SQLException {
         ExportDefinition export = exports.get(exportId);
         if (!export.enabled()) {
             throw new Refusal.Conflict("export '" + exportId + "' is disabled (enabled: false in its route file)");
         }
-        Long runId = ledger.create(exportId, export.connection(), export.listId(), trigger, Boolean.TRUE.equals(fullResync));
+        connections.checkRunnable(export.connection());
+        String startedBy = caller != null ? caller : trigger;
+        boolean full = Boolean.TRUE.equals(fullResync);
+        Long runId = ledger.create(exportId, export.connection(), export.listId(), trigger, startedBy, full);
         if (runId == null && closeAbandoned() > 0) {
-            runId = ledger.create(exportId, export.connection(), export.listId(), trigger, Boolean.TRUE.equals(fullResync));
+            runId = ledger.create(exportId, export.connection(), export.listId(), trigger, startedBy, full);
         }
         if (runId == null) {
             throw new Refusal.Conflict("Brevo list " + export.listId() + " of connection '" + export.connection() + "' is being written by "
@@ -63,7 +70,7 @@ public final class RunAdmission {
             return null;
         }
         try {
-            return trigger(exportId, "schedule", false);
+            return trigger(exportId, "schedule", false, null);
         } catch (Refusal e) {
             LOG.warn("Scheduled run of export {} skipped: {}", exportId, e.getMessage());
             ledger.skipped(exportId, "schedule", e.getMessage());

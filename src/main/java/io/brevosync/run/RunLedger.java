@@ -17,7 +17,7 @@ public final class RunLedger {
     private static final String INTERRUPTED = RunStatus.INTERRUPTED.code();
     private static final String NEEDS_CONFIRMATION = RunStatus.NEEDS_CONFIRMATION.code();
 
-    private static final String RUN_COLUMNS = "id, export_id, trigger, status, full_resync, created_at, started_at, finished_at, rows_read, "
+    private static final String RUN_COLUMNS = "id, export_id, trigger, started_by, status, full_resync, created_at, started_at, finished_at, rows_read, "
             + "rows_added, rows_updated, rows_unchanged, rows_removed, rows_rejected, rows_without_consent, rows_adjusted, rows_failed, rows_dead, rows_sent, rows_delivered, "
             + "members_before, batches, batches_failed, invalid_emails, duplicates, canceled, failure, message";
 
@@ -35,10 +35,10 @@ public final class RunLedger {
     }
 
     /** Inserts a run; answers its id, or null when its list already has an active run (the unique index refused it). */
-    Long create(String exportId, String connection, long listId, String trigger, boolean fullResync) throws SQLException {
+    Long create(String exportId, String connection, long listId, String trigger, String startedBy, boolean fullResync) throws SQLException {
         try {
-            return db.number("insert into export_run (export_id, connection, list_id, trigger, status, full_resync) values (?, ?, ?, ?, ?, ?) "
-                    + "returning id", exportId, connection, listId, trigger, QUEUED, fullResync);
+            return db.number("insert into export_run (export_id, connection, list_id, trigger, started_by, status, full_resync) values (?, ?, ?, ?, ?, ?, ?) "
+                    + "returning id", exportId, connection, listId, trigger, startedBy, QUEUED, fullResync);
         } catch (SQLException e) {
             if ("23505".equals(e.getSQLState())) {
                 return null;
@@ -88,6 +88,15 @@ public final class RunLedger {
     }
 
     /** Asks an active run to stop after its batch in flight; false if it is not active. */
+    /** The active runs of a connection stop after their batch in flight (its consent withdrawn, or it was disabled). */
+    public void cancelActive(String connection, String reason) throws SQLException {
+        int runs = db.update("update export_run set cancel_requested = true, message = coalesce(message, ?) where connection = ? and status in ('queued', 'running')",
+                reason, connection);
+        if (runs > 0) {
+            org.slf4j.LoggerFactory.getLogger(RunLedger.class).warn("{}: {} active runs stop after their batch in flight", reason, runs);
+        }
+    }
+
     boolean requestCancel(long runId) throws SQLException {
         return db.update("update export_run set cancel_requested = true where id = ? and status in ('queued', 'running')", runId) == 1;
     }

@@ -1,0 +1,267 @@
+package io.brevosync;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Who may do what, over HTTP on the real server: users and roles, the connection's rules, consent and switch, tokens
+ * made, rotated and revoked, the audit log, and the gate in front of the API (no token, a token in the query string,
+ * oversized bodies, control characters, a flood of unauthenticated uploads).
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class AccessControlTest extends ServerTest {
+
+    private static final String UNAUTHORIZED = "{\"status\":401,\"error\":\"unauthorized: send the header Authorization: Bearer <token>\"}";
+    private final Map<String, String> tokens = new java.util.HashMap<>();
+
+    @Override
+    protected TestServer startServer() throws Exception {
+        return TestServer.start(Map.of("access.record-consent-as", ""));
+    }
+
+    /** A profile in the newsletter export's segments. */
+    private String member() throws Exception {
+        return server.strings("select m.profile_id from segment_member m join segment s on s.id = m.segment_id where s.name = 'newsletter' "
+                + "order by 1 limit 1").get(0);
+    }
+
+    private HttpAnswer as(String user, String method, String path, String body) throws Exception {
+        path = path.replace("MEMBER", member());
+        var response = server.call(method, path, user == null ? null : tokens.getOrDefault(user, user), body);
+        return new HttpAnswer(response.statusCode(), response.body());
+    }
+
+    record HttpAnswer(int status, String body) {
+        JsonNode json() throws Exception {
+            return TestServer.JSON.readTree(body);
+        }
+    }
+
+    @Test
+    @Order(1)
+    void an_admin_makes_users_whose_token_is_shown_once_and_stored_as_a_hash() throws Exception {
+        tokens.put("admin", TestServer.TOKEN);
+        for (String[] user : new String[][] {{"olga", "operator"}, {"vera", "viewer"}, {"adam", "admin"}}) {
+            HttpAnswer made = as("admin", "POST", "/api/users", "{\"name\": \"" + user[0] + "\", \"role\": \"" + user[1] + "\"}");
+            assertEquals(201, made.status(), made.body());
+            assertEquals(user[1], made.json().get("role").asText());
+            tokens.put(user[0], made.json().get("token").asText());
+        }
+        assertEquals(409, as("admin", "POST", "/api/users", "{\"name\": \"vera\", \"role\": \"admin\"}").status());
+        assertEquals(400, as("admin", "POST", "/api/users", "{\"name\": \"eve\", \"role\": \"root\"}").status());
+        HttpAnswer list = as("admin", "GET", "/api/users", null);
+        assertEquals(3, list.json().size(), list.body());
+        for (String token : tokens.values()) {
+            assertFalse(list.body().contains(token), "a token in GET /api/users");
+        }
+        assertEquals(List.of("0"), server.strings("select count(*) from api_token where hash like 'bss_%' or length(hash) <> 64"), "only hashes stored");
+    }
+
+    @Test
+    @Order(2)
+    void no_connection_consent_no_run_and_an_admin_records_it() throws Exception {
+        HttpAnswer refused = as("admin", "POST", "/api/exports/newsletter/runs", null);
+        assertEquals(409, refused.status(), refused.body());
+        assertTrue(refused.body().contains("connection 'default' has no recorded data-privacy consent"), refused.body());
+        assertEquals(400, as("adam", "POST", "/api/connections/default/consent", "{\"agree\": false}").status());
+        assertEquals(400, as("adam", "POST", "/api/connections/default/consent", "{\"agree\": true, \"version\": \"2020-01\"}").status());
+        assertEquals(403, as("olga", "POST", "/api/connections/default/consent", "{\"agree\": true}").status());
+        HttpAnswer consent = as("adam", "POST", "/api/connections/default/consent", "{\"agree\": true}");
+        assertEquals(200, consent.status(), consent.body());
+        JsonNode connection = as("vera", "GET", "/api/connections", null).json().get(0);
+        assertEquals("adam", connection.get("consentBy").asText());
+        assertEquals("2026-12", connection.get("consentVersion").asText());
+        assertTrue(connection.get("runnable").asBoolean());
+        assertEquals(List.of("admin"), List.of(connection.get("roles").get(0).asText()), "admins only by default");
+    }
+
+    /** Each role against each kind of endpoint, with the connection's default rules (admins only). */
+    @ParameterizedTest(name = "{0} {1} as {2} -> {3}")
+    @Order(3)
+    @CsvSource(delimiter = '|', value = {
+        "GET  | /api/exports                                | vera  | 200",
+        "GET  | /api/exports/newsletter/runs                | vera  | 200",
+        "GET  | /api/connections                            | vera  | 200",
+        "GET  | /api/exports/newsletter/profiles/MEMBER          | vera  | 403",
+        "GET  | /api/exports/newsletter/profiles/MEMBER          | olga  | 403",
+        "GET  | /api/exports/newsletter/profiles/MEMBER          | adam  | 200",
+        "POST | /api/exports/newsletter/dry-run             | vera  | 403",
+        "POST | /api/exports/newsletter/dry-run             | olga  | 403",
+        "POST | /api/exports/newsletter/dry-run             | adam  | 200",
+        "POST | /api/exports/reload                         | olga  | 403",
+        "POST | /api/exports/reload                         | adam  | 200",
+        "GET  | /api/users                                  | olga  | 403",
+        "GET  | /api/audit                                  | vera  | 403",
+        "GET  | /api/audit                                  | adam  | 200",
+        "PUT  | /api/connections/default                    | olga  | 403",
+        "POST | /api/users/vera/tokens                      | vera  | 403",
+    })
+    void each_role_reaches_what_its_rules_allow(String method, String path, String user, int expected) throws Exception {
+        HttpAnswer answer = as(user, method, path, method.equals("GET") ? null : "{}");
+        assertEquals(expected, answer.status(), answer.body());
+        if (expected == 403) {
+            assertTrue(answer.body().contains("needs the role") || answer.body().contains("connection 'default'"), "the rule is named: " + answer.body());
+        }
+    }
+
+    @Test
+    @Order(4)
+    void an_operator_runs_what_the_connection_allows_and_the_run_and_the_audit_say_who() throws Exception {
+        HttpAnswer before = as("olga", "POST", "/api/exports/newsletter/runs", null);
+        assertEquals(403, before.status(), before.body());
+        assertTrue(before.body().contains("connection 'default' may be used by the roles [admin]"), before.body());
+        HttpAnswer allowed = as("adam", "PUT", "/api/connections/default", "{\"users\": [\"olga\"], \"displayName\": \"Brevo EU\"}");
+        assertEquals(200, allowed.status(), allowed.body());
+
+        HttpAnswer run = as("olga", "POST", "/api/exports/newsletter/runs?wait=true", null);
+        assertEquals(200, run.status(), run.body());
+        assertEquals("olga", run.json().get("startedBy").asText());
+        // operators who may use the connection see its personal data; viewers only where the connection says so
+        assertEquals(200, as("olga", "GET", "/api/exports/newsletter/profiles/" + member(), null).status());
+        assertEquals(403, as("vera", "GET", "/api/exports/newsletter/runs/" + run.json().get("id").asLong() + "/rows", null).status());
+        assertEquals(200, as("adam", "PUT", "/api/connections/default", "{\"viewersSeePersonalData\": true}").status());
+        assertEquals(200, as("vera", "GET", "/api/exports/newsletter/runs/" + run.json().get("id").asLong() + "/rows", null).status());
+
+        TestServer.await("the audit entries", Duration.ofSeconds(10), () -> {
+            try {
+                return as("admin", "GET", "/api/audit?actor=olga", null).json().size() >= 2;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        JsonNode audit = as("admin", "GET", "/api/audit?actor=olga&limit=10", null).json();
+        assertEquals("POST /api/exports/newsletter/runs", audit.get(0).get("action").asText(), audit.toString());
+        assertEquals(200, audit.get(0).get("status").asInt());
+        assertEquals(403, audit.get(1).get("status").asInt(), "refused calls are audited too: " + audit);
+        assertEquals("exports/newsletter", audit.get(0).get("target").asText());
+        JsonNode consent = as("admin", "GET", "/api/audit?action=POST%20/api/connections", null).json();
+        assertEquals("adam", consent.get(0).get("actor").asText(), consent.toString());
+        assertTrue(server.strings("select count(*) from audit_log").size() == 1);
+        try {
+            server.sql("delete from audit_log");
+            throw new AssertionError("the audit log let a row be deleted");
+        } catch (java.sql.SQLException e) {
+            assertTrue(e.getMessage().contains("append-only"), e.getMessage());
+        }
+    }
+
+    @Test
+    @Order(5)
+    void a_disabled_connection_runs_nothing() throws Exception {
+        assertEquals(200, as("adam", "PUT", "/api/connections/default", "{\"enabled\": false}").status());
+        HttpAnswer refused = as("olga", "POST", "/api/exports/newsletter/runs", null);
+        assertEquals(409, refused.status(), refused.body());
+        assertTrue(refused.body().contains("connection 'default' is disabled"), refused.body());
+        assertEquals(200, as("adam", "PUT", "/api/connections/default", "{\"enabled\": true}").status());
+    }
+
+    @Test
+    @Order(6)
+    void tokens_are_rotated_and_revoked() throws Exception {
+        String old = tokens.get("vera");
+        HttpAnswer fresh = as("admin", "POST", "/api/users/vera/tokens", null);
+        assertEquals(201, fresh.status(), fresh.body());
+        String rotated = fresh.json().get("token").asText();
+        assertEquals(200, as(old, "GET", "/api/exports", null).status());
+        assertEquals(200, as(rotated, "GET", "/api/exports", null).status());
+        long oldId = as("admin", "GET", "/api/users", null).json().findValues("tokens").stream()
+                .filter(t -> t.size() == 2).findFirst().orElseThrow().get(0).get("id").asLong();
+        assertEquals(200, as("admin", "DELETE", "/api/users/vera/tokens/" + oldId, null).status());
+        assertEquals(401, as(old, "GET", "/api/exports", null).status(), "a revoked token");
+        assertEquals(200, as(rotated, "GET", "/api/exports", null).status());
+        assertEquals(404, as("admin", "DELETE", "/api/users/vera/tokens/" + oldId, null).status());
+    }
+
+    @Test
+    @Order(7)
+    void the_token_counts_only_in_the_authorization_header() throws Exception {
+        for (String[] call : new String[][] {{"GET", "/api/exports"}, {"POST", "/api/exports/newsletter/runs"}, {"GET", "/api/users"}}) {
+            for (String token : new String[] {null, "wrong-token", TestServer.TOKEN + "x"}) {
+                HttpAnswer answer = as(token, call[0], call[1], null);
+                assertEquals(401, answer.status(), call[0] + " " + call[1] + " with token " + token);
+                assertEquals(UNAUTHORIZED, answer.body(), "no detail leaked");
+            }
+            HttpAnswer query = as(null, call[0], call[1] + "?Authorization=Bearer%20" + TestServer.TOKEN, null);
+            assertEquals(401, query.status(), "a token in the query string");
+        }
+        var form = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://localhost:" + server.port() + "/api/exports/reload")).header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("Authorization=Bearer+" + TestServer.TOKEN)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(401, form.statusCode(), "a token as a form field");
+    }
+
+    @Test
+    @Order(8)
+    void bad_requests_are_refused_before_anything_runs() throws Exception {
+        long runs = Long.parseLong(server.strings("select count(*) from export_run").get(0));
+        assertEquals(404, as("admin", "POST", "/api/exports/newsletter/profiles/doesnotexist/send", null).status());
+        assertEquals(400, as("admin", "GET", "/api/exports/newsletter/profiles/a%00b", null).status());
+        assertEquals(400, as("admin", "GET", "/api/exports/news%0Aletter/runs", null).status());
+        assertEquals(413, as("admin", "POST", "/api/users", "{\"name\": \"" + "x".repeat(20_000) + "\"}").status());
+        assertEquals(String.valueOf(runs), server.strings("select count(*) from export_run").get(0), "no run started");
+    }
+
+    /** 1,000 unauthenticated uploads announcing 10 MB each: every one is refused after its headers, the heap stays flat. */
+    @Test
+    @Order(9)
+    void a_flood_of_unauthenticated_uploads_costs_nothing() throws Exception {
+        Runtime runtime = Runtime.getRuntime();
+        System.gc();
+        long heapBefore = runtime.totalMemory() - runtime.freeMemory();
+        ExecutorService pool = Executors.newFixedThreadPool(50);
+        List<Future<String>> answers = new ArrayList<>();
+        byte[] chunk = new byte[64 * 1024];
+        for (int i = 0; i < 1000; i++) {
+            answers.add(pool.submit(() -> {
+                try (Socket socket = new Socket("localhost", server.port())) {
+                    socket.setSoTimeout(10_000);
+                    OutputStream out = socket.getOutputStream();
+                    out.write(("POST /api/exports/newsletter/runs HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                            + "Content-Length: 10485760\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    try {
+                        out.write(chunk);
+                    } catch (java.io.IOException closed) {
+                        // the server may close before the chunk is written: that is the point
+                    }
+                    InputStream in = socket.getInputStream();
+                    byte[] head = in.readNBytes(12);
+                    return new String(head, StandardCharsets.US_ASCII);
+                }
+            }));
+        }
+        int refused = 0;
+        for (Future<String> answer : answers) {
+            if (answer.get().startsWith("HTTP/1.1 401") || answer.get().startsWith("HTTP/1.1 413")) {
+                refused++;
+            }
+        }
+        pool.shutdown();
+        assertEquals(1000, refused, "every upload refused");
+        assertEquals(200, as("admin", "GET", "/api/exports", null).status(), "the API still answers");
+        System.gc();
+        long grown = runtime.totalMemory() - runtime.freeMemory() - heapBefore;
+        assertTrue(grown < 64L * 1024 * 1024, "the heap grew by " + grown / 1024 / 1024 + " MB");
+    }
+}
