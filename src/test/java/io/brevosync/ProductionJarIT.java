@@ -25,6 +25,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -136,6 +137,8 @@ class ProductionJarIT {
         Files.writeString(exports.resolve("early.camel.yaml"), export("early", "2", "members", "EMAIL=email"));
         awaitExport("early", e -> true);
 
+        // the running server knows a token the command line made within access.refresh-period (5 s)
+        TestServer.await("the new admin's token known", Duration.ofSeconds(15), () -> apiQuietly("/api/exports", adminToken).has("exports"));
         HttpResponse<String> refused = call("POST", "/api/exports/early/runs", adminToken, null);
         assertEquals(409, refused.statusCode(), refused.body());
         assertTrue(refused.body().contains("connection 'default' has no recorded data-privacy consent"), refused.body());
@@ -257,6 +260,84 @@ class ProductionJarIT {
         return null;
     }
 
+    @Test
+    @Order(9)
+    void at_debug_level_no_secret_reaches_the_log() throws Exception {
+        int debugPort = TestServer.freePort();
+        Map<String, String> debugEnv = new java.util.HashMap<>(env);
+        debugEnv.put("SERVER_PORT", String.valueOf(debugPort));
+        debugEnv.put("LOG_LEVEL", "DEBUG");
+        try (ServerProcess debug = ServerProcess.start(ServerProcess.SERVER_JAR, debugEnv, List.of("-Dbrevo.process-poll-first=100"), List.of(),
+                dir.resolve("debug.log"))) {
+            debug.awaitUp("http://localhost:" + debugPort + "/observe/health");
+            Files.writeString(exports.resolve("logged.camel.yaml"), export("logged", "2", "members", "EMAIL=email,FIRSTNAME=first_name"));
+            HttpRequest list = HttpRequest.newBuilder(URI.create("http://localhost:" + debugPort + "/api/exports/logged/runs"))
+                    .header("Authorization", "Bearer " + adminToken).build();
+            TestServer.await("export logged in force", Duration.ofSeconds(20), () -> {
+                try {
+                    return http.send(list, HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
+                } catch (java.io.IOException | InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            HttpResponse<String> run = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + debugPort + "/api/exports/logged/runs?wait=true"))
+                    .POST(HttpRequest.BodyPublishers.noBody()).header("Authorization", "Bearer " + adminToken).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, run.statusCode(), run.body());
+            String log = debug.log();
+            assertTrue(log.contains(" DEBUG "), "the log is at DEBUG level");
+            for (String secret : List.of(TestServer.TOKEN, KEY, adminToken)) {
+                assertFalse(log.contains(secret), "a secret in the DEBUG log: " + secret.substring(0, 6) + "…");
+            }
+        } finally {
+            Files.deleteIfExists(exports.resolve("logged.camel.yaml"));
+        }
+    }
+
+    @Test
+    @Order(10)
+    void with_a_keystore_the_api_is_served_over_tls() throws Exception {
+        Path keystore = dir.resolve("server.p12");
+        Process keytool = new ProcessBuilder("keytool", "-genkeypair", "-alias", "server", "-keyalg", "RSA", "-keysize", "2048", "-validity", "2",
+                "-dname", "CN=localhost", "-ext", "SAN=dns:localhost,ip:127.0.0.1", "-storetype", "PKCS12", "-keystore", keystore.toString(),
+                "-storepass", "changeit", "-keypass", "changeit").redirectErrorStream(true).start();
+        assertTrue(keytool.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) && keytool.exitValue() == 0, new String(keytool.getInputStream().readAllBytes()));
+        java.security.KeyStore trusted = java.security.KeyStore.getInstance("PKCS12");
+        try (var in = Files.newInputStream(keystore)) {
+            trusted.load(in, "changeit".toCharArray());
+        }
+        var trust = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        trust.init(trusted);
+        var tls = javax.net.ssl.SSLContext.getInstance("TLS");
+        tls.init(null, trust.getTrustManagers(), null);
+        HttpClient https = HttpClient.newBuilder().sslContext(tls).connectTimeout(Duration.ofSeconds(2)).build();
+
+        int tlsPort = TestServer.freePort();
+        Map<String, String> tlsEnv = new java.util.HashMap<>(env);
+        tlsEnv.put("SERVER_PORT", String.valueOf(tlsPort));
+        tlsEnv.put("TLS_ENABLED", "true");
+        tlsEnv.put("TLS_KEYSTORE", "file:" + keystore);
+        tlsEnv.put("TLS_KEYSTORE_PASSWORD", "changeit");
+        try (ServerProcess secure = ServerProcess.start(ServerProcess.SERVER_JAR, tlsEnv, List.of(), List.of(), dir.resolve("tls.log"))) {
+            HttpRequest exports = HttpRequest.newBuilder(URI.create("https://localhost:" + tlsPort + "/api/exports"))
+                    .header("Authorization", "Bearer " + TestServer.TOKEN).timeout(Duration.ofSeconds(10)).build();
+            HttpResponse<String>[] answer = new HttpResponse[1];
+            TestServer.await("the server up over TLS (log: " + dir.resolve("tls.log") + ")", Duration.ofSeconds(60), () -> {
+                try {
+                    answer[0] = https.send(exports, HttpResponse.BodyHandlers.ofString());
+                    return true;
+                } catch (java.io.IOException e) {
+                    return false;
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            assertEquals(200, answer[0].statusCode(), answer[0].body());
+            assertThrows(java.io.IOException.class, () -> http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + tlsPort + "/api/exports"))
+                    .header("Authorization", "Bearer " + TestServer.TOKEN).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()),
+                    "plain HTTP is not served");
+        }
+    }
+
     private void awaitExport(String id, java.util.function.Predicate<JsonNode> condition) throws InterruptedException {
         TestServer.await("export " + id + " as written (log " + dir.resolve("server.log") + ")", Duration.ofSeconds(10), () -> {
             JsonNode e = export(id);
@@ -300,8 +381,12 @@ class ProductionJarIT {
     }
 
     private JsonNode apiQuietly(String path) {
+        return apiQuietly(path, TestServer.TOKEN);
+    }
+
+    private JsonNode apiQuietly(String path, String token) {
         try {
-            return TestServer.JSON.readTree(call("GET", path).body());
+            return TestServer.JSON.readTree(call("GET", path, token, null).body());
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }

@@ -1,15 +1,20 @@
 package io.brevosync.access;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import io.brevosync.Refusal;
 import io.brevosync.StartupFailure;
 import io.brevosync.db.Database;
 import io.brevosync.db.Jdbc;
-import org.apache.camel.impl.DefaultCamelContext;
-import org.apache.camel.spi.PropertiesComponent;
 
 /**
  * {@code java -jar brevo-segment-sync.jar user add NAME --role admin|operator|viewer} and {@code user token NAME}: the
@@ -25,7 +30,7 @@ public final class UserCommand {
 
     /** args without the leading "user"; answers the exit status. */
     public static int run(List<String> args, PrintStream out) {
-        try (DefaultCamelContext settings = new DefaultCamelContext(); Database database = connect(settings.getPropertiesComponent())) {
+        try (Database database = connect(settings())) {
             database.migrate();
             Users users = new Users(new Jdbc(database.dataSource()), "");
             if (args.size() == 4 && args.get(0).equals("add") && args.get(2).equals("--role")) {
@@ -47,9 +52,22 @@ public final class UserCommand {
         }
     }
 
-    private static Database connect(PropertiesComponent p) {
-        p.addLocation("classpath:application.properties");
-        return new Database(p.resolveProperty("db.url").orElse(""), p.resolveProperty("db.user").orElse(""), p.resolveProperty("db.password").orElse(""),
-                1, 0, Duration.ofMillis(Long.parseLong(p.resolveProperty("db.connect-timeout").orElse("5000"))));
+    /** application.properties as the server reads it: {{env:NAME:default}} from the environment, -Dkey=value over all. */
+    private static Function<String, String> settings() throws IOException {
+        Properties file = new Properties();
+        try (InputStream in = UserCommand.class.getResourceAsStream("/application.properties")) {
+            file.load(in);
+        }
+        Pattern env = Pattern.compile("\\{\\{env:([A-Za-z0-9_]+):([^}]*)}}");
+        return key -> {
+            String value = System.getProperty(key, file.getProperty(key, "")).trim();
+            return env.matcher(value).replaceAll(m -> Matcher.quoteReplacement(Objects.requireNonNullElse(System.getenv(m.group(1)), m.group(2))));
+        };
+    }
+
+    private static Database connect(Function<String, String> settings) {
+        // two connections: Flyway holds one for its lock while it migrates with the other
+        return new Database(settings.apply("db.url"), settings.apply("db.user"), settings.apply("db.password"), 2, 0,
+                Duration.ofMillis(Long.parseLong(settings.apply("db.connect-timeout"))));
     }
 }

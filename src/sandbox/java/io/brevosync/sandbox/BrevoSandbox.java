@@ -119,6 +119,22 @@ public final class BrevoSandbox implements AutoCloseable {
 
     // ---- HTTP ----
 
+    /**
+     * The admin endpoints change the sandbox: a page of another site must not reach them from a browser. A request
+     * from another origin is refused, and so is a body that is not JSON (the only kind a page can send without asking).
+     */
+    private static String crossSite(HttpExchange http, byte[] body) {
+        String origin = http.getRequestHeaders().getFirst("Origin");
+        if (origin != null && !origin.matches("https?://(localhost|127\\.0\\.0\\.1|\\[::1\\])(:\\d+)?")) {
+            return "the sandbox's admin endpoints refuse requests from other origins (" + origin + ")";
+        }
+        String type = http.getRequestHeaders().getFirst("Content-Type");
+        if (body.length > 0 && (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json"))) {
+            return "the sandbox's admin endpoints take JSON bodies only (Content-Type: application/json)";
+        }
+        return null;
+    }
+
     private void handle(HttpExchange http) throws IOException {
         String path = http.getRequestURI().getRawPath();
         Answer answer;
@@ -131,7 +147,10 @@ public final class BrevoSandbox implements AutoCloseable {
             byte[] body = readBody(http);
             bodyBytes = body.length;
             requestBody = body;
-            if (path.startsWith("/sandbox")) {
+            String refusal = path.startsWith("/sandbox") ? crossSite(http, body) : null;
+            if (refusal != null) {
+                answer = new Answer(403, errorBody("forbidden", refusal));
+            } else if (path.startsWith("/sandbox")) {
                 answer = admin(http.getRequestMethod(), path.substring("/sandbox".length()), query(http), body);
             } else if (path.startsWith("/v3/")) {
                 account = accountsByKey.get(String.valueOf(http.getRequestHeaders().getFirst("api-key")));

@@ -283,6 +283,20 @@ class BrevoSandboxTest {
     }
 
     @Test
+    void the_admin_endpoints_refuse_what_a_page_of_another_site_could_send() throws Exception {
+        var http = java.net.http.HttpClient.newHttpClient();
+        String faults = "http://localhost:" + sandbox.port() + "/sandbox/faults";
+        var textPlain = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(faults)).header("Content-Type", "text/plain")
+                .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("{\"rate500\":1}")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(403, textPlain.statusCode(), textPlain.body());
+        var otherSite = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(faults)).header("Content-Type", "application/json")
+                .header("Origin", "https://evil.example").PUT(java.net.http.HttpRequest.BodyPublishers.ofString("{\"rate500\":1}")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(403, otherSite.statusCode(), otherSite.body());
+        assertEquals(200, brevo.send("GET", "/v3/contacts/lists", null).statusCode(), "no fault was switched on");
+    }
+
+    @Test
     void inspection_shows_members_request_log_and_counters() throws Exception {
         importRows("{\"email\":\"a@example.com\",\"attributes\":{\"FIRSTNAME\":\"Ann\"}}");
         SandboxClient admin = new SandboxClient(sandbox, null);
