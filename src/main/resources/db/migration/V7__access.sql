@@ -50,5 +50,5 @@ end $$;
 create trigger audit_log_append_only before update or delete on audit_log
     for each row execute function audit_log_append_only();
 
--- who started a run: a user's name, or schedule / startup
-alter table export_run add column started_by text;
+-- who started a run (a user's name, or schedule / startup), and who or what canceled it
+alter table export_run add column started_by text, add column cancel_reason text;

@@ -44,6 +44,15 @@ public final class AuditLog implements AutoCloseable {
         });
     }
 
+    /** A reload of the exports directory that put exports in force or removed some. */
+    public void reloaded(Map<String, Object> answer, String caller) {
+        List<?> loaded = (List<?>) answer.get("loaded");
+        List<?> removed = (List<?>) answer.get("removed");
+        if (!loaded.isEmpty() || !removed.isEmpty()) {
+            record(caller == null ? "watch" : caller, "reload", "exports", null, "loaded " + loaded + ", removed " + removed);
+        }
+    }
+
     /** GET /api/audit: newest first, filtered by actor, action (a prefix, e.g. POST) and target (a prefix); paged by before (an id). */
     public List<Map<String, Object>> read(String actor, String action, String target, String before, String limit) throws SQLException {
         StringBuilder sql = new StringBuilder("select id, at, actor, action, target, status, detail from audit_log where true");

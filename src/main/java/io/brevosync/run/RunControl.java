@@ -3,6 +3,7 @@ package io.brevosync.run;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.brevosync.Refusal;
@@ -115,9 +116,10 @@ public final class RunControl {
     }
 
     /** DELETE …/runs/{runId}: the run stops after the batch in flight (202), or 409 when it is not active. */
-    public Map<String, Object> cancel(@Header("exportId") String exportId, @Header("runId") String runId) throws SQLException {
+    public Map<String, Object> cancel(@Header("exportId") String exportId, @Header("runId") String runId, @ExchangeProperty("callerName") String caller)
+            throws SQLException {
         long id = ((Number) run(exportId, runId).get("id")).longValue();
-        if (!ledger.requestCancel(id)) {
+        if (!ledger.requestCancel(id, "through the API by " + caller)) {
             throw new Refusal.Conflict("run " + id + " is not active; only a queued or running run can be canceled");
         }
         LOG.info("Export {} run {}: cancellation asked for through the API", exportId, id);
@@ -149,7 +151,9 @@ public final class RunControl {
             ledger.rows().settleRemovals(run.getId(), "skipped", "the run " + (canceled ? "was canceled" : "failed") + " before removing; the next run removes again");
         }
         sync.unlinked(run.getExport().id(), run.getId());
-        String message = error != null ? "run failed: " + error : canceled ? "run canceled through the API after " + run.batchesSent() + " batches" : null;
+        String message = error != null ? "run failed: " + error : canceled
+                ? "run canceled (" + Objects.requireNonNullElse(ledger.cancelReason(run.getId()), "reason not recorded") + ") after " + run.batchesSent() + " batches"
+                : null;
         Map<String, Object> summary = ledger.finish(run.getId(), run.rowsRead(), run.unchanged(), canceled, error, message);
         this.live.remove(run.getId());
         locks.release(run.getId());

@@ -90,15 +90,20 @@ public final class RunLedger {
     /** Asks an active run to stop after its batch in flight; false if it is not active. */
     /** The active runs of a connection stop after their batch in flight (its consent withdrawn, or it was disabled). */
     public void cancelActive(String connection, String reason) throws SQLException {
-        int runs = db.update("update export_run set cancel_requested = true, message = coalesce(message, ?) where connection = ? and status in ('queued', 'running')",
+        int runs = db.update("update export_run set cancel_requested = true, cancel_reason = ? where connection = ? and status in ('queued', 'running')",
                 reason, connection);
         if (runs > 0) {
             org.slf4j.LoggerFactory.getLogger(RunLedger.class).warn("{}: {} active runs stop after their batch in flight", reason, runs);
         }
     }
 
-    boolean requestCancel(long runId) throws SQLException {
-        return db.update("update export_run set cancel_requested = true where id = ? and status in ('queued', 'running')", runId) == 1;
+    boolean requestCancel(long runId, String reason) throws SQLException {
+        return db.update("update export_run set cancel_requested = true, cancel_reason = ? where id = ? and status in ('queued', 'running')", reason, runId) == 1;
+    }
+
+    /** Why the run was canceled: "through the API by vera", "connection 'eu' disabled by adam". */
+    String cancelReason(long runId) throws SQLException {
+        return db.queryOne("select cancel_reason from export_run where id = ?", runId).map(r -> (String) r.get("cancelReason")).orElse(null);
     }
 
     boolean cancelRequested(long runId) throws SQLException {
