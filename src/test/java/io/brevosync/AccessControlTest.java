@@ -240,6 +240,7 @@ class AccessControlTest extends ServerTest {
         assertEquals(400, as("admin", "GET", "/api/exports/newsletter/profiles/a%00b", null).status());
         assertEquals(400, as("admin", "GET", "/api/exports/news%0Aletter/runs", null).status());
         assertEquals(413, as("admin", "POST", "/api/users", "{\"name\": \"" + "x".repeat(20_000) + "\"}").status());
+        assertEquals(413, as("admin", "DELETE", "/api/users/vera/tokens/1", "{}").status(), "a DELETE with a body");
         assertEquals(String.valueOf(runs), server.strings("select count(*) from export_run").get(0), "no run started");
     }
 
