@@ -107,7 +107,7 @@ public class ExportConfiguration implements CamelConfiguration {
         ExportFiles files = new ExportFiles(exportsDir, context, exports,
                 declared -> new ExportParameters(declared, connections.names(), rowMaxBytes, textMaxChars), runs::activeRun, millis(p, "exports.recheck-period"));
         registry.bind("exportFiles", files);
-        registry.bind("reports", new RunReports(exports, files, ledger, runs));
+        registry.bind("reports", new RunReports(exports, files, ledger, runs, millis(p, "api.run-wait")));
         registry.bind("removals", new RunRemovals(ledger));
         registry.bind("phoneConflicts", new PhoneConflicts(ledger, syncState));
         registry.bind("preview", new Preview(exports, rowMapper, syncState, database.exportDataSource()));

@@ -19,7 +19,8 @@ class RunControlTest extends ServerTest {
 
     @Override
     protected TestServer startServer() throws Exception {
-        return TestServer.startWithTestExports(Map.of());
+        // ?wait=true holds its thread 2 s at most
+        return TestServer.startWithTestExports(Map.of("api.run-wait", "2000"));
     }
 
     @Test
@@ -72,6 +73,46 @@ class RunControlTest extends ServerTest {
 
     @Test
     @Order(4)
+    void a_long_run_shows_its_progress_live_and_wait_true_answers_202_before_it_ends() throws Exception {
+        long total = server.runAndWait("small", true).get("rowsRead").asLong();
+        java.io.StringWriter log = new java.io.StringWriter();
+        var capture = org.apache.logging.log4j.core.appender.WriterAppender.createAppender(
+                org.apache.logging.log4j.core.layout.PatternLayout.createDefaultLayout(), null, log, "progress", false, true);
+        capture.start();
+        var root = (org.apache.logging.log4j.core.Logger) org.apache.logging.log4j.LogManager.getRootLogger();
+        root.addAppender(capture);
+        server.sandbox().faults().latencyMs(400);
+        long start = System.nanoTime();
+        var waited = server.api("POST", "/api/exports/small/runs?wait=true&fullResync=true");
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertEquals(202, waited.statusCode(), waited.body());
+        assertTrue(seconds < 5, "?wait=true held its thread " + seconds + " s");
+        long runId = TestServer.JSON.readTree(waited.body()).get("runId").asLong();
+
+        JsonNode[] seen = new JsonNode[1];
+        TestServer.await("a progress mid-run", Duration.ofSeconds(30), () -> {
+            try {
+                JsonNode progress = TestServer.JSON.readTree(server.api("GET", "/api/exports/small/runs/" + runId).body()).path("progress");
+                seen[0] = progress;
+                return progress.path("rowsSent").asLong() > 0 && progress.path("phase").asText().equals("reading");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        JsonNode progress = seen[0];
+        assertEquals(total, progress.get("expectedRows").asLong(), "the total is the last full run's: " + progress);
+        long percent = progress.get("percent").asLong();
+        assertTrue(percent >= 0 && percent < 100 && progress.get("rowsRead").asLong() < total, progress.toString());
+        assertTrue(progress.get("rowsSent").asLong() <= progress.get("rowsRead").asLong(), progress.toString());
+        assertTrue(progress.has("rowsConfirmed") && progress.has("secondsLeft") && progress.has("importsPending"), progress.toString());
+        JsonNode run = server.awaitRun("small", runId);
+        assertTrue(!run.has("progress"), "a finished run has no live progress: " + run);
+        root.removeAppender(capture);
+        assertTrue(log.toString().contains("% of the " + total + " rows the last run read, about "), "the log says the percentage every batch");
+    }
+
+    @Test
+    @Order(5)
     void cancel_needs_the_token_and_a_known_run() throws Exception {
         assertEquals(401, server.call("DELETE", "/api/exports/small/runs/1", null).statusCode());
         assertEquals(404, server.api("DELETE", "/api/exports/small/runs/999999").statusCode());

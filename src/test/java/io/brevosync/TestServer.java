@@ -212,6 +212,10 @@ public final class TestServer implements AutoCloseable {
     /** The same, sending every profile whether it changed or not. */
     public JsonNode runAndWait(String exportId, boolean fullResync) throws IOException, InterruptedException {
         HttpResponse<String> response = api("POST", "/api/exports/" + exportId + "/runs?wait=true" + (fullResync ? "&fullResync=true" : ""));
+        if (response.statusCode() == 202) {
+            // still running after api.run-wait: followed through its location
+            return awaitRun(exportId, JSON.readTree(response.body()).get("runId").asLong());
+        }
         if (response.statusCode() != 200) {
             throw new AssertionError("run of " + exportId + " answered " + response.statusCode() + ": " + response.body());
         }

@@ -85,6 +85,7 @@ public final class BatchImporter {
 
     /** After a pass has read its rows: its last batch is sent, and a look at the processes is over, before the run follows the imports. */
     public void batchesSent(@ExchangeProperty("run") ExportRun run) throws Exception {
+        run.phase("waiting for Brevo");
         run.awaitSend();
         run.awaitLook();
     }

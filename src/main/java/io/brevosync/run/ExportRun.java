@@ -3,6 +3,7 @@ package io.brevosync.run;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Set;
@@ -46,6 +47,10 @@ public final class ExportRun {
     private volatile Instant importDeadline;
     private final Set<Integer> phoneConflictBatches = ConcurrentHashMap.newKeySet();
     private volatile String[] profiles = new String[0];
+    /** reading (and sending), waiting for Brevo, removing */
+    private volatile String phase = "reading";
+    /** rows the last comparable run read: the total a percentage is of (0: unknown) */
+    private volatile long expectedRows;
     private volatile CompletableFuture<Void> sending = CompletableFuture.completedFuture(null);
     private volatile CompletableFuture<Void> looking = CompletableFuture.completedFuture(null);
 
@@ -254,15 +259,38 @@ public final class ExportRun {
         return current.toMillis();
     }
 
-    /** One log line of progress, for long runs. */
-    public String getProgress() {
-        double seconds = Math.max(0.001, Duration.between(started, Instant.now()).toMillis() / 1000.0);
-        return String.format("%d changed rows read, %d sent in %d batches, %d rejected, %d to unlink, %.0f rows/s", rowsRead.get(), rowsSent.get(),
-                batches.get(), rowsRejected.get(), unlinks.get(), rowsRead.get() / seconds);
+    void phase(String phase) {
+        this.phase = phase;
     }
 
-    Map<String, Object> live() {
-        return Map.of("rowsRead", rowsRead.get(), "rowsSent", rowsSent.get(), "rowsRejected", rowsRejected.get(), "toUnlink", unlinks.get(),
-                "batches", batches.get(), "importsPending", pendingProcesses.size());
+    void expect(long rows) {
+        this.expectedRows = rows;
+    }
+
+    /** One log line of progress, for long runs. */
+    public String getProgress() {
+        RunProgress progress = progress();
+        return String.format("%d changed rows read, %d sent in %d batches, %d rejected, %d to unlink, %.0f rows/s%s", rowsRead.get(), rowsSent.get(),
+                batches.get(), rowsRejected.get(), unlinks.get(), rowsRead.get() / seconds(), progress == null ? "" : ", " + progress);
+    }
+
+    /** The live counters; rowsConfirmed (what Brevo applied so far) comes from the ledger. */
+    Map<String, Object> live(long rowsConfirmed) {
+        Map<String, Object> live = new LinkedHashMap<>(Map.of("phase", phase, "rowsRead", rowsRead.get(), "rowsSent", rowsSent.get(),
+                "rowsConfirmed", rowsConfirmed, "rowsRejected", rowsRejected.get(), "toUnlink", unlinks.get(), "batches", batches.get(),
+                "importsPending", pendingProcesses.size(), "seconds", Math.round(seconds())));
+        RunProgress progress = progress();
+        if (progress != null) {
+            live.putAll(progress.fields());
+        }
+        return live;
+    }
+
+    private RunProgress progress() {
+        return RunProgress.of(rowsRead.get(), expectedRows, phase.equals("reading"), seconds());
+    }
+
+    private double seconds() {
+        return Math.max(0.001, Duration.between(started, Instant.now()).toMillis() / 1000.0);
     }
 }

@@ -125,6 +125,11 @@ final class RowLedger {
                 runId, exportId);
     }
 
+    /** Rows of the run whose import Brevo has completed so far. */
+    long rowsConfirmed(long runId) throws SQLException {
+        return db.number("select coalesce(sum(row_count), 0) from export_batch where run_id = ? and status = 'completed'", runId);
+    }
+
     long pendingRemovals(long runId) throws SQLException {
         return db.number("select count(*) from export_row where run_id = ? and outcome = 'pending'", runId);
     }

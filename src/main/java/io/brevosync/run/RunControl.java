@@ -63,8 +63,9 @@ public final class RunControl {
         }
     }
 
-    private void open(Exchange exchange, long runId, ExportDefinition export, boolean full) {
+    private void open(Exchange exchange, long runId, ExportDefinition export, boolean full) throws SQLException {
         ExportRun run = new ExportRun(runId, export, full, pollFirst, pollMax, importTimeout);
+        run.expect(ledger.lastRowsRead(export.id(), full));
         String[] profiles = exchange.getProperty("profiles", String[].class);
         if (profiles != null) {
             run.onlyProfiles(profiles);
@@ -180,8 +181,8 @@ public final class RunControl {
     }
 
     /** The live counters of a run in progress on this server, or null. */
-    Map<String, Object> progress(long runId) {
+    Map<String, Object> progress(long runId) throws SQLException {
         ExportRun current = live.get(runId);
-        return current == null ? null : current.live();
+        return current == null ? null : current.live(ledger.rows().rowsConfirmed(runId));
     }
 }

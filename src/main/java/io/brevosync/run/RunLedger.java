@@ -47,6 +47,12 @@ public final class RunLedger {
         }
     }
 
+    /** How many rows the export's last finished run of the same kind (full or not) read: the next one's expected total. */
+    long lastRowsRead(String exportId, boolean fullResync) throws SQLException {
+        return db.number("select rows_read from export_run where export_id = ? and full_resync = ? and finished_at is not null and rows_read > 0 "
+                + "order by id desc limit 1", exportId, fullResync);
+    }
+
     /** The active run writing the list, as "run 7 of export newsletter". */
     String activeRun(String connection, long listId) throws SQLException {
         return db.queryOne("select id, export_id from export_run where connection = ? and list_id = ? and status in ('queued', 'running')",

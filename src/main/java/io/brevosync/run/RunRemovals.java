@@ -43,6 +43,7 @@ public final class RunRemovals {
         if (run.isCanceled()) {
             return false;
         }
+        run.phase("removing");
         ledger.rows().guardRemovals(run.getId(), export.id());
         long pending = ledger.rows().pendingRemovals(run.getId());
         if (pending == 0) {

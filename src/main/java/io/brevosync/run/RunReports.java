@@ -1,6 +1,7 @@
 package io.brevosync.run;
 
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,9 +32,12 @@ public final class RunReports {
     private final ExportFiles files;
     private final RunLedger ledger;
     private final RunControl runs;
+    private final Duration runWait;
 
-    public RunReports(ExportRegistry exports, ExportFiles files, RunLedger ledger, RunControl runs) {
+    /** runWait: how long POST …/runs?wait=true holds its HTTP worker thread before it answers 202 (api.run-wait) */
+    public RunReports(ExportRegistry exports, ExportFiles files, RunLedger ledger, RunControl runs, Duration runWait) {
         this.exports = exports;
+        this.runWait = runWait;
         this.files = files;
         this.ledger = ledger;
         this.runs = runs;
@@ -73,6 +77,26 @@ public final class RunReports {
         }
         answer.put("rows", "/api/exports/" + exportId + "/runs/" + runId + "/rows");
         return answer;
+    }
+
+    /**
+     * POST …/runs?wait=true: the run's report once it has ended; null (the caller answers 202 with its location) without
+     * ?wait=true, or when it still runs after api.run-wait, so no HTTP worker thread is held for a long run.
+     */
+    public Map<String, Object> awaitEnd(@Header("exportId") String exportId, @ExchangeProperty("runId") long runId, @Header("wait") String wait)
+            throws SQLException, InterruptedException {
+        long deadline = System.nanoTime() + runWait.toNanos();
+        while ("true".equals(wait)) {
+            Map<String, Object> run = run(exportId, String.valueOf(runId));
+            if (!RunStatus.QUEUED.code().equals(run.get("status")) && !RunStatus.RUNNING.code().equals(run.get("status"))) {
+                return run;
+            }
+            if (System.nanoTime() > deadline) {
+                break;
+            }
+            Thread.sleep(50);
+        }
+        return null;
     }
 
     /** GET …/runs/{runId}/rows?outcome=failed,rejected&limit=100&offset=0: the run's rows, by outcome, paged. */

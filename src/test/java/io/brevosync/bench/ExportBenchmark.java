@@ -96,7 +96,9 @@ public final class ExportBenchmark {
             Map<String, String> properties = Map.ofEntries(Map.entry("db.url", postgres.url()),
                     Map.entry("db.user", EmbeddedDatabase.USER), Map.entry("db.password", EmbeddedDatabase.PASSWORD), Map.entry("exports.dir", exportsDir.toString()),
                     Map.entry("brevo.connection.default.base-url", sandboxRoot + "/v3"), Map.entry("brevo.connection.default.api-key-file", keyFile.toString()),
-                    Map.entry("api.token", TOKEN),
+                    Map.entry("api.token", TOKEN), Map.entry("access.record-consent-as", "benchmark"),
+                    // the benchmark times whole runs through ?wait=true: it may wait as long as a run takes
+                    Map.entry("api.run-wait", "600000"),
                     Map.entry("camel.server.port", String.valueOf(apiPort)), Map.entry("camel.management.port", String.valueOf(apiPort)),
                     Map.entry("brevo.process-poll-first", "250"), Map.entry("brevo.process-poll-max", "2000"));
             properties.forEach(main::addOverrideProperty);
