@@ -23,6 +23,8 @@ import io.brevosync.export.ExportParameters;
 import io.brevosync.export.ExportRegistry;
 import io.brevosync.export.ImportBatcher;
 import io.brevosync.export.RowMapper;
+import io.brevosync.observe.ExportMetrics;
+import io.brevosync.observe.ReadinessChecks;
 import io.brevosync.run.BatchImporter;
 import io.brevosync.run.ImportTracker;
 import io.brevosync.run.PassReader;
@@ -36,8 +38,12 @@ import io.brevosync.run.RunRemovals;
 import io.brevosync.run.RunReports;
 import io.brevosync.sync.SyncRows;
 import io.brevosync.sync.SyncState;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
+import org.apache.camel.component.resilience4j.ResilienceProcessor;
 import org.apache.camel.spi.PropertiesComponent;
 import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
@@ -73,6 +79,15 @@ public class ExportConfiguration implements CamelConfiguration {
         registry.bind("database", database);
         registry.bind("exportDataSource", database.exportDataSource());
         registry.bind("brevoConnections", connections);
+        // Camel serves this registry at /observe/metrics; the exports' and Brevo's meters join it
+        MeterRegistry meters = registry.lookupByNameAndType("metricsRegistry", MeterRegistry.class);
+        if (meters == null) {
+            meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            registry.bind("metricsRegistry", meters);
+        }
+        ExportMetrics metrics = new ExportMetrics(meters);
+        connections.meter(metrics);
+        metrics.breaker(breakerState(context));
         registry.bind("brevoFailures", new BrevoFailures());
 
         int rowMaxBytes = integer(p, "exports.row-max-bytes");
@@ -89,9 +104,9 @@ public class ExportConfiguration implements CamelConfiguration {
         RunLedger ledger = new RunLedger(jdbc);
         RunLocks locks = new RunLocks(database.dataSource());
         Duration importTimeout = millis(p, "brevo.import-timeout");
-        ImportTracker tracker = new ImportTracker(ledger, syncState, importTimeout);
+        ImportTracker tracker = new ImportTracker(ledger, syncState, importTimeout, metrics);
         RunControl runs = new RunControl(exports, batcher, ledger, syncState, locks, tracker, millis(p, "brevo.process-poll-first"),
-                millis(p, "brevo.process-poll-max"), importTimeout);
+                millis(p, "brevo.process-poll-max"), importTimeout, metrics);
         PassReader reader = new PassReader(ledger, syncState);
         ConnectionPolicies policies = new ConnectionPolicies(jdbc, connections.names(), property(p, "access.privacy-version"), ledger::cancelActive);
         if (!property(p, "access.record-consent-as").isEmpty()) {
@@ -107,6 +122,7 @@ public class ExportConfiguration implements CamelConfiguration {
         ExportFiles files = new ExportFiles(exportsDir, context, exports,
                 declared -> new ExportParameters(declared, connections.names(), rowMaxBytes, textMaxChars), runs::activeRun, millis(p, "exports.recheck-period"));
         registry.bind("exportFiles", files);
+        ReadinessChecks.register(context, database.dataSource(), connections, breakerState(context), files::errors);
         registry.bind("reports", new RunReports(exports, files, ledger, runs, millis(p, "api.run-wait")));
         registry.bind("removals", new RunRemovals(ledger));
         registry.bind("phoneConflicts", new PhoneConflicts(ledger, syncState));
@@ -123,6 +139,14 @@ public class ExportConfiguration implements CamelConfiguration {
         LOG.info("Brevo segment sync {} ({}): database {}, exports from {} (read every {} ms), Brevo connections {} at {}, API on port {}",
                 Application.version(), property(p, "server.profile"), database.location(), files.directory(), property(p, "exports.reload-period"),
                 connections.names(), connections.names().stream().map(connections::baseUrl).distinct().toList(), property(p, "camel.server.port"));
+    }
+
+    /** The state of the circuit breaker in front of Brevo (brevo-call's brevo-breaker), once the routes are there. */
+    private static java.util.function.Supplier<String> breakerState(CamelContext context) {
+        return () -> {
+            ResilienceProcessor breaker = context.getProcessor("brevo-breaker", ResilienceProcessor.class);
+            return breaker == null ? "DISABLED" : breaker.getCircuitBreakerState();
+        };
     }
 
     /**

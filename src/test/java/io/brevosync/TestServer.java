@@ -54,6 +54,8 @@ public final class TestServer implements AutoCloseable {
     private final EmbeddedDatabase postgres;
     private final BrevoSandbox sandbox;
     private final HttpClient http = HttpClient.newHttpClient();
+    /** with test.database-proxy=true: the server reaches PostgreSQL through it, and a test can cut it */
+    private TcpProxy databaseProxy;
 
     private TestServer(Main main, int port, Path dataDir, Path exportsDir, EmbeddedDatabase postgres, BrevoSandbox sandbox) {
         this.main = main;
@@ -100,7 +102,8 @@ public final class TestServer implements AutoCloseable {
 
         int port = freePort();
         Map<String, String> server = new LinkedHashMap<>();
-        server.put("db.url", postgres.url());
+        TcpProxy proxy = Boolean.parseBoolean(properties.remove("test.database-proxy")) ? new TcpProxy(postgres.port()) : null;
+        server.put("db.url", proxy == null ? postgres.url() : "jdbc:postgresql://127.0.0.1:" + proxy.port() + "/postgres");
         server.put("db.user", EmbeddedDatabase.USER);
         server.put("db.password", EmbeddedDatabase.PASSWORD);
         server.put("brevo.connection.default.base-url", sandbox.baseUrl());
@@ -121,6 +124,7 @@ public final class TestServer implements AutoCloseable {
         try {
             main.start();
             TestServer started = new TestServer(main, port, dataDir, exportsDir, postgres, sandbox);
+            started.databaseProxy = proxy;
             started.awaitExportsRead();
             // the start-up reload looked the exports' lists up: tests count only their own requests
             sandbox.requests().clear();
@@ -330,9 +334,17 @@ public final class TestServer implements AutoCloseable {
         throw new IOException("no free port between 20000 and 32000");
     }
 
+    /** The relay to PostgreSQL of a server started with test.database-proxy=true. */
+    TcpProxy databaseProxy() {
+        return databaseProxy;
+    }
+
     @Override
     public void close() throws Exception {
         main.stop();
+        if (databaseProxy != null) {
+            databaseProxy.close();
+        }
         sandbox.close();
         postgres.close();
         try (var files = Files.walk(dataDir)) {

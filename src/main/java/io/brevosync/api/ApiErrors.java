@@ -17,8 +17,16 @@ public final class ApiErrors {
         return Map.of("status", status, "error", e.getMessage());
     }
 
-    /** Anything else that failed: a 500 without detail (the server log has it). */
+    /** Anything else that failed: 503 when the database is unreachable, else a 500 without detail (the server log has it). */
     public Map<String, Object> internal(Exchange exchange) {
+        Exception e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLTransientConnectionException || t instanceof java.sql.SQLException sql && sql.getSQLState() != null
+                    && sql.getSQLState().startsWith("08")) {
+                exchange.getIn().setHeader(Exchange.HTTP_RESPONSE_CODE, 503);
+                return Map.of("status", 503, "error", "the database is unreachable; try again when it is back (GET /observe/health says when)");
+            }
+        }
         exchange.getIn().setHeader(Exchange.HTTP_RESPONSE_CODE, 500);
         return Map.of("error", "internal error, see the server log");
     }

@@ -43,7 +43,10 @@ public final class ApiGate implements Handler<RoutingContext> {
             @Override
             public void onCamelContextStarted(CamelContext started, boolean alreadyStarted) {
                 // ahead of every route of the router (order): a request that came before it still meets ApiAuth, which refuses it
-                VertxPlatformHttpRouter.lookup(started, VertxPlatformHttpRouter.getRouterNameFromPort(port)).route("/api/*").order(-100).handler(gate);
+                VertxPlatformHttpRouter router = VertxPlatformHttpRouter.lookup(started, VertxPlatformHttpRouter.getRouterNameFromPort(port));
+                router.route("/api/*").order(-100).handler(gate);
+                // the metrics name exports and connections: a scraper sends a token too (health stays open, for probes)
+                router.route("/observe/metrics").order(-100).handler(gate);
             }
         });
     }

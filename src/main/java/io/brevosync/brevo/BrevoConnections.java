@@ -28,7 +28,7 @@ public final class BrevoConnections {
      * One Brevo account. Brevo budgets its requests per key in two buckets: /contacts (10/s on the General plan) and
      * everything else (100/h); each has its pacer, so waiting for one never holds up the other.
      */
-    private record Connection(String baseUrl, String apiKey, Pacer contacts, Pacer other) {
+    private record Connection(String baseUrl, String apiKey, Pacer contacts, Pacer other, java.util.concurrent.atomic.AtomicInteger lastStatus) {
         @Override
         public String toString() {
             return "Connection[" + baseUrl + ", api-key ****]";
@@ -71,6 +71,16 @@ public final class BrevoConnections {
     private static final Logger LOG = LoggerFactory.getLogger(BrevoConnections.class);
 
     private final Map<String, Connection> connections = new TreeMap<>();
+    private volatile Meter meter = (connection, method, path, status, remaining) -> { };
+
+    /** Told every answer of Brevo (observe.ExportMetrics). */
+    public interface Meter {
+        void answered(String connection, String method, String path, int status, Long remaining);
+    }
+
+    public void meter(Meter meter) {
+        this.meter = meter;
+    }
 
     /**
      * Reads {@code brevo.connection.<name>.base-url}, {@code .api-key-file}, {@code .api-key-env} (default
@@ -108,7 +118,8 @@ public final class BrevoConnections {
     }
 
     public void add(String name, String baseUrl, String apiKey, double requestsPerSecond) {
-        connections.put(name, new Connection(baseUrl.replaceAll("/+$", ""), apiKey, new Pacer(requestsPerSecond), new Pacer(0)));
+        connections.put(name, new Connection(baseUrl.replaceAll("/+$", ""), apiKey, new Pacer(requestsPerSecond), new Pacer(0),
+                new java.util.concurrent.atomic.AtomicInteger()));
     }
 
     public Set<String> names() {
@@ -117,6 +128,11 @@ public final class BrevoConnections {
 
     public String baseUrl(String name) {
         return connection(name).baseUrl();
+    }
+
+    /** The status of Brevo's last answer on the connection (0: none yet): a 401 says its key is refused. */
+    public int lastStatus(String name) {
+        return connection(name).lastStatus().get();
     }
 
     /**
@@ -160,6 +176,9 @@ public final class BrevoConnections {
         int status = in.getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
         Long remaining = number(in.getHeader("x-sib-ratelimit-remaining"));
         Long reset = number(in.getHeader("x-sib-ratelimit-reset"));
+        connection(exchange.getProperty("connection", String.class)).lastStatus().set(status);
+        meter.answered(exchange.getProperty("connection", String.class), in.getHeader(Exchange.HTTP_METHOD, String.class),
+                exchange.getProperty("brevoPath", String.class), status, remaining);
         if (status == 429) {
             int waits = call.rateLimited();
             if (waits <= MAX_RATE_LIMIT_WAITS) {

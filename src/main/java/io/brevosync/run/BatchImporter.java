@@ -95,6 +95,7 @@ public final class BatchImporter {
         long processId = BrevoAnswers.importProcessId(exchange.getIn().getBody(Map.class));
         ledger.rows().batch(run.getId(), batch.getNumber(), batch.getRows(), batch.getRequest().length, processId, "queued", null);
         run.following(processId, batch.getNumber());
+        tracker.accepted(processId);
     }
 
     /**

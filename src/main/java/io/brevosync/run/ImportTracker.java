@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.brevosync.brevo.BrevoAnswers;
+import io.brevosync.observe.ExportMetrics;
 import io.brevosync.sync.SyncState;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
@@ -27,11 +28,18 @@ public final class ImportTracker {
     private final RunLedger ledger;
     private final SyncState sync;
     private final Duration importTimeout;
+    private final ExportMetrics metrics;
 
-    public ImportTracker(RunLedger ledger, SyncState sync, Duration importTimeout) {
+    public ImportTracker(RunLedger ledger, SyncState sync, Duration importTimeout, ExportMetrics metrics) {
+        this.metrics = metrics;
         this.ledger = ledger;
         this.sync = sync;
         this.importTimeout = importTimeout;
+    }
+
+    /** Brevo accepted an import: its process is followed from now (and its latency measured). */
+    void accepted(long processId) {
+        metrics.importAccepted(processId);
     }
 
     /** Imports an interrupted run of this export sent (the server was killed) but never saw end. */
@@ -73,6 +81,9 @@ public final class ImportTracker {
         Integer batchNo = ledger.rows().processEnded(runId, processId, status, error, invalidEmails, duplicates);
         if (batchNo == null) {
             return;
+        }
+        if (run != null) {
+            metrics.importEnded(run.getExport().connection(), processId, status);
         }
         if (status.equals("completed")) {
             sync.delivered(exportId, runId, batchNo);

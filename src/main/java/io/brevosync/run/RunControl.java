@@ -2,6 +2,7 @@ package io.brevosync.run;
 
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -11,6 +12,7 @@ import io.brevosync.brevo.BrevoFailures;
 import io.brevosync.export.ExportDefinition;
 import io.brevosync.export.ExportRegistry;
 import io.brevosync.export.ImportBatcher;
+import io.brevosync.observe.ExportMetrics;
 import io.brevosync.sync.SyncState;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
@@ -32,13 +34,15 @@ public final class RunControl {
     private final SyncState sync;
     private final RunLocks locks;
     private final ImportTracker tracker;
+    private final ExportMetrics metrics;
     private final Duration pollFirst;
     private final Duration pollMax;
     private final Duration importTimeout;
     private final Map<Long, ExportRun> live = new ConcurrentHashMap<>();
 
     public RunControl(ExportRegistry exports, ImportBatcher batcher, RunLedger ledger, SyncState sync, RunLocks locks, ImportTracker tracker,
-            Duration pollFirst, Duration pollMax, Duration importTimeout) {
+            Duration pollFirst, Duration pollMax, Duration importTimeout, ExportMetrics metrics) {
+        this.metrics = metrics;
         this.exports = exports;
         this.batcher = batcher;
         this.ledger = ledger;
@@ -158,6 +162,8 @@ public final class RunControl {
         Map<String, Object> summary = ledger.finish(run.getId(), run.rowsRead(), run.unchanged(), canceled, error, message);
         this.live.remove(run.getId());
         locks.release(run.getId());
+        Object started = summary.get("startedAt");
+        metrics.runEnded(run.getExport().id(), summary, started == null ? Duration.ZERO : Duration.between(Instant.parse((String) started), Instant.now()));
         LOG.info("Export {} run {} {}: {} rows in the segments: {} added, {} updated, {} unchanged, {} removed, {} rejected, {} without consent, "
                 + "{} failed, {} dead, {} adjusted; {} batches ({} failed), {} invalid emails per Brevo", run.getExport().id(), run.getId(),
                 summary.get("status"), summary.get("rowsRead"), summary.get("rowsAdded"), summary.get("rowsUpdated"), summary.get("rowsUnchanged"),
