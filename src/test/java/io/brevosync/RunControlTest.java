@@ -1,6 +1,7 @@
 package io.brevosync;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -77,7 +78,8 @@ class RunControlTest extends ServerTest {
         long total = server.runAndWait("small", true).get("rowsRead").asLong();
         java.io.StringWriter log = new java.io.StringWriter();
         var capture = org.apache.logging.log4j.core.appender.WriterAppender.createAppender(
-                org.apache.logging.log4j.core.layout.PatternLayout.createDefaultLayout(), null, log, "progress", false, true);
+                org.apache.logging.log4j.core.layout.PatternLayout.newBuilder().withPattern("%X{exportId}|%X{runId}|%m%n").build(), null, log,
+                "progress", false, true);
         capture.start();
         var root = (org.apache.logging.log4j.core.Logger) org.apache.logging.log4j.LogManager.getRootLogger();
         root.addAppender(capture);
@@ -108,7 +110,11 @@ class RunControlTest extends ServerTest {
         JsonNode run = server.awaitRun("small", runId);
         assertTrue(!run.has("progress"), "a finished run has no live progress: " + run);
         root.removeAppender(capture);
-        assertTrue(log.toString().contains("% of the " + total + " rows the last run read, about "), "the log says the percentage every batch");
+        List<String> progressLines = log.toString().lines().filter(l -> l.contains("% of the " + total + " rows the last run read, about ")).toList();
+        assertTrue(!progressLines.isEmpty(), "the log says the percentage every batch");
+        // every line of the run names it (MDC), those of its Java steps too
+        assertTrue(progressLines.stream().allMatch(l -> l.startsWith("small|" + runId + "|")), progressLines.toString());
+        assertTrue(log.toString().lines().anyMatch(l -> l.startsWith("small|" + runId + "|Export small run " + runId + " succeeded")), log.toString());
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.brevosync.access;
 
 import java.io.InputStream;
+import java.util.Map;
 import java.util.Properties;
 
 import org.apache.logging.log4j.Level;
@@ -13,7 +14,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The log layout of log4j2.properties masks secrets in whatever a library logs, at every level. */
+/** The log layouts of log4j2.properties (text and JSON) mask secrets in whatever a library logs, and name the run. */
 class LogMaskTest {
 
     @ParameterizedTest(name = "{0}")
@@ -30,10 +31,20 @@ class LogMaskTest {
         try (InputStream in = getClass().getResourceAsStream("/log4j2.properties")) {
             config.load(in);
         }
-        PatternLayout layout = PatternLayout.newBuilder().withPattern(config.getProperty("appender.out.layout.pattern")).build();
-        String line = layout.toSerializable(Log4jLogEvent.newBuilder().setLoggerName("wire").setLevel(Level.DEBUG)
-                .setMessage(new SimpleMessage(message)).build());
-        assertFalse(line.contains(secret), what + ": " + line);
-        assertTrue(line.contains("****"), what + ": " + line);
+        for (String format : new String[] {"text", "json"}) {
+            String pattern = config.getProperty("appender." + format + ".layout.pattern").replace("${masked}", config.getProperty("property.masked"));
+            PatternLayout layout = PatternLayout.newBuilder().withPattern(pattern).build();
+            String line = layout.toSerializable(Log4jLogEvent.newBuilder().setLoggerName("wire").setLevel(Level.DEBUG)
+                    .setContextData(new org.apache.logging.log4j.util.SortedArrayStringMap(Map.of("exportId", "newsletter", "runId", "7")))
+                    .setMessage(new SimpleMessage(message)).build());
+            assertFalse(line.contains(secret), format + ", " + what + ": " + line);
+            assertTrue(line.contains("****"), format + ", " + what + ": " + line);
+            if (format.equals("json")) {
+                var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line);
+                assertTrue(json.get("message").asText().contains("****") && json.get("run").asText().equals("7"), line);
+            } else {
+                assertTrue(line.contains("| [newsletter run 7] "), line);
+            }
+        }
     }
 }
