@@ -23,6 +23,8 @@ import io.brevosync.export.ExportParameters;
 import io.brevosync.export.ExportRegistry;
 import io.brevosync.export.ImportBatcher;
 import io.brevosync.export.RowMapper;
+import io.brevosync.observe.AlertRules;
+import io.brevosync.observe.Alerts;
 import io.brevosync.observe.ExportMetrics;
 import io.brevosync.observe.ReadinessChecks;
 import io.brevosync.run.BatchImporter;
@@ -125,6 +127,9 @@ public class ExportConfiguration implements CamelConfiguration {
         ReadinessChecks.register(context, database.dataSource(), connections, breakerState(context), files::errors);
         registry.bind("reports", new RunReports(exports, files, ledger, runs, millis(p, "api.run-wait")));
         registry.bind("removals", new RunRemovals(ledger));
+        registry.bind("alerts", new Alerts(jdbc, exports, new AlertRules(AlertRules.percent(property(p, "alerts.rejected-percent")),
+                AlertRules.duration("alerts.runtime", property(p, "alerts.runtime")), AlertRules.duration("alerts.brake-wait", property(p, "alerts.brake-wait")),
+                AlertRules.duration("alerts.stale", property(p, "alerts.stale")), false)));
         registry.bind("phoneConflicts", new PhoneConflicts(ledger, syncState));
         registry.bind("preview", new Preview(exports, rowMapper, syncState, database.exportDataSource()));
         Users users = new Users(jdbc, token);

@@ -15,7 +15,7 @@ import java.util.Map;
  */
 public record ExportDefinition(String id, String connection, long listId, List<String> segments, Map<String, MappedAttribute> mapping,
         String cron, String timeZone, boolean enabled, String query, int batchMaxRows, int batchMaxBytes, String exitPolicy, long exitListId,
-        double maxRemovalPercent, DataQuality quality) {
+        double maxRemovalPercent, DataQuality quality, String alerts) {
 
     public static final String REMOVE = "remove";
     public static final String KEEP = "keep";

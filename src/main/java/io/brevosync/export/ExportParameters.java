@@ -19,6 +19,10 @@ import org.quartz.CronExpression;
  */
 public final class ExportParameters {
 
+    /** Only to check an export's alerts parameter: the values that count are alerts.* (observe.Alerts). */
+    private static final io.brevosync.observe.AlertRules ALERT_DEFAULTS = new io.brevosync.observe.AlertRules(10, java.time.Duration.ofHours(2),
+            java.time.Duration.ofHours(4), java.time.Duration.ofHours(26), false);
+
     /** One parameter the template declares. */
     public record Declared(String name, String defaultValue, boolean required) {
     }
@@ -109,8 +113,14 @@ public final class ExportParameters {
         }
         double maxRemovalPercent = percent(id, p.get("maxRemovalPercent"));
         boolean enabled = Boolean.parseBoolean(choice(id, p, "enabled", "true", "false"));
+        String alerts = p.getOrDefault("alerts", "");
+        try {
+            ALERT_DEFAULTS.with(alerts);
+        } catch (IllegalArgumentException e) {
+            throw invalid(id, e.getMessage());
+        }
         return new ExportDefinition(id, connection, listId, segments, mapping, cron, timeZone, enabled, p.get("query"), rows, bytes, exitPolicy,
-                exitListId, maxRemovalPercent, quality(id, p));
+                exitListId, maxRemovalPercent, quality(id, p), alerts);
     }
 
     /** The export's data-quality rules. */
