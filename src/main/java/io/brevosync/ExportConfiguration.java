@@ -28,6 +28,7 @@ import io.brevosync.observe.Alerts;
 import io.brevosync.observe.ExportMetrics;
 import io.brevosync.observe.ReadinessChecks;
 import io.brevosync.run.BatchImporter;
+import io.brevosync.run.ChangeTrigger;
 import io.brevosync.run.ImportTracker;
 import io.brevosync.run.PassReader;
 import io.brevosync.run.RunAdmission;
@@ -127,6 +128,10 @@ public class ExportConfiguration implements CamelConfiguration {
         ReadinessChecks.register(context, database.dataSource(), connections, breakerState(context), files::errors);
         registry.bind("reports", new RunReports(exports, files, ledger, runs, millis(p, "api.run-wait")));
         registry.bind("removals", new RunRemovals(ledger));
+        ChangeTrigger changes = new ChangeTrigger(property(p, "db.url"), property(p, "db.user"), property(p, "db.password"), property(p, "notify.channel"),
+                millis(p, "notify.debounce"), exports, jdbc);
+        closeOnStop(context, changes);
+        registry.bind("changes", changes);
         registry.bind("alerts", new Alerts(jdbc, exports, new AlertRules(AlertRules.percent(property(p, "alerts.rejected-percent")),
                 AlertRules.duration("alerts.runtime", property(p, "alerts.runtime")), AlertRules.duration("alerts.brake-wait", property(p, "alerts.brake-wait")),
                 AlertRules.duration("alerts.stale", property(p, "alerts.stale")), false)));
