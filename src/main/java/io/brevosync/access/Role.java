@@ -17,6 +17,8 @@ public enum Role {
         return compareTo(other) >= 0;
     }
 
+    /** admin, operator, viewer: also how the role is written in JSON */
+    @com.fasterxml.jackson.annotation.JsonValue
     public String code() {
         return name().toLowerCase(Locale.ROOT);
     }

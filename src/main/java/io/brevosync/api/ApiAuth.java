@@ -39,6 +39,7 @@ public final class ApiAuth {
             Map.entry("api-dry-run", new Rule(Role.OPERATOR, Scope.USE)),
             Map.entry("api-send-profile", new Rule(Role.OPERATOR, Scope.USE)),
             Map.entry("api-reload-exports", new Rule(Role.ADMIN, Scope.NONE)),
+            Map.entry("api-me", new Rule(Role.VIEWER, Scope.NONE)),
             Map.entry("api-users", new Rule(Role.ADMIN, Scope.NONE)),
             Map.entry("api-add-user", new Rule(Role.ADMIN, Scope.NONE)),
             Map.entry("api-add-token", new Rule(Role.ADMIN, Scope.NONE)),
