@@ -55,23 +55,11 @@ class AlertsTest extends ServerTest {
     }
 
     private void export(String id, String alerts, String... more) throws Exception {
-        StringBuilder extra = new StringBuilder();
+        Map<String, String> values = new java.util.LinkedHashMap<>(Map.of("exportId", id, "listId", "1", "segments", "newsletter,vip", "alerts", alerts));
         for (int i = 0; i + 1 < more.length; i += 2) {
-            extra.append("      - name: ").append(more[i]).append("\n        value: \"").append(more[i + 1]).append("\"\n");
+            values.put(more[i], more[i + 1]);
         }
-        Files.writeString(server.exportsDir().resolve(id + ".camel.yaml"), """
-                - templatedRoute:
-                    routeTemplateRef: segment-export
-                    parameters:
-                      - name: exportId
-                        value: %s
-                      - name: listId
-                        value: "1"
-                      - name: segments
-                        value: newsletter,vip
-                      - name: alerts
-                        value: "%s"
-                %s""".formatted(id, alerts, extra));
+        Files.writeString(server.exportsDir().resolve(id + ".camel.yaml"), MisconfiguredExportTest.exportFile(values));
         JsonNode reload = TestServer.JSON.readTree(server.api("POST", "/api/exports/reload").body());
         assertTrue(reload.get("errors").isEmpty(), reload.toString());
     }

@@ -81,6 +81,20 @@ class MonitoringTest extends ServerTest {
         assertEquals(200, server.api("GET", "/api/exports/newsletter/runs").statusCode());
     }
 
+    @Test
+    @Order(3)
+    void an_invalid_export_file_makes_the_node_not_ready_until_it_is_fixed() throws Exception {
+        java.nio.file.Path file = server.exportsDir().resolve("typo.camel.yaml");
+        java.nio.file.Files.writeString(file, MisconfiguredExportTest.exportFile(Map.of("exportId", "typo", "listId", "1", "segments", "vipp")));
+        server.api("POST", "/api/exports/reload");
+        assertEquals(503, status("/observe/health"));
+        String health = server.call("GET", "/observe/health?exposureLevel=full", null).body();
+        assertTrue(health.contains("1 invalid export file(s): Export 'typo' is misconfigured"), health);
+        java.nio.file.Files.delete(file);
+        server.api("POST", "/api/exports/reload");
+        assertEquals(200, status("/observe/health"));
+    }
+
     private int status(String path) {
         try {
             return server.call("GET", path, null).statusCode();
