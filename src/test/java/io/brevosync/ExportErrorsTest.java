@@ -213,4 +213,25 @@ class ExportErrorsTest extends ServerTest {
     private long imports(int status) {
         return server.sandbox().requests().count("default", IMPORT, status);
     }
+
+    /** A refusal of the whole request (here: a list Brevo no longer has) is not the rows' fault: the run stops, none is charged. */
+    @Test
+    @Order(50)
+    void a_list_brevo_does_not_have_fails_the_run_charges_no_row_and_the_next_run_sends_them() throws Exception {
+        java.nio.file.Files.writeString(server.exportsDir().resolve("refused.camel.yaml"),
+                MisconfiguredExportTest.exportFile(Map.of("exportId", "refused", "listId", "9", "segments", "newsletter", "batchMaxRows", "300")));
+        server.api("POST", "/api/exports/reload");
+        Runnable restore = server.sandbox().account("default").removeList(9);
+        JsonNode refused = server.runAndWait("refused");
+        assertEquals("failed_permanent", refused.get("status").asText(), refused.toString());
+        assertTrue(refused.get("message").asText().contains("Brevo list 9 does not exist in the account of connection 'default'"), refused.toString());
+        assertEquals(1, refused.get("batches").asInt(), "the run stopped at the refused batch: " + refused);
+        assertEquals(java.util.List.of("0"), server.strings("select count(*) from sync_state where export_id = 'refused' and failures > 0"),
+                "no row charged an attempt");
+
+        restore.run();
+        JsonNode next = server.runAndWait("refused");
+        assertTrue(next.get("status").asText().startsWith("succeeded"), next.toString());
+        assertEquals(server.segmentResult("newsletter").size(), server.listMembers(9).size(), "every row sent once the list is there");
+    }
 }

@@ -38,6 +38,21 @@ public final class BrevoFailures {
     }
 
     /** The HTTP status Brevo answered, or 0 when the failure was not an answer (timeout, dropped connection, open breaker). */
+    /**
+     * Brevo refused the request as such, not its rows: the key (401), a permission or the IP allowlist (403), the list
+     * (404), the method (405). No row is to blame; the run stops and the next one, once this is fixed, sends them.
+     */
+    public static String requestRefusal(Throwable error, String connection, long listId) {
+        String why = switch (status(error)) {
+            case 401 -> "Brevo refuses the API key of connection '" + connection + "'";
+            case 403 -> "Brevo forbids this request to connection '" + connection + "' (the key's permissions, or the account's IP allowlist)";
+            case 404 -> "Brevo list " + listId + " does not exist in the account of connection '" + connection + "'";
+            case 405 -> "Brevo refuses the method of the request";
+            default -> null;
+        };
+        return why == null ? null : why + " (" + describe(error) + "); no row was charged for it: the next run sends them once it is fixed";
+    }
+
     public static int status(Throwable error) {
         HttpOperationFailedException http = httpFailure(error);
         return http == null ? 0 : http.getStatusCode();

@@ -207,6 +207,9 @@ public final class Normalise {
 
     private static Outcome date(Object raw) {
         LocalDate date = dateOf(raw);
+        if (date != null && (date.getYear() < 1 || date.getYear() > 9999)) {
+            return Outcome.leftOut("'" + date + "' is outside the years 1 to 9999 a Brevo date can hold; left out");
+        }
         if (date != null) {
             return Outcome.of(date.toString());
         }

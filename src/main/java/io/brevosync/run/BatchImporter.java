@@ -164,6 +164,12 @@ public final class BatchImporter {
             }
             LOG.error("Export {} run {}: batch {} ({} rows) dead-lettered: {}", run.getExport().id(), run.getId(), batchNo, batch.getRows().size(), reason);
             ledger.rows().batch(run.getId(), batchNo, batch.getRows(), 0, null, "dead", reason);
+            String refusal = BrevoFailures.requestRefusal(cause, run.getExport().connection(), run.getExport().listId());
+            if (refusal != null) {
+                run.refuse(refusal);
+                tracker.batchRefused(run.getId(), run.getExport().id(), batchNo, code, refusal);
+                return;
+            }
             // a row Brevo refuses on its own is rejected by Brevo; still counted as a failure, so it goes dead, not bisected each run
             int status = BrevoFailures.status(cause);
             boolean refused = batch.getRows().size() == 1 && status == 400;

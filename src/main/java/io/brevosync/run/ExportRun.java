@@ -36,19 +36,16 @@ public final class ExportRun {
     private final AtomicLong unlinks = new AtomicLong();
     private final AtomicInteger batches = new AtomicInteger();
     private final NavigableMap<Long, Integer> pendingProcesses = new ConcurrentSkipListMap<>();
-    private final Duration pollFirst;
-    private final Duration pollMax;
-    private final Duration importTimeout;
-    private volatile Duration pollDelay;
+    private final ImportWait importWait;
     private volatile long membersBefore;
     private volatile boolean canceled;
     private volatile int pass;
     private volatile boolean failedImports;
-    private volatile Instant importDeadline;
     private final Set<Integer> phoneConflictBatches = ConcurrentHashMap.newKeySet();
     private volatile String[] profiles = new String[0];
     /** reading (and sending), waiting for Brevo, removing */
     private volatile String phase = "reading";
+    private volatile String refusal;
     /** rows the last comparable run read: the total a percentage is of (0: unknown) */
     private volatile long expectedRows;
     private volatile CompletableFuture<Void> sending = CompletableFuture.completedFuture(null);
@@ -58,10 +55,7 @@ public final class ExportRun {
         this.id = id;
         this.export = export;
         this.fullResync = fullResync;
-        this.pollFirst = pollFirst;
-        this.pollDelay = pollFirst;
-        this.pollMax = pollMax;
-        this.importTimeout = importTimeout;
+        this.importWait = new ImportWait(pollFirst, pollMax, importTimeout);
     }
 
     public long getId() {
@@ -103,8 +97,7 @@ public final class ExportRun {
 
     int nextPass() {
         failedImports = false;
-        pollDelay = pollFirst;
-        importDeadline = null;
+        importWait.reset();
         return ++pass;
     }
 
@@ -144,10 +137,8 @@ public final class ExportRun {
     }
 
     /**
-     * Imports pending after which a long run looks at the processes between two batches: it then records what Brevo
-     * has applied (its sync state: ~7 s of database work for a million rows) while it reads, instead of all of it after
-     * its last batch. Every 3 batches or so, so a run of a million rows spends ~7 of the 100 calls an hour
-     * /v3/processes allows.
+     * Imports pending after which a long run looks at the processes between two batches, so their sync state (~7 s of
+     * database work a million rows) is written while it reads: ~7 of the 100 calls an hour /v3/processes allows.
      */
     static final int PENDING_BEFORE_POLL = 4;
 
@@ -186,13 +177,23 @@ public final class ExportRun {
         return failedImports;
     }
 
-    /** Canceled through the API: no more batches are sent and reading stops. */
+    /** Canceled, or refused by Brevo as a whole: no more batches are sent and reading stops. */
     public boolean isCanceled() {
         return canceled;
     }
 
     void cancel() {
         canceled = true;
+    }
+
+    /** Brevo refused the run's requests as such (its key, its list, a permission): it stops, and fails with this reason. */
+    void refuse(String reason) {
+        refusal = reason;
+        canceled = true;
+    }
+
+    String refusal() {
+        return refusal;
     }
 
     int batchesSent() {
@@ -245,18 +246,12 @@ public final class ExportRun {
 
     /** True while an accepted import has not finished and the import timeout has not passed. */
     public boolean isAwaitingImports() {
-        if (importDeadline == null) {
-            importDeadline = Instant.now().plus(importTimeout);
-        }
-        return !pendingProcesses.isEmpty() && Instant.now().isBefore(importDeadline);
+        return importWait.awaiting(!pendingProcesses.isEmpty());
     }
 
     /** Milliseconds to wait before the next look at the processes: doubling, capped, to spare the 100/hour budget. */
     public long getNextPollDelay() {
-        Duration current = pollDelay;
-        Duration doubled = current.multipliedBy(2);
-        pollDelay = doubled.compareTo(pollMax) > 0 ? pollMax : doubled;
-        return current.toMillis();
+        return importWait.nextDelay();
     }
 
     void phase(String phase) {

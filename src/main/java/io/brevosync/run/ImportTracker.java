@@ -105,6 +105,11 @@ public final class ImportTracker {
         ledger.rows().batchFailed(runId, exportId, batchNo, outcome, code, reason, permanent);
     }
 
+    /** Brevo refused the batch's request as a whole: its rows are recorded failed, but not charged an attempt. */
+    void batchRefused(long runId, String exportId, int batchNo, String code, String reason) throws SQLException {
+        ledger.rows().batchFailed(runId, exportId, batchNo, "failed", code, reason, true);
+    }
+
     /** A look at the imports made between batches is over: the run may look again, and its end waits for none. */
     public void lookEnded(@ExchangeProperty("run") ExportRun run) {
         run.lookEnded();

@@ -149,8 +149,8 @@ public final class RunControl {
         }
         batcher.discard(run.getId());
         tracker.importsTimedOut(run);
-        String error = exchange.getProperty("runError", String.class);
-        boolean canceled = run.isCanceled();
+        String error = exchange.getProperty("runError", run.refusal(), String.class);
+        boolean canceled = run.isCanceled() && run.refusal() == null;
         if (error != null || canceled) {
             // a run that did not read everything does not unlink: the next run works the removals out again
             ledger.rows().settleRemovals(run.getId(), "skipped", "the run " + (canceled ? "was canceled" : "failed") + " before removing; the next run removes again");

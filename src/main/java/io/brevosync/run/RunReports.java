@@ -88,7 +88,8 @@ public final class RunReports {
         long deadline = System.nanoTime() + runWait.toNanos();
         while ("true".equals(wait)) {
             Map<String, Object> run = run(exportId, String.valueOf(runId));
-            if (!RunStatus.QUEUED.code().equals(run.get("status")) && !RunStatus.RUNNING.code().equals(run.get("status"))) {
+            // finished_at, not the status: a braked run is needs_confirmation before its counts are in
+            if (run.get("finishedAt") != null) {
                 return run;
             }
             if (System.nanoTime() > deadline) {

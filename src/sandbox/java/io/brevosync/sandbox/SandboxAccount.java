@@ -90,6 +90,16 @@ public final class SandboxAccount {
         return id;
     }
 
+    /** Takes the list away, as deleting it in Brevo does; answers what puts it back as it was. */
+    public synchronized Runnable removeList(long listId) {
+        ContactList list = lists.remove(listId);
+        return () -> {
+            synchronized (this) {
+                lists.put(listId, list);
+            }
+        };
+    }
+
     /** The members of a list with their email, SMS and attributes, in the order they joined. */
     public synchronized List<Map<String, Object>> members(long listId) {
         ContactList list = list(listId);

@@ -107,7 +107,7 @@ class ExportParametersTest {
     @Test
     void the_template_declares_every_parameter_and_marks_the_required_ones() {
         Map<String, String> all = parameters.withDefaults(Map.of());
-        assertEquals(21, all.size(), all.keySet().toString());
+        assertEquals(22, all.size(), all.keySet().toString());
         // a parameter left empty takes its default, like one left out
         assertEquals("default", parameters.withDefaults(Map.of("connection", " ")).get("connection"));
     }
@@ -130,6 +130,10 @@ class ExportParametersTest {
         "brake -1         | maxRemovalPercent=-1              | maxRemovalPercent must be a number from 0 to 100, got '-1'",
         "consent column   | consentColumn=1st                 | consentColumn '1st' is not a column name",
         "oversized        | oversized=cut                     | oversized 'cut' is not one of truncate, reject",
+        "alert rule       | alerts=latency=5s                 | alerts: unknown rule 'latency' (rejectedPercent, runtime, brakeWait, stale)",
+        "alert duration   | alerts=runtime=soon               | alerts: runtime 'soon' is not a duration like 500ms, 90s, 30m, 26h or 2d",
+        "alert percent    | alerts=rejectedPercent=150        | alerts: rejectedPercent '150' is not a number from 0 to 100",
+        "alert pair       | alerts=stale                      | alerts: 'stale' is not key=value",
     })
     void a_wrong_parameter_is_named_with_its_export(String name, String parameter, String problem) {
         Map<String, String> given = new LinkedHashMap<>(Map.of("exportId", "x", "listId", "1", "segments", "s"));

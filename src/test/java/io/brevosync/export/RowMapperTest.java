@@ -131,6 +131,21 @@ class RowMapperTest {
         assertEquals(note, row.note());
     }
 
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "-43-03-15     | BIRTHDATE '-0043-03-15' is outside the years 1 to 9999 a Brevo date can hold; left out",
+        "5874897-12-31 | BIRTHDATE '+5874897-12-31' is outside the years 1 to 9999 a Brevo date can hold; left out",
+        "0-01-01       | BIRTHDATE '0000-01-01' is outside the years 1 to 9999 a Brevo date can hold; left out",
+        "9999-12-31    | ",
+    })
+    void database_dates_brevo_cannot_hold_are_left_out_with_a_note(String date, String note) throws Exception {
+        String[] parts = date.split("(?<=\\d)-");
+        LocalDate day = LocalDate.of(Integer.parseInt(parts[0]), Integer.parseInt(parts[1]), Integer.parseInt(parts[2]));
+        ExportRow row = map(Map.of("email", "a@example.com", "birth_date", day), "");
+        assertEquals(note == null || note.isEmpty() ? null : note, row.note());
+        assertEquals(note == null || note.isEmpty(), item(row).get("attributes").has("BIRTHDATE"));
+    }
+
     @Test
     void database_types_keep_their_json_types() throws Exception {
         Map<String, Object> values = new HashMap<>();
