@@ -45,7 +45,7 @@ class AlertsTest extends ServerTest {
         mail.start();
         return TestServer.start(Map.of("alerts.webhook-url", "http://127.0.0.1:" + sink.getAddress().getPort() + "/hook",
                 "alerts.mail.to", "ops@example.com", "alerts.mail.smtp", "smtp://127.0.0.1:" + mail.getSmtp().getPort(),
-                "alerts.check-period", "300", "alerts.delivery-retries", "1", "exports.batch-max-rows", "500"));
+                "alerts.check-period", "300", "exports.batch-max-rows", "500"));
     }
 
     @AfterAll

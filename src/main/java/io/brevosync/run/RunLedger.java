@@ -155,19 +155,18 @@ public final class RunLedger {
                     rows_dead = (select count(*) from export_row w where w.run_id = r.id and w.outcome = 'dead'),
                     batches = (select count(*) from export_batch b where b.run_id = r.id),
                     batches_failed = (select count(*) from export_batch b where b.run_id = r.id and b.status <> 'completed'),
-                    message = coalesce(?, message),
-                    finished_at = now()
+                    message = coalesce(?, message)
                 where id = ?""", rowsRead, unchanged, canceled, failure, message, runId);
         Map<String, Object> r = db.queryOne("""
                 select status, canceled, failure, rows_read, rows_delivered, rows_unchanged, rows_rejected, rows_without_consent, rows_failed, rows_dead,
                        (select count(*) from export_row w where w.run_id = r.id and w.outcome = 'failed' and w.permanent) as refused
                 from export_run r where id = ?""", runId).orElseThrow();
-        if (!NEEDS_CONFIRMATION.equals(r.get("status"))) {
-            RunStatus status = RunStatus.of(new RunStatus.Outcome((Boolean) r.get("canceled"), (String) r.get("failure"), count(r, "refused"),
-                    count(r, "rowsRead"), count(r, "rowsDelivered"), count(r, "rowsUnchanged"), count(r, "rowsRejected"), count(r, "rowsWithoutConsent"),
-                    count(r, "rowsFailed"), count(r, "rowsDead")));
-            db.update("update export_run set status = ? where id = ?", status.code(), runId);
-        }
+        // the status and finished_at together: a run is finished once both say so (POST …/runs?wait=true reads them)
+        String status = NEEDS_CONFIRMATION.equals(r.get("status")) ? NEEDS_CONFIRMATION
+                : RunStatus.of(new RunStatus.Outcome((Boolean) r.get("canceled"), (String) r.get("failure"), count(r, "refused"),
+                        count(r, "rowsRead"), count(r, "rowsDelivered"), count(r, "rowsUnchanged"), count(r, "rowsRejected"), count(r, "rowsWithoutConsent"),
+                        count(r, "rowsFailed"), count(r, "rowsDead"))).code();
+        db.update("update export_run set status = ?, finished_at = now() where id = ?", status, runId);
         return run(runId);
     }
 
