@@ -72,14 +72,16 @@ public final class Demo {
             main.addOverrideProperty("brevo.connection.default.api-key-file", keyFile.toString());
             main.addOverrideProperty("api.token", token);
             String port = System.getProperty("camel.server.port", System.getenv().getOrDefault("SERVER_PORT", "8080"));
-            String shown = madeToken ? token : "$API_TOKEN";
+            // the demo's own token is shown (the log masks tokens, but not a variable assignment)
+            String shown = madeToken ? "  export API_TOKEN=" + token + "\n" : "";
             // said once the server is up, so a start that fails does not end with instructions
             main.addMainListener(new MainListenerSupport() {
                 @Override
                 public void afterStart(BaseMainSupport started) {
-                    LOG.info("Demo: exports go to the Brevo sandbox, not to Brevo. Try:\n"
-                            + "  curl -H 'Authorization: Bearer {}' http://localhost:{}/api/exports\n"
-                            + "  curl http://localhost:{}/sandbox/accounts/default/lists/1/members", shown, port, sandbox.port());
+                    LOG.info("Demo: exports go to the Brevo sandbox, not to Brevo. Try:\n{}"
+                            + "  curl -H \"Authorization: Bearer $API_TOKEN\" http://localhost:{}/api/exports\n"
+                            + "  curl http://localhost:{}/sandbox/accounts/default/lists/1/members\n"
+                            + "  open http://localhost:{}/status (the status page; its token is $API_TOKEN)", shown, port, sandbox.port(), port);
                 }
             });
             return Application.run(main, args);
