@@ -249,9 +249,14 @@ public final class ExportRun {
         return importWait.awaiting(!pendingProcesses.isEmpty());
     }
 
-    /** Milliseconds to wait before the next look at the processes: doubling, capped, to spare the 100/hour budget. */
-    public long getNextPollDelay() {
-        return importWait.nextDelay();
+    /** Milliseconds to wait before await-imports' next tick (ImportWait). */
+    public long getNextTick() {
+        return importWait.nextTick();
+    }
+
+    /** True when a look at the processes is due: the wait between looks doubles, capped, to spare the 100/hour budget. */
+    public boolean isLookDue() {
+        return importWait.lookDue();
     }
 
     void phase(String phase) {

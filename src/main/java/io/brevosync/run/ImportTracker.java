@@ -115,8 +115,28 @@ public final class ImportTracker {
         run.lookEnded();
     }
 
+    /**
+     * await-imports' loop: true while the run's imports are pending and the wait has not timed out; a run canceled
+     * meanwhile (through any server) stops waiting at once: its unfinished imports are looked up by the next run.
+     */
+    public boolean awaiting(@ExchangeProperty("run") ExportRun run) throws SQLException {
+        if (!run.isAwaitingImports()) {
+            return false;
+        }
+        if (run.isCanceled() || ledger.cancelRequested(run.getId())) {
+            run.cancel();
+            LOG.warn("Export {} run {} canceled while waiting for {} imports; the next run looks them up", run.getExport().id(), run.getId(),
+                    run.pending().size());
+            return false;
+        }
+        return true;
+    }
+
     /** The wait for the imports is over: those still unfinished count as failed (a second pass sends them again). */
     public void importsTimedOut(@ExchangeProperty("run") ExportRun run) throws SQLException {
+        if (run.isCanceled()) {
+            return; // left unconfirmed: the next run looks them up (confirm-interrupted-imports)
+        }
         for (Long processId : List.copyOf(run.pending().keySet())) {
             run.done(processId);
             processEnded(run, run.getId(), run.getExport().id(), processId, "timeout", "did not finish within " + importTimeout, 0, 0, 0);

@@ -14,6 +14,8 @@ final class ImportWait {
     private final Duration timeout;
     private volatile Duration delay;
     private volatile Instant deadline;
+    /** System.nanoTime() of the next look at the processes; 0: the wait has not begun */
+    private volatile long nextLook;
 
     ImportWait(Duration first, Duration max, Duration timeout) {
         this.first = first;
@@ -30,17 +32,29 @@ final class ImportWait {
         return pending && Instant.now().isBefore(deadline);
     }
 
-    /** Milliseconds before the next look: doubling, capped. */
-    long nextDelay() {
-        Duration current = delay;
-        Duration doubled = current.multipliedBy(2);
+    /** Milliseconds to wait before the next tick: until the next look is due, one second at most (a cancel is seen within it). */
+    long nextTick() {
+        if (nextLook == 0) {
+            nextLook = System.nanoTime() + delay.toNanos();
+        }
+        return Math.max(0, Math.min(1000, (nextLook - System.nanoTime()) / 1_000_000));
+    }
+
+    /** True when the next look at the processes is due: the one after it is then scheduled, the wait doubling, capped. */
+    boolean lookDue() {
+        if (nextLook == 0 || System.nanoTime() < nextLook) {
+            return false;
+        }
+        Duration doubled = delay.multipliedBy(2);
         delay = doubled.compareTo(max) > 0 ? max : doubled;
-        return current.toMillis();
+        nextLook = System.nanoTime() + delay.toNanos();
+        return true;
     }
 
     /** A new pass waits anew. */
     void reset() {
         delay = first;
         deadline = null;
+        nextLook = 0;
     }
 }

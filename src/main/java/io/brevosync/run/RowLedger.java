@@ -29,8 +29,8 @@ final class RowLedger {
     List<Map<String, Object>> unconfirmedImports(String exportId) throws SQLException {
         return db.query("""
                 select b.run_id, b.batch_no, b.process_id from export_batch b join export_run r on r.id = b.run_id
-                where r.export_id = ? and r.status = ? and b.status = 'queued' and b.process_id is not null order by b.run_id, b.batch_no""",
-                exportId, RunStatus.INTERRUPTED.code());
+                where r.export_id = ? and r.status in (?, ?) and b.status = 'queued' and b.process_id is not null order by b.run_id, b.batch_no""",
+                exportId, RunStatus.INTERRUPTED.code(), RunStatus.CANCELED.code());
     }
 
     /**
