@@ -107,8 +107,8 @@ public final class ConnectionPolicies {
 
     /** The caller may run exports of this connection (operators: where its roles or users name them). */
     public void checkUse(Caller caller, String name) throws SQLException {
-        if (!mayUse(caller, row(name))) {
-            Map<String, Object> row = row(name);
+        Map<String, Object> row = row(name);
+        if (!mayUse(caller, row)) {
             throw new Refusal.Forbidden("connection '" + name + "' may be used by the roles [" + row.get("roles") + "] and the users ["
                     + row.get("users") + "]; " + caller.role().code() + " '" + caller.name() + "' is neither (an admin changes it with PUT /api/connections/" + name + ")");
         }

@@ -1,20 +1,16 @@
 package io.brevosync.access;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
-import java.util.Objects;
-import java.util.Properties;
 import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import io.brevosync.Refusal;
 import io.brevosync.StartupFailure;
 import io.brevosync.db.Database;
 import io.brevosync.db.Jdbc;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.spi.PropertiesComponent;
 
 /**
  * {@code java -jar brevo-segment-sync.jar user add NAME --role admin|operator|viewer} and {@code user token NAME}: the
@@ -52,17 +48,11 @@ public final class UserCommand {
         }
     }
 
-    /** application.properties as the server reads it: {{env:NAME:default}} from the environment, -Dkey=value over all. */
-    private static Function<String, String> settings() throws IOException {
-        Properties file = new Properties();
-        try (InputStream in = UserCommand.class.getResourceAsStream("/application.properties")) {
-            file.load(in);
-        }
-        Pattern env = Pattern.compile("\\{\\{env:([A-Za-z0-9_]+):([^}]*)}}");
-        return key -> {
-            String value = System.getProperty(key, file.getProperty(key, "")).trim();
-            return env.matcher(value).replaceAll(m -> Matcher.quoteReplacement(Objects.requireNonNullElse(System.getenv(m.group(1)), m.group(2))));
-        };
+    /** application.properties resolved by Camel's own properties component, as the server reads it (the context is never started). */
+    private static Function<String, String> settings() {
+        PropertiesComponent properties = new DefaultCamelContext().getPropertiesComponent();
+        properties.addLocation("classpath:application.properties");
+        return key -> properties.resolveProperty(key).map(String::trim).orElse("");
     }
 
     private static Database connect(Function<String, String> settings) {

@@ -174,14 +174,16 @@ public final class BrevoConnections {
      */
     public void answered(Exchange exchange) throws HttpOperationFailedException {
         BrevoCall call = exchange.getProperty("brevoCall", BrevoCall.class);
-        Pacer pacer = connection(exchange.getProperty("connection", String.class)).pacer(exchange.getProperty("brevoPath", String.class));
+        String connectionName = exchange.getProperty("connection", String.class);
+        String path = exchange.getProperty("brevoPath", String.class);
+        Connection connection = connection(connectionName);
+        Pacer pacer = connection.pacer(path);
         var in = exchange.getIn();
         int status = in.getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
         Long remaining = number(in.getHeader("x-sib-ratelimit-remaining"));
         Long reset = number(in.getHeader("x-sib-ratelimit-reset"));
-        connection(exchange.getProperty("connection", String.class)).lastStatus().set(status);
-        meter.answered(exchange.getProperty("connection", String.class), in.getHeader(Exchange.HTTP_METHOD, String.class),
-                exchange.getProperty("brevoPath", String.class), status, remaining);
+        connection.lastStatus().set(status);
+        meter.answered(connectionName, in.getHeader(Exchange.HTTP_METHOD, String.class), path, status, remaining);
         if (status == 429) {
             int waits = call.rateLimited();
             if (waits <= MAX_RATE_LIMIT_WAITS) {
@@ -190,7 +192,7 @@ public final class BrevoConnections {
                         : Math.min(30_000, 250L << Math.min(waits, 7)) + (long) (Math.random() * 250);
                 pacer.holdFor(Math.min(millis, MAX_HOLD_MILLIS));
                 LOG.info("Brevo rate limit reached on connection '{}': waiting {} ms for the window to reset, then sending again",
-                        exchange.getProperty("connection"), millis);
+                        connectionName, millis);
                 return;
             }
         } else if (remaining != null && remaining <= 0 && reset != null) {

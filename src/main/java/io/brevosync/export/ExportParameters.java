@@ -19,10 +19,6 @@ import org.quartz.CronExpression;
  */
 public final class ExportParameters {
 
-    /** Only to check an export's alerts parameter: the values that count are alerts.* (observe.Alerts). */
-    private static final io.brevosync.observe.AlertRules ALERT_DEFAULTS = new io.brevosync.observe.AlertRules(10, java.time.Duration.ofHours(2),
-            java.time.Duration.ofHours(4), java.time.Duration.ofHours(26), false);
-
     /** One parameter the template declares. */
     public record Declared(String name, String defaultValue, boolean required) {
     }
@@ -115,7 +111,7 @@ public final class ExportParameters {
         boolean enabled = Boolean.parseBoolean(choice(id, p, "enabled", "true", "false"));
         String alerts = p.getOrDefault("alerts", "");
         try {
-            ALERT_DEFAULTS.with(alerts);
+            io.brevosync.observe.AlertRules.check(alerts);
         } catch (IllegalArgumentException e) {
             throw invalid(id, e.getMessage());
         }

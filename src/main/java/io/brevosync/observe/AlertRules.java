@@ -15,12 +15,29 @@ public record AlertRules(double rejectedPercent, Duration runtime, Duration brak
 
     /** The defaults with the export's overrides ("key=value,…" or "none"; empty: the defaults). */
     public AlertRules with(String overrides) {
-        String text = overrides == null ? "" : overrides.trim();
-        if (text.equalsIgnoreCase("none")) {
+        if (silences(overrides)) {
             return new AlertRules(rejectedPercent, runtime, brakeWait, stale, true);
         }
-        Map<String, String> values = new TreeMap<>();
-        for (String pair : text.split(",")) {
+        Map<String, Object> values = parse(overrides);
+        return new AlertRules((Double) values.getOrDefault("rejectedPercent", rejectedPercent), (Duration) values.getOrDefault("runtime", runtime),
+                (Duration) values.getOrDefault("brakeWait", brakeWait), (Duration) values.getOrDefault("stale", stale), false);
+    }
+
+    /** Checks an export's alerts parameter as {@link #with} reads it (ExportParameters: a bad one is a misconfiguration). */
+    public static void check(String overrides) {
+        if (!silences(overrides)) {
+            parse(overrides);
+        }
+    }
+
+    private static boolean silences(String overrides) {
+        return overrides != null && overrides.trim().equalsIgnoreCase("none");
+    }
+
+    /** The overrides by rule, each value checked; empty for none. */
+    private static Map<String, Object> parse(String overrides) {
+        Map<String, Object> values = new TreeMap<>();
+        for (String pair : (overrides == null ? "" : overrides).split(",")) {
             if (pair.isBlank()) {
                 continue;
             }
@@ -28,22 +45,15 @@ public record AlertRules(double rejectedPercent, Duration runtime, Duration brak
             if (eq < 0) {
                 throw new IllegalArgumentException("alerts: '" + pair.trim() + "' is not key=value (keys: rejectedPercent, runtime, brakeWait, stale; or none)");
             }
-            values.put(pair.substring(0, eq).trim(), pair.substring(eq + 1).trim());
+            String key = pair.substring(0, eq).trim();
+            String value = pair.substring(eq + 1).trim();
+            values.put(key, switch (key) {
+                case "rejectedPercent" -> percent(value);
+                case "runtime", "brakeWait", "stale" -> duration(key, value);
+                default -> throw new IllegalArgumentException("alerts: unknown rule '" + key + "' (rejectedPercent, runtime, brakeWait, stale)");
+            });
         }
-        double percent = rejectedPercent;
-        Duration run = runtime;
-        Duration brake = brakeWait;
-        Duration stalePeriod = stale;
-        for (var entry : values.entrySet()) {
-            switch (entry.getKey()) {
-                case "rejectedPercent" -> percent = percent(entry.getValue());
-                case "runtime" -> run = duration("runtime", entry.getValue());
-                case "brakeWait" -> brake = duration("brakeWait", entry.getValue());
-                case "stale" -> stalePeriod = duration("stale", entry.getValue());
-                default -> throw new IllegalArgumentException("alerts: unknown rule '" + entry.getKey() + "' (rejectedPercent, runtime, brakeWait, stale)");
-            }
-        }
-        return new AlertRules(percent, run, brake, stalePeriod, false);
+        return values;
     }
 
     /** 90s, 30m, 26h, 2d, 500ms */

@@ -47,8 +47,7 @@ public final class Alerts {
         double percent = sent == 0 ? 0 : bad * 100.0 / sent;
         change(alerts, id, "rejected", percent > rules.rejectedPercent(), String.format("run %s: %d of %d rows rejected or failed (%.1f %%, alert above %s %%)",
                 runId, bad, sent, percent, rules.rejectedPercent()));
-        Duration took = run.get("startedAt") == null || run.get("finishedAt") == null ? Duration.ZERO
-                : Duration.between(java.time.Instant.parse((String) run.get("startedAt")), java.time.Instant.parse((String) run.get("finishedAt")));
+        Duration took = ExportMetrics.took(run);
         change(alerts, id, "runtime", took.compareTo(rules.runtime()) > 0, String.format("run %s took %.1f s (alert above %.1f s)", runId,
                 took.toMillis() / 1000.0, rules.runtime().toMillis() / 1000.0));
         return alerts;

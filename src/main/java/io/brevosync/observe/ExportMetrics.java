@@ -44,8 +44,8 @@ public final class ExportMetrics implements BrevoConnections.Meter {
         }
     }
 
-    /** A run ended: its rows by outcome, its status, its duration and, if it succeeded, when. */
-    public void runEnded(String exportId, Map<String, Object> summary, Duration took) {
+    /** A run ended (its summary): its rows by outcome, its status, its duration and, if it succeeded, when. */
+    public void runEnded(String exportId, Map<String, Object> summary) {
         OUTCOMES.forEach((outcome, field) -> {
             if (summary.get(field) instanceof Number n && n.longValue() > 0) {
                 Counter.builder("brevo.sync.rows").tags("export", exportId, "outcome", outcome).description("Rows of runs, by outcome")
@@ -54,7 +54,7 @@ public final class ExportMetrics implements BrevoConnections.Meter {
         });
         String status = String.valueOf(summary.get("status"));
         Counter.builder("brevo.sync.runs").tags("export", exportId, "status", status).description("Runs ended, by status").register(registry).increment();
-        Timer.builder("brevo.sync.run.duration").tag("export", exportId).description("How long runs took").register(registry).record(took);
+        Timer.builder("brevo.sync.run.duration").tag("export", exportId).description("How long runs took").register(registry).record(took(summary));
         if (status.startsWith("succeeded")) {
             lastSuccess.computeIfAbsent(exportId, id -> registry.gauge("brevo.sync.last.success.timestamp.seconds",
                     io.micrometer.core.instrument.Tags.of("export", id), new AtomicLong())).set(Instant.now().getEpochSecond());
@@ -73,6 +73,12 @@ public final class ExportMetrics implements BrevoConnections.Meter {
             rateRemaining.computeIfAbsent(connection, c -> registry.gauge("brevo.sync.brevo.rate.limit.remaining",
                     io.micrometer.core.instrument.Tags.of("connection", c), new AtomicLong())).set(remaining);
         }
+    }
+
+    /** How long a finished run took, from its summary (zero for one that never started). */
+    static Duration took(Map<String, Object> run) {
+        return run.get("startedAt") == null || run.get("finishedAt") == null ? Duration.ZERO
+                : Duration.between(Instant.parse((String) run.get("startedAt")), Instant.parse((String) run.get("finishedAt")));
     }
 
     /** Brevo accepted an import: its process's latency counts from now. */

@@ -2,7 +2,6 @@ package io.brevosync.run;
 
 import java.sql.SQLException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -162,8 +161,7 @@ public final class RunControl {
         Map<String, Object> summary = ledger.finish(run.getId(), run.rowsRead(), run.unchanged(), canceled, error, message);
         this.live.remove(run.getId());
         locks.release(run.getId());
-        Object started = summary.get("startedAt");
-        metrics.runEnded(run.getExport().id(), summary, started == null ? Duration.ZERO : Duration.between(Instant.parse((String) started), Instant.now()));
+        metrics.runEnded(run.getExport().id(), summary);
         LOG.info("Export {} run {} {}: {} rows in the segments: {} added, {} updated, {} unchanged, {} removed, {} rejected, {} without consent, "
                 + "{} failed, {} dead, {} adjusted; {} batches ({} failed), {} invalid emails per Brevo", run.getExport().id(), run.getId(),
                 summary.get("status"), summary.get("rowsRead"), summary.get("rowsAdded"), summary.get("rowsUpdated"), summary.get("rowsUnchanged"),
