@@ -6,7 +6,9 @@ import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import io.brevosync.access.AuditLog;
 import io.brevosync.access.ConnectionPolicies;
@@ -18,6 +20,7 @@ import io.brevosync.brevo.BrevoConnections;
 import io.brevosync.brevo.BrevoFailures;
 import io.brevosync.db.Database;
 import io.brevosync.db.Jdbc;
+import io.brevosync.db.Outage;
 import io.brevosync.export.ExportFiles;
 import io.brevosync.export.ExportParameters;
 import io.brevosync.export.ExportRegistry;
@@ -38,6 +41,7 @@ import io.brevosync.run.PhoneConflicts;
 import io.brevosync.run.Preview;
 import io.brevosync.run.RunLedger;
 import io.brevosync.run.RunRemovals;
+import io.brevosync.run.Reconciliation;
 import io.brevosync.run.RunReports;
 import io.brevosync.sync.SyncRows;
 import io.brevosync.sync.SyncState;
@@ -46,8 +50,10 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
+import org.apache.camel.component.quartz.QuartzComponent;
 import org.apache.camel.component.resilience4j.ResilienceProcessor;
 import org.apache.camel.spi.PropertiesComponent;
+import org.apache.camel.support.LifecycleStrategySupport;
 import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -79,8 +85,10 @@ public class ExportConfiguration implements CamelConfiguration {
                 integer(p, "db.fetch-size"), Duration.ofMillis(integer(p, "db.connect-timeout")));
         closeOnStop(context, database);
         database.migrate();
+        clusterSchedules(context, p);
         registry.bind("database", database);
         registry.bind("exportDataSource", database.exportDataSource());
+        connections.share(database.dataSource());
         registry.bind("brevoConnections", connections);
         // Camel serves this registry at /observe/metrics; the exports' and Brevo's meters join it
         MeterRegistry meters = registry.lookupByNameAndType("metricsRegistry", MeterRegistry.class);
@@ -104,12 +112,13 @@ public class ExportConfiguration implements CamelConfiguration {
         registry.bind("importBatcher", batcher);
         Jdbc jdbc = new Jdbc(database.dataSource());
         SyncState syncState = new SyncState(jdbc);
-        RunLedger ledger = new RunLedger(jdbc);
+        RunLedger ledger = new RunLedger(jdbc, nodeName(p));
         RunLocks locks = new RunLocks(database.dataSource());
         Duration importTimeout = millis(p, "brevo.import-timeout");
         ImportTracker tracker = new ImportTracker(ledger, syncState, importTimeout, metrics);
         RunControl runs = new RunControl(exports, batcher, ledger, syncState, locks, tracker, millis(p, "brevo.process-poll-first"),
-                millis(p, "brevo.process-poll-max"), importTimeout, metrics);
+                millis(p, "brevo.process-poll-max"), importTimeout, metrics,
+                new Outage(millis(p, "db.outage-wait")));
         PassReader reader = new PassReader(ledger, syncState);
         ConnectionPolicies policies = new ConnectionPolicies(jdbc, connections.names(), property(p, "access.privacy-version"), ledger::cancelActive);
         if (!property(p, "access.record-consent-as").isEmpty()) {
@@ -128,10 +137,12 @@ public class ExportConfiguration implements CamelConfiguration {
         ReadinessChecks.register(context, database.dataSource(), connections, breakerState(context), files::errors);
         registry.bind("reports", new RunReports(exports, files, ledger, runs, millis(p, "api.run-wait")));
         registry.bind("removals", new RunRemovals(ledger));
+        registry.bind("reconciliation", new Reconciliation(jdbc, exports));
         ChangeTrigger changes = new ChangeTrigger(property(p, "db.url"), property(p, "db.user"), property(p, "db.password"), property(p, "notify.channel"),
                 millis(p, "notify.debounce"), exports, jdbc);
         closeOnStop(context, changes);
         registry.bind("changes", changes);
+        stopInOrder(context, changes, runs, Duration.ofSeconds(Math.max(1, integer(p, "camel.main.shutdown-timeout") - 5)));
         registry.bind("alerts", new Alerts(jdbc, exports, new AlertRules(AlertRules.percent(property(p, "alerts.rejected-percent")),
                 AlertRules.duration("alerts.runtime", property(p, "alerts.runtime")), AlertRules.duration("alerts.brake-wait", property(p, "alerts.brake-wait")),
                 AlertRules.duration("alerts.stale", property(p, "alerts.stale")), false)));
@@ -178,6 +189,55 @@ public class ExportConfiguration implements CamelConfiguration {
         }
     }
 
+    /**
+     * The exports' schedules in Quartz's clustered JDBC job store, in the database (tables of V10): every server on the
+     * database is a node of one scheduler, so each fire runs on one node, and a node that dies has its fires taken over.
+     */
+    private static void clusterSchedules(CamelContext context, PropertiesComponent p) {
+        Map<String, Object> quartz = new HashMap<>();
+        quartz.put("org.quartz.scheduler.instanceName", "brevo-segment-sync");
+        quartz.put("org.quartz.scheduler.instanceId", nodeName(p));
+        quartz.put("org.quartz.threadPool.class", "org.quartz.simpl.SimpleThreadPool");
+        quartz.put("org.quartz.threadPool.threadCount", property(p, "scheduler.threads"));
+        quartz.put("org.quartz.jobStore.class", "org.quartz.impl.jdbcjobstore.JobStoreTX");
+        quartz.put("org.quartz.jobStore.driverDelegateClass", "org.quartz.impl.jdbcjobstore.PostgreSQLDelegate");
+        quartz.put("org.quartz.jobStore.isClustered", "true");
+        quartz.put("org.quartz.jobStore.clusterCheckinInterval", property(p, "scheduler.checkin-period"));
+        quartz.put("org.quartz.jobStore.misfireThreshold", property(p, "scheduler.misfire-threshold"));
+        quartz.put("org.quartz.jobStore.dataSource", "db");
+        quartz.put("org.quartz.dataSource.db.provider", "hikaricp");
+        quartz.put("org.quartz.dataSource.db.driver", "org.postgresql.Driver");
+        quartz.put("org.quartz.dataSource.db.URL", property(p, "db.url"));
+        quartz.put("org.quartz.dataSource.db.user", property(p, "db.user"));
+        quartz.put("org.quartz.dataSource.db.password", property(p, "db.password"));
+        quartz.put("org.quartz.dataSource.db.maxConnections", "3");
+        QuartzComponent component = context.getComponent("quartz", QuartzComponent.class);
+        component.setPrefixInstanceName(false);
+        component.setProperties(quartz);
+    }
+
+    /**
+     * A graceful stop (SIGTERM) in order: no more fires on this node (the cluster's other nodes take them) and no more
+     * data-change runs, the runs in progress stop after their batch in flight and close their ledger; then Camel
+     * stops the routes, and the services last: the database pool closes after everything that uses it.
+     */
+    private static void stopInOrder(CamelContext context, ChangeTrigger changes, RunControl runs, Duration runsWait) {
+        context.addLifecycleStrategy(new LifecycleStrategySupport() {
+            @Override
+            public void onContextStopping(CamelContext stopping) {
+                try {
+                    if (stopping.hasComponent("quartz") instanceof QuartzComponent quartz && quartz.getScheduler() != null) {
+                        quartz.getScheduler().standby();
+                    }
+                    changes.close();
+                } catch (Exception e) {
+                    LOG.warn("Stopping the triggers: {}", e.getMessage());
+                }
+                runs.stopAll(runsWait);
+            }
+        });
+    }
+
     private static void closeOnStop(CamelContext context, AutoCloseable resource) throws Exception {
         context.addService(new ServiceSupport() {
             @Override
@@ -185,6 +245,19 @@ public class ExportConfiguration implements CamelConfiguration {
                 resource.close();
             }
         });
+    }
+
+    /** This server's name among the nodes sharing the database: server.node, else host name and process id. */
+    static String nodeName(PropertiesComponent p) {
+        String node = property(p, "server.node");
+        if (!node.isEmpty()) {
+            return node;
+        }
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName() + "-" + ProcessHandle.current().pid();
+        } catch (java.net.UnknownHostException e) {
+            return "node-" + ProcessHandle.current().pid();
+        }
     }
 
     /** A setting of application.properties (where every one has its default), trimmed; "" when set to nothing. */

@@ -2,9 +2,10 @@ package io.brevosync;
 
 /**
  * What the server refuses to do, and why: something asked for that does not exist, something its state forbids now,
- * a value that is wrong, or a caller not allowed to. The domain throws these; the HTTP API answers each with its status (api.ApiErrors).
+ * a value that is wrong, a caller not allowed to, or Brevo not giving what the answer needs. The domain throws these; the HTTP API answers each with its status (api.ApiErrors).
  */
-public abstract sealed class Refusal extends RuntimeException permits Refusal.NotFound, Refusal.Conflict, Refusal.Invalid, Refusal.Forbidden {
+public abstract sealed class Refusal extends RuntimeException permits Refusal.NotFound, Refusal.Conflict, Refusal.Invalid, Refusal.Forbidden,
+        Refusal.BrevoUnavailable {
 
     private Refusal(String message) {
         super(message, null, false, false);
@@ -34,6 +35,13 @@ public abstract sealed class Refusal extends RuntimeException permits Refusal.No
     /** The caller's role, or the connection's rules, do not allow it; the message names the rule that refused. */
     public static final class Forbidden extends Refusal {
         public Forbidden(String message) {
+            super(message);
+        }
+    }
+
+    /** The answer needs Brevo, which refused or failed the call; the message says how. */
+    public static final class BrevoUnavailable extends Refusal {
+        public BrevoUnavailable(String message) {
             super(message);
         }
     }

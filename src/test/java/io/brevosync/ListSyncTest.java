@@ -23,6 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ListSyncTest extends ServerTest {
 
     private static final long MIRROR = 4;
+    private static final long OWED = 11;
 
     /** Brevo calls the sandbox saw: "METHOD path rows" with the number of contacts or addresses in the body. */
     private final List<String> calls = Collections.synchronizedList(new ArrayList<>());
@@ -282,6 +283,48 @@ class ListSyncTest extends ServerTest {
         assertTrue(Integer.parseInt(server.strings("select count(*) from sync_state where export_id = 'mirror' and updated_at < '" + lastSent + "'::timestamptz"
                 + " and updated_at >= (select started_at from export_run where id = " + run.get("id").asLong() + ")").get(0)) >= 300, lastSent);
         assertEquals(server.segmentResult("newsletter", "vip"), server.listMembers(MIRROR));
+    }
+
+    @Test
+    @Order(11)
+    void unlinks_brevo_refuses_are_owed_until_a_later_run_does_them() throws Exception {
+        server.runAndWait("owed");
+        // three members of list 11: one leaves, one changes its email, one withdraws its consent
+        List<String> ids = server.strings("""
+                select p.id::text from profile p join segment_member m on m.profile_id = p.id join segment s on s.id = m.segment_id
+                where s.name = 'newsletter' and p.consent and p.email = 'customer' || p.id || '@example.com' order by p.id limit 3""");
+        server.sql("delete from segment_member where profile_id = " + ids.get(0) + ";"
+                + "update profile set email = 'renamed" + ids.get(1) + "@example.org' where id = " + ids.get(1) + ";"
+                + "update profile set consent = false where id = " + ids.get(2));
+        List<String> gone = List.of("customer" + ids.get(0) + "@example.com", "customer" + ids.get(1) + "@example.com", "customer" + ids.get(2) + "@example.com");
+        assertTrue(emails(server.listMembers(OWED)).containsAll(gone));
+
+        // Brevo refuses every unlink of two runs: the addresses stay owed, the second run tries them again
+        server.sandbox().faults().refuseNextUnlinks(2);
+        JsonNode refused = server.runAndWait("owed");
+        assertEquals("failed", refused.get("status").asText(), refused.toString());
+        assertEquals(2, refused.get("unlinksOwed").asInt(), "the old address and the one without consent");
+        JsonNode again = server.runAndWait("owed");
+        assertEquals(2, again.get("unlinksOwed").asInt(), again.toString());
+        JsonNode oldAddress = null;
+        for (JsonNode row : rows(again, "failed")) {
+            oldAddress = row.get("email").asText().equals(gone.get(1)) ? row : oldAddress;
+        }
+        assertTrue(oldAddress != null && oldAddress.get("action").asText().equals("unlink") && oldAddress.get("attempts").asInt() == 2,
+                "the old address, owed by the first run, is tried again: " + oldAddress);
+        assertTrue(emails(server.listMembers(OWED)).containsAll(gone), "nothing was unlinked yet");
+
+        // a full resync after Brevo allows it again: all three are out, nothing is owed, the new address is in
+        JsonNode done = server.runAndWait("owed", true);
+        assertEquals(0, done.get("unlinksOwed").asInt(), done.toString());
+        assertEquals(1, done.get("rowsRemoved").asInt(), "the leaver");
+        assertEquals(2, done.get("rowsUnlinked").asInt(), "the old address and the one without consent");
+        java.util.Set<String> members = emails(server.listMembers(OWED));
+        assertTrue(gone.stream().noneMatch(members::contains), members.toString());
+        assertTrue(members.contains("renamed" + ids.get(1) + "@example.org"));
+        calls.clear();
+        server.runAndWait("owed");
+        assertEquals(List.of(), calls, "nothing left to do");
     }
 
     /** A request the sandbox answered: an import (post) or a look at the processes, and when. */

@@ -37,6 +37,7 @@ public final class ApiAuth {
             Map.entry("api-confirm-removals", new Rule(Role.OPERATOR, Scope.USE)),
             Map.entry("api-discard-removals", new Rule(Role.OPERATOR, Scope.USE)),
             Map.entry("api-dry-run", new Rule(Role.OPERATOR, Scope.USE)),
+            Map.entry("api-reconcile", new Rule(Role.OPERATOR, Scope.USE)),
             Map.entry("api-send-profile", new Rule(Role.OPERATOR, Scope.USE)),
             Map.entry("api-reload-exports", new Rule(Role.ADMIN, Scope.NONE)),
             Map.entry("api-me", new Rule(Role.VIEWER, Scope.NONE)),

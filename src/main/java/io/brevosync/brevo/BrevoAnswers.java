@@ -52,7 +52,8 @@ public final class BrevoAnswers {
 
     /** The processes of a GET /v3/processes page, or the one of GET /v3/processes/{id}. */
     public static List<Process> processes(Map<?, ?> answer) {
-        List<?> items = answer.get("processes") instanceof List<?> page ? page : List.of(answer);
+        // a page without processes may leave the list out
+        List<?> items = answer.get("processes") instanceof List<?> page ? page : answer.containsKey("id") ? List.of(answer) : List.of();
         return items.stream().map(item -> process((Map<?, ?>) item)).toList();
     }
 

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -39,30 +40,60 @@ public final class BrevoConnections {
         }
     }
 
-    /** Spaces the requests of one budget of a connection (shared by every export and thread) to its rate. */
+    /**
+     * Spaces the requests of one budget of a connection (shared by every export and thread) to its rate: across the
+     * servers on the database once {@link #share} gave it the shared budget, in this JVM alone before that (and
+     * while the database does not answer).
+     */
     private static final class Pacer {
+        private final String budget;
         private final long intervalNanos;
         private long next = System.nanoTime();
+        private volatile SharedBudget shared;
+        /** System.nanoTime() before which the shared budget is not asked again, after the database failed to answer */
+        private volatile long sharedAgainAt;
 
         /**
          * requestsPerSecond 0: no fixed rate, only the waits Brevo's headers ask for. Spaced 5 % wider than the rate:
          * a request held up on its way (a busy CPU, a pause) then never makes a second of Brevo's count one too many.
          */
-        Pacer(double requestsPerSecond) {
+        Pacer(String budget, double requestsPerSecond) {
+            this.budget = budget;
             this.intervalNanos = requestsPerSecond > 0 ? (long) (1_050_000_000L / requestsPerSecond) : 0;
         }
 
-        /** Reserves the next slot; answers how long to wait for it. */
-        synchronized long reserve() {
-            long now = System.nanoTime();
-            long at = Math.max(now, next);
-            next = at + intervalNanos;
-            return at - now;
+        /** Reserves the next slot; answers how long to wait for it, in nanoseconds. */
+        long reserve() {
+            SharedBudget budgets = shared;
+            if (budgets != null && System.nanoTime() - sharedAgainAt >= 0) {
+                try {
+                    return budgets.reserve(budget, intervalNanos);
+                } catch (SQLException e) {
+                    sharedAgainAt = System.nanoTime() + 10_000_000_000L;
+                    LOG.warn("Brevo budget '{}': the database does not answer, pacing this server alone for 10 s: {}", budget, e.getMessage());
+                }
+            }
+            synchronized (this) {
+                long now = System.nanoTime();
+                long at = Math.max(now, next);
+                next = at + intervalNanos;
+                return at - now;
+            }
         }
 
         /** No request before the given number of milliseconds: the account's window is used up. */
-        synchronized void holdFor(long millis) {
-            next = Math.max(next, System.nanoTime() + millis * 1_000_000);
+        void holdFor(long millis) {
+            synchronized (this) {
+                next = Math.max(next, System.nanoTime() + millis * 1_000_000);
+            }
+            SharedBudget budgets = shared;
+            if (budgets != null) {
+                try {
+                    budgets.holdFor(budget, millis);
+                } catch (SQLException e) {
+                    LOG.warn("Brevo budget '{}': could not hold the other servers: {}", budget, e.getMessage());
+                }
+            }
         }
     }
 
@@ -121,8 +152,17 @@ public final class BrevoConnections {
     }
 
     public void add(String name, String baseUrl, String apiKey, double requestsPerSecond) {
-        connections.put(name, new Connection(baseUrl.replaceAll("/+$", ""), apiKey, new Pacer(requestsPerSecond), new Pacer(0),
+        connections.put(name, new Connection(baseUrl.replaceAll("/+$", ""), apiKey, new Pacer(name + ":contacts", requestsPerSecond), new Pacer(name + ":other", 0),
                 new java.util.concurrent.atomic.AtomicInteger()));
+    }
+
+    /** Every connection's budget from now on shared with the other servers on this database (table brevo_budget). */
+    public void share(javax.sql.DataSource dataSource) {
+        SharedBudget budgets = new SharedBudget(dataSource);
+        connections.values().forEach(c -> {
+            c.contacts().shared = budgets;
+            c.other().shared = budgets;
+        });
     }
 
     public Set<String> names() {

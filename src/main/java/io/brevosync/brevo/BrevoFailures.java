@@ -37,7 +37,6 @@ public final class BrevoFailures {
         return cause.getClass().getSimpleName() + ": " + cause.getMessage();
     }
 
-    /** The HTTP status Brevo answered, or 0 when the failure was not an answer (timeout, dropped connection, open breaker). */
     /**
      * Brevo refused the request as such, not its rows: the key (401), a permission or the IP allowlist (403), the list
      * (404), the method (405). No row is to blame; the run stops and the next one, once this is fixed, sends them.
@@ -53,6 +52,7 @@ public final class BrevoFailures {
         return why == null ? null : why + " (" + describe(error) + "); no row was charged for it: the next run sends them once it is fixed";
     }
 
+    /** The HTTP status Brevo answered, or 0 when the failure was not an answer (timeout, dropped connection, open breaker). */
     public static int status(Throwable error) {
         HttpOperationFailedException http = httpFailure(error);
         return http == null ? 0 : http.getStatusCode();

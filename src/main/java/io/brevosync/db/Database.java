@@ -70,6 +70,20 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    /**
+     * True when the error is the database being out of reach (no connection within db.connect-timeout, a connection
+     * lost, the server shutting down), not a fault of the statement: trying again later may work.
+     */
+    public static boolean unreachable(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.sql.SQLTransientConnectionException || t instanceof java.sql.SQLException sql && sql.getSQLState() != null
+                    && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** host:port/database, for logs and messages (never the user or password). */
     public String location() {
         return location;

@@ -12,14 +12,23 @@ import java.util.Map;
  *     (unlink, and link to exitListId)
  * @param maxRemovalPercent the brake: a run that would unlink more than this share of the list waits for confirmation
  * @param quality how messy values are normalised, checked and reported
+ * @param reconcile what reconciling the list does with members this export never added: report, or strict (unlink)
+ * @param reconcileCron the schedule of reconciling runs, or empty
  */
 public record ExportDefinition(String id, String connection, long listId, List<String> segments, Map<String, MappedAttribute> mapping,
         String cron, String timeZone, boolean enabled, String query, int batchMaxRows, int batchMaxBytes, String exitPolicy, long exitListId,
-        double maxRemovalPercent, DataQuality quality, String alerts) {
+        double maxRemovalPercent, DataQuality quality, String alerts, String reconcile, String reconcileCron) {
 
     public static final String REMOVE = "remove";
     public static final String KEEP = "keep";
     public static final String MOVE = "move";
+    /** reconcile: members this export never added are reported (report) or unlinked too (strict) */
+    public static final String REPORT = "report";
+    public static final String STRICT = "strict";
+
+    public boolean reconcileStrict() {
+        return reconcile.equals(STRICT);
+    }
 
     /** Bumped when the mapping code changes what it sends, so every profile is sent again once. */
     private static final String MAPPING_VERSION = "2";
@@ -54,6 +63,10 @@ public record ExportDefinition(String id, String connection, long listId, List<S
         }
         summary.put("maxRemovalPercent", maxRemovalPercent);
         summary.put("quality", quality);
+        summary.put("reconcile", reconcile);
+        if (!reconcileCron.isEmpty()) {
+            summary.put("reconcileCron", reconcileCron);
+        }
         return summary;
     }
 }

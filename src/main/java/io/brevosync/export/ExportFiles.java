@@ -235,7 +235,7 @@ public final class ExportFiles {
             return;
         }
         try {
-            template.unschedule(current.routeId());
+            template.unschedule(current.routeId(), exportId);
         } catch (Exception e) {
             LOG.warn("Export {}: its schedule route {} could not be removed: {}", exportId, current.routeId(), oneLine(e.getMessage()));
         }

@@ -115,8 +115,13 @@ public final class ExportParameters {
         } catch (IllegalArgumentException e) {
             throw invalid(id, e.getMessage());
         }
+        String reconcile = choice(id, p, "reconcile", ExportDefinition.REPORT, ExportDefinition.STRICT);
+        String reconcileCron = p.getOrDefault("reconcileCron", "");
+        if (!reconcileCron.isEmpty() && !CronExpression.isValidExpression(reconcileCron)) {
+            throw invalid(id, "reconcileCron '" + reconcileCron + "' is not a valid Quartz cron expression (e.g. '0 0 4 ? * SUN')");
+        }
         return new ExportDefinition(id, connection, listId, segments, mapping, cron, timeZone, enabled, p.get("query"), rows, bytes, exitPolicy,
-                exitListId, maxRemovalPercent, quality(id, p), alerts);
+                exitListId, maxRemovalPercent, quality(id, p), alerts, reconcile, reconcileCron);
     }
 
     /** The export's data-quality rules. */

@@ -6,8 +6,10 @@ import java.util.Map;
 import java.util.function.Function;
 
 import org.apache.camel.CamelContext;
+import org.apache.camel.component.quartz.QuartzComponent;
 import org.apache.camel.model.ModelCamelContext;
 import org.apache.camel.model.RouteTemplateDefinition;
+import org.quartz.JobKey;
 
 /**
  * The segment-export template of the Camel context (routes/export-run.camel.yaml): the parameters it declares are the
@@ -16,6 +18,8 @@ import org.apache.camel.model.RouteTemplateDefinition;
 final class ExportTemplate {
 
     static final String ID = "segment-export";
+    /** The Quartz group of the exports' schedules (quartz:exports/{exportId} in the template) */
+    private static final String GROUP = "exports";
 
     private final CamelContext context;
     private final Function<List<ExportParameters.Declared>, ExportParameters> contract;
@@ -50,9 +54,16 @@ final class ExportTemplate {
         context.addRouteFromTemplate(routeId, ID, route);
     }
 
-    void unschedule(String routeId) throws Exception {
+    /**
+     * Removes the export's schedule. In a cluster Quartz keeps a removed route's trigger for the other nodes (a node
+     * that stops must not take the schedule away from them): an export that is taken out has its job deleted here.
+     */
+    void unschedule(String routeId, String exportId) throws Exception {
         context.getRouteController().stopRoute(routeId);
         context.removeRoute(routeId);
+        if (context.hasComponent("quartz") instanceof QuartzComponent quartz && quartz.getScheduler() != null) {
+            quartz.getScheduler().deleteJob(JobKey.jobKey(exportId, GROUP));
+        }
     }
 
     /** The parser of the template's parameters, made once the template is loaded. */

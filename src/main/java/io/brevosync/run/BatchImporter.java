@@ -56,7 +56,7 @@ public final class BatchImporter {
         }
         ImportBatch batch = exchange.getIn().getBody(ImportBatch.class);
         // a second pass sends again rows whose unlinks the first one recorded
-        ledger.rows().recordRows(run.getId(), Stream.concat(batch.getNotSent().stream(), batch.getRows().stream()).toList(), run.pass() == 1);
+        ledger.rows().recordRows(run.getId(), run.getExport().id(), Stream.concat(batch.getNotSent().stream(), batch.getRows().stream()).toList(), run.pass() == 1);
         sync.forget(run.getExport().id(), batch.getNotSent().stream().filter(r -> r.action().equals(ExportRow.FORGET)).map(ExportRow::profileId).toList());
         run.counted(batch);
         if (!batch.hasRows()) {
@@ -133,7 +133,7 @@ public final class BatchImporter {
         String note = "SMS " + row.phone() + " belongs to another Brevo contact (Brevo answered " + BrevoFailures.code(BrevoFailures.of(exchange))
                 + "); sent again without it, and left out until the number changes";
         ExportRow again = row.resending(withoutSms(row.json()), note);
-        ledger.rows().recordRows(run.getId(), List.of(again), true);
+        ledger.rows().recordRows(run.getId(), export.id(), List.of(again), true);
         imports.add(ready(ImportBatch.of(again, export), run));
         LOG.warn("Export {} run {}: profile {}: {}", export.id(), run.getId(), row.profileId(), note);
     }

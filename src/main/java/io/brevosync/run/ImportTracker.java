@@ -2,7 +2,9 @@ package io.brevosync.run;
 
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 
 import io.brevosync.brevo.BrevoAnswers;
@@ -23,7 +25,10 @@ public final class ImportTracker {
     private static final Logger LOG = LoggerFactory.getLogger(ImportTracker.class);
 
     /** The codes of rows whose import process failed: the run's second pass sends them again. */
-    static final List<String> PROCESS_FAILURES = List.of("process_failed", "process_cancelled", "process_timeout");
+    static final List<String> PROCESS_FAILURES = List.of("process_failed", "process_cancelled", "process_timeout", "process_lost");
+    /** The ends we give an import Brevo no longer knows (404), or that did not end within brevo.import-timeout. */
+    private static final String LOST = "lost";
+    private static final String TIMEOUT = "timeout";
 
     private final RunLedger ledger;
     private final SyncState sync;
@@ -62,13 +67,37 @@ public final class ImportTracker {
         }
     }
 
-    /** An answer of GET /v3/processes (a page) or /v3/processes/{id}: record the processes of this run that have ended. */
+    /** Brevo answered 404 for an import an interrupted run sent: lost, so its rows are sent again and it is not looked up again. */
+    public void earlierImportLost(@ExchangeProperty("run") ExportRun run, @ExchangeProperty("unconfirmed") Map<String, Object> batch) throws SQLException {
+        processEnded(null, ((Number) batch.get("runId")).longValue(), run.getExport().id(), ((Number) batch.get("processId")).longValue(), LOST,
+                "Brevo answered 404: it no longer knows the process", 0, 0, 0);
+    }
+
+    /**
+     * An answer of GET /v3/processes (a page) or /v3/processes/{id}: record the processes of this run that have ended.
+     * The run's imports a page did not show (a busy account has more than 50 newer processes, or Brevo lost them) are
+     * left in the property unseenImports, to be looked up by id.
+     */
     public void processesPolled(Exchange exchange, @ExchangeProperty("run") ExportRun run) throws SQLException {
-        for (BrevoAnswers.Process process : BrevoAnswers.processes(exchange.getIn().getBody(Map.class))) {
+        Map<?, ?> answer = exchange.getIn().getBody(Map.class);
+        Set<Long> seen = new HashSet<>();
+        for (BrevoAnswers.Process process : BrevoAnswers.processes(answer)) {
+            seen.add(process.id());
             if (process.ended() && run.done(process.id())) {
                 processEnded(run, run.getId(), run.getExport().id(), process.id(), process.status(), process.error(), process.invalidEmails(),
                         process.duplicateEmails() + process.duplicatePhones(), process.duplicatePhones());
             }
+        }
+        if (!answer.containsKey("id")) {
+            exchange.setProperty("unseenImports", run.pending().keySet().stream().filter(id -> !seen.contains(id)).toList());
+        }
+    }
+
+    /** Brevo answered 404 for one of the run's import processes: it lost the import, whose rows go to the second pass at once. */
+    public void processLost(@ExchangeProperty("run") ExportRun run, @ExchangeProperty("unseenImport") long processId) throws SQLException {
+        if (run.done(processId)) {
+            LOG.warn("Export {} run {}: Brevo no longer knows import process {}; its rows are sent again", run.getExport().id(), run.getId(), processId);
+            processEnded(run, run.getId(), run.getExport().id(), processId, LOST, "Brevo answered 404: it no longer knows the process", 0, 0, 0);
         }
     }
 
@@ -94,8 +123,13 @@ public final class ImportTracker {
             if (run != null) {
                 run.importFailed();
             }
-            batchFailed(runId, exportId, batchNo, "failed", "process_" + status, "Brevo import process " + processId + " " + status
-                    + (error == null ? "" : ": " + error), false);
+            String reason = "Brevo import process " + processId + " " + status + (error == null ? "" : ": " + error);
+            if (LOST.equals(status) || TIMEOUT.equals(status)) {
+                // not the rows' fault: no attempt is charged
+                ledger.rows().batchFailed(runId, exportId, batchNo, "failed", "process_" + status, reason, false);
+            } else {
+                batchFailed(runId, exportId, batchNo, "failed", "process_" + status, reason, false);
+            }
         }
     }
 
@@ -139,7 +173,7 @@ public final class ImportTracker {
         }
         for (Long processId : List.copyOf(run.pending().keySet())) {
             run.done(processId);
-            processEnded(run, run.getId(), run.getExport().id(), processId, "timeout", "did not finish within " + importTimeout, 0, 0, 0);
+            processEnded(run, run.getId(), run.getExport().id(), processId, TIMEOUT, "did not finish within " + importTimeout, 0, 0, 0);
         }
     }
 }

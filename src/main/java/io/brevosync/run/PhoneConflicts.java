@@ -112,7 +112,7 @@ public final class PhoneConflicts {
                     + ", and left out until the number changes";
             ledger.rows().rowOutcome(run.getId(), row.profileId(), row.email(), ExportRow.UPDATE, skip ? ExportRow.REJECTED : ExportRow.ADJUSTED, CODE, reason);
             if (skip) {
-                ledger.rows().rowOutcome(run.getId(), row.profileId(), row.email(), ExportRow.UNLINK, RowLedger.PENDING, null, null);
+                ledger.rows().unlinkLater(run.getId(), exportId, row.profileId(), row.email());
             }
             sync.smsConflict(exportId, row.profileId(), row.phone());
         }

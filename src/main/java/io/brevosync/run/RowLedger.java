@@ -18,6 +18,11 @@ final class RowLedger {
     /** Row outcomes. */
     static final String PENDING = "pending";
     private static final String ROW_COLUMNS = "profile_id, email, action, outcome, code, reason, attempts, created_at";
+    /**
+     * An address of the export that must leave the list although its profile stays (an old address, no consent, a
+     * skipped conflict): owed until Brevo confirms it out, whatever happens to this run (pending_unlink).
+     */
+    private static final String OWE = "insert into pending_unlink (export_id, email, profile_id, since_run) values (?, ?, ?, ?) on conflict do nothing";
 
     private final Jdbc db;
 
@@ -37,9 +42,10 @@ final class RowLedger {
      * Rows not sent (rejected, no_consent, dead) with their outcome, rows sent with a note (adjusted), and (unless told
      * not to) the addresses to unlink as pending removals.
      */
-    void recordRows(long runId, List<ExportRow> rows, boolean unlinks) throws SQLException {
+    void recordRows(long runId, String exportId, List<ExportRow> rows, boolean unlinks) throws SQLException {
         try (Connection c = db.dataSource().getConnection();
-                PreparedStatement s = c.prepareStatement("insert into export_row (run_id, profile_id, email, action, outcome, reason) values (?, ?, ?, ?, ?, ?)")) {
+                PreparedStatement s = c.prepareStatement("insert into export_row (run_id, profile_id, email, action, outcome, reason) values (?, ?, ?, ?, ?, ?)");
+                PreparedStatement owed = c.prepareStatement(OWE)) {
             for (ExportRow row : rows) {
                 if (row.outcome() != null) {
                     add(s, runId, row.profileId(), row.email(), row.action(), row.outcome(), row.reason());
@@ -47,10 +53,15 @@ final class RowLedger {
                     add(s, runId, row.profileId(), row.email(), row.action(), ExportRow.ADJUSTED, row.note());
                 }
                 if (unlinks && row.unlinks()) {
-                    add(s, runId, row.profileId(), row.unlinkEmail(), row.action().equals(ExportRow.REMOVE) ? ExportRow.REMOVE : ExportRow.UNLINK, PENDING, null);
+                    boolean leaves = row.action().equals(ExportRow.REMOVE);
+                    add(s, runId, row.profileId(), row.unlinkEmail(), leaves ? ExportRow.REMOVE : ExportRow.UNLINK, PENDING, null);
+                    if (!leaves) {
+                        add(owed, exportId, row.unlinkEmail(), row.profileId(), runId);
+                    }
                 }
             }
             s.executeBatch();
+            owed.executeBatch();
         }
     }
 
@@ -58,6 +69,26 @@ final class RowLedger {
     void rowOutcome(long runId, String profileId, String email, String action, String outcome, String code, String reason) throws SQLException {
         db.update("insert into export_row (run_id, profile_id, email, action, outcome, code, reason) values (?, ?, ?, ?, ?, ?, ?)", runId, profileId,
                 email, action, outcome, code, reason);
+    }
+
+    /** The address of a profile that stays must leave the list: a pending unlink of the run, owed until done. */
+    void unlinkLater(long runId, String exportId, String profileId, String email) throws SQLException {
+        rowOutcome(runId, profileId, email, ExportRow.UNLINK, PENDING, null, null);
+        db.update(OWE, exportId, email, profileId, runId);
+    }
+
+    /**
+     * The unlinks earlier runs owe (failed, skipped, discarded, superseded, or cut short by a crash) join this run's
+     * pending removals, unless this run unlinks the address itself; answers how many.
+     */
+    int carryOverUnlinks(long runId, String exportId) throws SQLException {
+        return db.update("""
+                insert into export_row (run_id, profile_id, email, action, outcome, reason, attempts)
+                select ?, p.profile_id, p.email, 'unlink', 'pending', 'owed since run ' || p.since_run
+                       || coalesce(', ' || p.attempts || ' attempt(s) failed: ' || p.last_error, ''), p.attempts
+                from pending_unlink p
+                where p.export_id = ? and not exists (select 1 from export_row r where r.run_id = ? and r.email = p.email and r.action in ('remove', 'unlink'))""",
+                runId, exportId, runId);
     }
 
     /** The rows of the given batches that carried an SMS number, with when their batch was recorded. */

@@ -8,6 +8,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import io.brevosync.Refusal;
 import io.brevosync.brevo.BrevoFailures;
+import io.brevosync.db.Database;
+import io.brevosync.db.Outage;
 import io.brevosync.export.ExportDefinition;
 import io.brevosync.export.ExportRegistry;
 import io.brevosync.export.ImportBatcher;
@@ -38,10 +40,12 @@ public final class RunControl {
     private final Duration pollMax;
     private final Duration importTimeout;
     private final Map<Long, ExportRun> live = new ConcurrentHashMap<>();
+    private final Outage outage;
 
     public RunControl(ExportRegistry exports, ImportBatcher batcher, RunLedger ledger, SyncState sync, RunLocks locks, ImportTracker tracker,
-            Duration pollFirst, Duration pollMax, Duration importTimeout, ExportMetrics metrics) {
+            Duration pollFirst, Duration pollMax, Duration importTimeout, ExportMetrics metrics, Outage outage) {
         this.metrics = metrics;
+        this.outage = outage;
         this.exports = exports;
         this.batcher = batcher;
         this.ledger = ledger;
@@ -130,15 +134,24 @@ public final class RunControl {
         return Map.of("exportId", exportId, "runId", id, "status", "canceling", "href", "/api/exports/" + exportId + "/runs/" + id);
     }
 
-    /** The run itself failed (the query, the database): the reason is kept for its summary. */
+    /**
+     * The run itself failed (the query, the database): the reason is kept for its summary, and whether trying again
+     * may help (the database out of reach: status failed) or not (a broken query: failed_permanent).
+     */
     public void failed(Exchange exchange, @ExchangeProperty("run") ExportRun run) {
-        String reason = BrevoFailures.describe(exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class));
+        Exception error = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+        String reason = BrevoFailures.describe(error);
         LOG.error("Export {} run {} failed: {}", run.getExport().id(), run.getId(), reason);
-        exchange.setProperty("runError", reason);
+        exchange.setProperty("runError", Database.unreachable(error) ? "the database is unreachable (" + reason + "); the next run tries again" : reason);
+        exchange.setProperty("runRetryable", Database.unreachable(error));
     }
 
-    /** Closes the run; imports still unfinished after the timeout count as failed. Leaves the summary in the body. */
-    public Map<String, Object> finish(Exchange exchange, @ExchangeProperty("run") ExportRun run) throws SQLException {
+    /**
+     * Closes the run; imports still unfinished after the timeout count as failed. Leaves the summary in the body. The
+     * database going away meanwhile is waited out for db.outage-wait; if it is not back by then the run stays open
+     * in the ledger, and the next run, on any server, finds its lock gone and closes it as interrupted.
+     */
+    public Map<String, Object> finish(Exchange exchange, @ExchangeProperty("run") ExportRun run) throws Exception {
         try {
             // a run that failed while reading may still have a batch in flight, or a look at the processes: they end first
             run.awaitLook();
@@ -147,8 +160,28 @@ public final class RunControl {
             exchange.setProperty("runError", exchange.getProperty("runError", BrevoFailures.describe(e), String.class));
         }
         batcher.discard(run.getId());
-        tracker.importsTimedOut(run);
         String error = exchange.getProperty("runError", run.refusal(), String.class);
+        boolean retryable = error != null && run.refusal() == null && exchange.getProperty("runRetryable", false, Boolean.class);
+        Map<String, Object> summary;
+        try {
+            summary = outage.waitOut("closing run " + run.getId(), () -> close(run, error, retryable));
+        } finally {
+            live.remove(run.getId());
+            locks.release(run.getId());
+        }
+        metrics.runEnded(run.getExport().id(), summary);
+        LOG.info("Export {} run {} {}: {} rows in the segments: {} added, {} updated, {} unchanged, {} removed, {} rejected, {} without consent, "
+                + "{} failed, {} dead, {} adjusted; {} batches ({} failed), {} invalid emails per Brevo; {} other addresses unlinked, {} unlinks owed",
+                run.getExport().id(), run.getId(), summary.get("status"), summary.get("rowsRead"), summary.get("rowsAdded"), summary.get("rowsUpdated"),
+                summary.get("rowsUnchanged"), summary.get("rowsRemoved"), summary.get("rowsRejected"), summary.get("rowsWithoutConsent"),
+                summary.get("rowsFailed"), summary.get("rowsDead"), summary.get("rowsAdjusted"), summary.get("batches"), summary.get("batchesFailed"),
+                summary.get("invalidEmails"), summary.get("rowsUnlinked"), summary.get("unlinksOwed"));
+        return summary;
+    }
+
+    /** The run's end in the ledger: its unfinished imports, its removals, its counts and status. */
+    private Map<String, Object> close(ExportRun run, String error, boolean retryable) throws SQLException {
+        tracker.importsTimedOut(run);
         boolean canceled = run.isCanceled() && run.refusal() == null;
         if (error != null || canceled) {
             // a run that did not read everything does not unlink: the next run works the removals out again
@@ -158,16 +191,39 @@ public final class RunControl {
         String message = error != null ? "run failed: " + error : canceled
                 ? "run canceled (" + Objects.requireNonNullElse(ledger.cancelReason(run.getId()), "reason not recorded") + ") after " + run.batchesSent() + " batches"
                 : null;
-        Map<String, Object> summary = ledger.finish(run.getId(), run.rowsRead(), run.unchanged(), canceled, error, message);
-        this.live.remove(run.getId());
-        locks.release(run.getId());
-        metrics.runEnded(run.getExport().id(), summary);
-        LOG.info("Export {} run {} {}: {} rows in the segments: {} added, {} updated, {} unchanged, {} removed, {} rejected, {} without consent, "
-                + "{} failed, {} dead, {} adjusted; {} batches ({} failed), {} invalid emails per Brevo", run.getExport().id(), run.getId(),
-                summary.get("status"), summary.get("rowsRead"), summary.get("rowsAdded"), summary.get("rowsUpdated"), summary.get("rowsUnchanged"),
-                summary.get("rowsRemoved"), summary.get("rowsRejected"), summary.get("rowsWithoutConsent"), summary.get("rowsFailed"),
-                summary.get("rowsDead"), summary.get("rowsAdjusted"), summary.get("batches"), summary.get("batchesFailed"), summary.get("invalidEmails"));
-        return summary;
+        return ledger.finish(run.getId(), run.rowsRead(), run.unchanged(), canceled, error, retryable, message);
+    }
+
+    /**
+     * The server is stopping: the runs in progress here stop after their batch in flight, as if canceled, and close
+     * their ledger while the database is still there; waits for them up to the given time. Their unfinished imports
+     * are looked up by the next run, on whichever server.
+     */
+    public void stopAll(Duration wait) {
+        if (live.isEmpty()) {
+            return;
+        }
+        LOG.warn("The server is stopping: {} run(s) in progress stop after their batch in flight", live.size());
+        for (ExportRun run : live.values()) {
+            try {
+                ledger.requestCancel(run.getId(), "the server stopped");
+            } catch (SQLException e) {
+                LOG.warn("Run {}: could not record why it stops: {}", run.getId(), e.getMessage());
+            }
+            run.cancel();
+        }
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (!live.isEmpty() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        if (!live.isEmpty()) {
+            LOG.warn("Run(s) {} did not end within {} s; the next run takes up what they had not done", live.keySet(), wait.toSeconds());
+        }
     }
 
     /** A run of the export, or 404. */

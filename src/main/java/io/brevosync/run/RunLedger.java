@@ -19,14 +19,17 @@ public final class RunLedger {
 
     private static final String RUN_COLUMNS = "id, export_id, trigger, started_by, status, full_resync, created_at, started_at, finished_at, rows_read, "
             + "rows_added, rows_updated, rows_unchanged, rows_removed, rows_rejected, rows_without_consent, rows_adjusted, rows_failed, rows_dead, rows_sent, rows_delivered, "
-            + "members_before, batches, batches_failed, invalid_emails, duplicates, canceled, failure, message";
+            + "rows_unlinked, unlinks_owed, node, members_before, batches, batches_failed, invalid_emails, duplicates, canceled, failure, message";
 
     private final Jdbc db;
     private final RowLedger rows;
+    /** This server's name in the runs it opens (server.node) */
+    private final String node;
 
-    public RunLedger(Jdbc db) {
+    public RunLedger(Jdbc db, String node) {
         this.db = db;
         this.rows = new RowLedger(db);
+        this.node = node;
     }
 
     /** The batches and rows of the runs. */
@@ -37,8 +40,8 @@ public final class RunLedger {
     /** Inserts a run; answers its id, or null when its list already has an active run (the unique index refused it). */
     Long create(String exportId, String connection, long listId, String trigger, String startedBy, boolean fullResync) throws SQLException {
         try {
-            return db.number("insert into export_run (export_id, connection, list_id, trigger, started_by, status, full_resync) values (?, ?, ?, ?, ?, ?, ?) "
-                    + "returning id", exportId, connection, listId, trigger, startedBy, QUEUED, fullResync);
+            return db.number("insert into export_run (export_id, connection, list_id, trigger, started_by, status, full_resync, node) "
+                    + "values (?, ?, ?, ?, ?, ?, ?, ?) returning id", exportId, connection, listId, trigger, startedBy, QUEUED, fullResync, node);
         } catch (SQLException e) {
             if ("23505".equals(e.getSQLState())) {
                 return null;
@@ -139,15 +142,18 @@ public final class RunLedger {
      * Closes the run: counts come from the batches and rows recorded, the status ({@link RunStatus#of}) from them, from
      * whether it was canceled and from why it failed, if it did.
      */
-    Map<String, Object> finish(long runId, long rowsRead, long unchanged, boolean canceled, String failure, String message) throws SQLException {
+    Map<String, Object> finish(long runId, long rowsRead, long unchanged, boolean canceled, String failure, boolean retryable, String message)
+            throws SQLException {
         db.update("""
                 update export_run r set
-                    rows_read = ?, rows_unchanged = ?, canceled = ?, failure = ?,
+                    rows_read = ?, rows_unchanged = ?, canceled = ?, failure = ?, failure_retryable = ?,
                     rows_sent = coalesce((select sum(row_count) from export_batch b where b.run_id = r.id and b.process_id is not null), 0),
                     rows_delivered = coalesce((select sum(row_count) from export_batch b where b.run_id = r.id and b.status = 'completed'), 0),
                     rows_added = coalesce((select sum(adds) from export_batch b where b.run_id = r.id and b.status = 'completed'), 0),
                     rows_updated = coalesce((select sum(row_count - adds) from export_batch b where b.run_id = r.id and b.status = 'completed'), 0),
                     rows_removed = (select count(*) from export_row w where w.run_id = r.id and w.outcome in ('removed', 'moved') and w.action = 'remove'),
+                    rows_unlinked = (select count(*) from export_row w where w.run_id = r.id and w.outcome in ('removed', 'moved') and w.action = 'unlink'),
+                    unlinks_owed = (select count(*) from pending_unlink p where p.export_id = r.export_id),
                     rows_rejected = (select count(*) from export_row w where w.run_id = r.id and w.outcome = 'rejected'),
                     rows_without_consent = (select count(*) from export_row w where w.run_id = r.id and w.outcome = 'no_consent'),
                     rows_adjusted = (select count(*) from export_row w where w.run_id = r.id and w.outcome = 'adjusted'),
@@ -156,14 +162,14 @@ public final class RunLedger {
                     batches = (select count(*) from export_batch b where b.run_id = r.id),
                     batches_failed = (select count(*) from export_batch b where b.run_id = r.id and b.status <> 'completed'),
                     message = coalesce(?, message)
-                where id = ?""", rowsRead, unchanged, canceled, failure, message, runId);
+                where id = ?""", rowsRead, unchanged, canceled, failure, retryable, message, runId);
         Map<String, Object> r = db.queryOne("""
-                select status, canceled, failure, rows_read, rows_delivered, rows_unchanged, rows_rejected, rows_without_consent, rows_failed, rows_dead,
+                select status, canceled, failure, failure_retryable, rows_read, rows_delivered, rows_unchanged, rows_rejected, rows_without_consent, rows_failed, rows_dead,
                        (select count(*) from export_row w where w.run_id = r.id and w.outcome = 'failed' and w.permanent) as refused
                 from export_run r where id = ?""", runId).orElseThrow();
         // the status and finished_at together: a run is finished once both say so (POST …/runs?wait=true reads them)
         String status = NEEDS_CONFIRMATION.equals(r.get("status")) ? NEEDS_CONFIRMATION
-                : RunStatus.of(new RunStatus.Outcome((Boolean) r.get("canceled"), (String) r.get("failure"), count(r, "refused"),
+                : RunStatus.of(new RunStatus.Outcome((Boolean) r.get("canceled"), (String) r.get("failure"), (Boolean) r.get("failureRetryable"), count(r, "refused"),
                         count(r, "rowsRead"), count(r, "rowsDelivered"), count(r, "rowsUnchanged"), count(r, "rowsRejected"), count(r, "rowsWithoutConsent"),
                         count(r, "rowsFailed"), count(r, "rowsDead"))).code();
         db.update("update export_run set status = ?, finished_at = now() where id = ?", status, runId);
@@ -176,8 +182,10 @@ public final class RunLedger {
 
     /** Closes a braked run again once its removals are decided; its row counts, cancellation and failure stay those of the run. */
     Map<String, Object> refinish(long runId) throws SQLException {
-        Map<String, Object> run = db.queryOne("select rows_read, rows_unchanged, canceled, failure from export_run where id = ?", runId).orElseThrow();
-        return finish(runId, count(run, "rowsRead"), count(run, "rowsUnchanged"), (Boolean) run.get("canceled"), (String) run.get("failure"), null);
+        Map<String, Object> run = db.queryOne("select rows_read, rows_unchanged, canceled, failure, failure_retryable from export_run where id = ?", runId)
+                .orElseThrow();
+        return finish(runId, count(run, "rowsRead"), count(run, "rowsUnchanged"), (Boolean) run.get("canceled"), (String) run.get("failure"),
+                (Boolean) run.get("failureRetryable"), null);
     }
 
     Map<String, Object> run(long runId) throws SQLException {

@@ -9,6 +9,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import javax.sql.DataSource;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 /**
  * Tells a run that is active from one that was abandoned, across servers sharing the database: an active run holds a
  * PostgreSQL session advisory lock on a connection of its own, which PostgreSQL releases when the server dies. An
@@ -18,6 +21,7 @@ public final class RunLocks {
 
     /** The lock's first key: "Brev", so the locks never collide with another application's. */
     private static final int NAMESPACE = 0x42726576;
+    private static final Logger LOG = LoggerFactory.getLogger(RunLocks.class);
 
     private final DataSource dataSource;
     private final Map<Long, Connection> held = new ConcurrentHashMap<>();
@@ -43,6 +47,9 @@ public final class RunLocks {
             try (connection) {
                 // unlocked before the connection goes back to the pool, which would otherwise keep the lock
                 lock(connection, "select pg_advisory_unlock(?, ?)", runId);
+            } catch (SQLException e) {
+                // the connection is gone (a database outage), and its lock with it; the pool evicts it
+                LOG.debug("Run {}: its lock went with its connection: {}", runId, e.getMessage());
             }
         }
     }

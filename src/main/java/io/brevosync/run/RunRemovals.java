@@ -44,6 +44,10 @@ public final class RunRemovals {
             return false;
         }
         run.phase("removing");
+        int owed = ledger.rows().carryOverUnlinks(run.getId(), export.id());
+        if (owed > 0) {
+            LOG.info("Export {} run {}: {} unlinks owed by earlier runs are tried again", export.id(), run.getId(), owed);
+        }
         ledger.rows().guardRemovals(run.getId(), export.id());
         long pending = ledger.rows().pendingRemovals(run.getId());
         if (pending == 0) {

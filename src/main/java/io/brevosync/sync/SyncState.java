@@ -26,6 +26,10 @@ public final class SyncState {
 
     /** Brevo has the batch: each profile's address and hash are now what the list holds. */
     public void delivered(String exportId, long runId, int batchNo) throws SQLException {
+        // an address owed an unlink that is a profile's address in the list again is no longer owed
+        db.update("""
+                delete from pending_unlink p using export_batch b
+                where b.run_id = ? and b.batch_no = ? and p.export_id = ? and p.email = any(b.emails)""", runId, batchNo, exportId);
         db.update("""
                 insert into sync_state (export_id, profile_id, email, hash)
                 select distinct on (u.p) ?, u.p, u.e, u.h from export_batch b, unnest(b.profile_ids, b.emails, b.hashes) as u(p, e, h)
@@ -68,7 +72,8 @@ public final class SyncState {
 
     /**
      * The run's unlinks are done (removed, moved, kept or found not in the list): a profile that left is forgotten;
-     * an old address of a profile that stays is no longer its address in the list.
+     * an old address of a profile that stays is no longer its address in the list, nor owed (pending_unlink); an
+     * owed unlink that failed again counts the attempt.
      */
     public void unlinked(String exportId, long runId) throws SQLException {
         db.update("""
@@ -79,5 +84,12 @@ public final class SyncState {
                 update sync_state s set email = null, hash = null, updated_at = now() from export_row r
                 where r.run_id = ? and r.action = 'unlink' and r.outcome in ('removed', 'moved', 'kept')
                   and s.export_id = ? and s.profile_id = r.profile_id and s.email = r.email""", runId, exportId);
+        db.update("""
+                delete from pending_unlink p using export_row r
+                where r.run_id = ? and r.action in ('remove', 'unlink') and r.outcome in ('removed', 'moved', 'kept')
+                  and p.export_id = ? and p.email = r.email""", runId, exportId);
+        db.update("""
+                update pending_unlink p set attempts = p.attempts + 1, last_error = r.reason from export_row r
+                where r.run_id = ? and r.action = 'unlink' and r.outcome = 'failed' and p.export_id = ? and p.email = r.email""", runId, exportId);
     }
 }

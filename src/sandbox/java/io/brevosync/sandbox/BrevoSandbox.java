@@ -319,7 +319,7 @@ public final class BrevoSandbox implements AutoCloseable {
         }
     }
 
-    /** /sandbox/accounts/{name}/lists[/{id}/members] and /sandbox/accounts/{name}/attributes. */
+    /** /sandbox/accounts/{name}/lists[/{id}/members], /sandbox/accounts/{name}/attributes and DELETE …/processes (Brevo lost them). */
     private Answer adminAccount(String method, String[] parts, byte[] body) throws IOException {
         if (parts.length < 3 || !parts[0].equals("accounts")) {
             throw new BrevoError(404, "document_not_found", "Unknown sandbox admin path");
@@ -331,6 +331,8 @@ public final class BrevoSandbox implements AutoCloseable {
                 JsonNode request = json(body);
                 return new Answer(201, Map.of("id", account.createList(request.path("name").asText("List"), request.path("folderId").asLong(1))));
             }
+            case "DELETE processes":
+                return new Answer(200, Map.of("forgotten", account.forgetProcesses()));
             case "GET lists/{id}/members":
                 return new Answer(200, Map.of("members", account.members(Long.parseLong(parts[3]))));
             case "POST attributes": {

@@ -30,6 +30,7 @@ public final class Faults {
     private final AtomicInteger next503 = new AtomicInteger();
     private final AtomicInteger nextDrops = new AtomicInteger();
     private final AtomicInteger nextFailedImports = new AtomicInteger();
+    private final AtomicInteger nextRefusedUnlinks = new AtomicInteger();
     private final Set<String> rejectEmails = ConcurrentHashMap.newKeySet();
     private final Set<String> badRows = ConcurrentHashMap.newKeySet();
     private final AtomicInteger nextSlow = new AtomicInteger();
@@ -62,6 +63,16 @@ public final class Faults {
             return Action.SERVER_ERROR;
         }
         return r - rate503 < 0 ? Action.UNAVAILABLE : Action.NONE;
+    }
+
+    /** A list remove refused with a 403, as a key without the permission would be. */
+    boolean refuseUnlink() {
+        return takeOne(nextRefusedUnlinks);
+    }
+
+    public Faults refuseNextUnlinks(int count) {
+        nextRefusedUnlinks.set(count);
+        return this;
     }
 
     boolean failImport() {
@@ -173,7 +184,7 @@ public final class Faults {
         failImportRate = 0;
         latencyMs = 0;
         importDelayMs = 0;
-        for (AtomicInteger counter : new AtomicInteger[] {next429, next500, next503, nextDrops, nextFailedImports, nextSlow}) {
+        for (AtomicInteger counter : new AtomicInteger[] {next429, next500, next503, nextDrops, nextFailedImports, nextRefusedUnlinks, nextSlow}) {
             counter.set(0);
         }
         rejectEmails.clear();
@@ -193,6 +204,7 @@ public final class Faults {
         next503.set(json.path("next503").asInt(next503.get()));
         nextDrops.set(json.path("nextDrops").asInt(nextDrops.get()));
         nextFailedImports.set(json.path("nextFailedImports").asInt(nextFailedImports.get()));
+        nextRefusedUnlinks.set(json.path("nextRefusedUnlinks").asInt(nextRefusedUnlinks.get()));
         json.path("rejectEmails").forEach(e -> rejectEmail(e.asText()));
         json.path("badRows").forEach(e -> badRow(e.asText()));
         refuseTakenSms = json.path("refuseTakenSms").asBoolean(refuseTakenSms);
@@ -221,6 +233,7 @@ public final class Faults {
         json.put("next503", next503.get());
         json.put("nextDrops", nextDrops.get());
         json.put("nextFailedImports", nextFailedImports.get());
+        json.put("nextRefusedUnlinks", nextRefusedUnlinks.get());
         json.put("rejectEmails", rejectEmails);
         json.put("badRows", badRows);
         json.put("slowNext", nextSlow.get());

@@ -166,6 +166,9 @@ public final class SandboxAccount {
                 process.error = "Import failed (sandbox fault switch failImports)";
             } else {
                 synchronized (this) {
+                    if (processes.get(process.id) != process) {
+                        return; // forgotten (forgetProcesses): Brevo lost the import
+                    }
                     applyImport(process, rows, listIds, update, eraseEmpty, emailBlacklist, smsBlacklist);
                 }
             }
@@ -184,6 +187,13 @@ public final class SandboxAccount {
             throw new BrevoError(404, "invalid_parameter", "processId is invalid");
         }
         return process.toJson();
+    }
+
+    /** Brevo lost every process, and the imports still unfinished with them (GET /v3/processes/{id} answers 404). */
+    public synchronized int forgetProcesses() {
+        int forgotten = processes.size();
+        processes.clear();
+        return forgotten;
     }
 
     public synchronized Map<String, Object> processes(int limit, int offset, boolean ascending) {
@@ -421,6 +431,9 @@ public final class SandboxAccount {
             process.completedAt = clock.instant();
             processes.put(process.id, process);
             return Map.of("contacts", Map.of("success", List.of(), "failure", List.of(), "total", total, "processId", process.id));
+        }
+        if (!add && faults.refuseUnlink()) {
+            throw new BrevoError(403, "permission_denied", "This key may not remove contacts from lists (sandbox fault switch nextRefusedUnlinks)");
         }
         String field = identifierField(request);
         JsonNode identifiers = request.get(field);

@@ -67,6 +67,6 @@ class ImportBatcherTest {
 
     private static ExportDefinition export(int rows, int bytes) {
         return new ExportDefinition("t", "default", 1, List.of("s"), Map.of("EMAIL", new MappedAttribute("EMAIL", "email", "text")), "0 0 2 * * ?", "UTC", true, "q",
-                rows, bytes, "remove", 0, 20, DataQuality.defaults(), "");
+                rows, bytes, "remove", 0, 20, DataQuality.defaults(), "", "report", "");
     }
 }

@@ -34,6 +34,6 @@ class SyncQueryTest {
         mapping.put("EMAIL", new MappedAttribute("EMAIL", "email", "text"));
         mapping.put(other.attribute(), other);
         return new ExportDefinition("x", "default", 1, List.of("a"), mapping, "0 0 2 * * ?", "UTC", true, QUERY, 50_000, 8_000_000, "remove", 0, 20,
-                DataQuality.defaults(), "");
+                DataQuality.defaults(), "", "report", "");
     }
 }
