@@ -338,6 +338,33 @@ class ProductionJarIT {
         }
     }
 
+    @Test
+    @Order(11)
+    void sigterm_ends_the_run_after_its_batch_then_stops_the_routes_then_closes_the_pool() throws Exception {
+        sandboxCall("PUT", "/sandbox/faults", "{\"latencyMs\":300}");
+        Files.writeString(exports.resolve("members.camel.yaml"), export("members", "1", "members", "EMAIL=email,FIRSTNAME=first_name", "batchMaxRows", "50"));
+        awaitExport("members", e -> e.get("batchMaxRows").asInt() == 50 && e.get("mapping").size() == 2);
+        sql("update profile set first_name = 'Stopping' || id");
+        long runId = api("POST", "/api/exports/members/runs", 202).get("runId").asLong();
+        TestServer.await("run " + runId + " sending", Duration.ofSeconds(20),
+                () -> apiQuietly("/api/exports/members/runs/" + runId).at("/progress/batches").asInt() >= 2);
+
+        long start = System.nanoTime();
+        server.stop();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        String log = server.log();
+        assertTrue(seconds < 15, "stopped after " + seconds + " s");
+        int stopping = log.indexOf("The server is stopping: 1 run(s) in progress");
+        int runEnded = log.indexOf("Export members run " + runId + " canceled");
+        int routesStopped = log.indexOf("Routes stopped");
+        int poolClosed = log.indexOf("Database pools closed");
+        assertTrue(stopping > 0 && stopping < runEnded && runEnded < routesStopped && routesStopped < poolClosed,
+                "triggers and runs first, then the routes, then the pool: " + List.of(stopping, runEnded, routesStopped, poolClosed) + "\n" + log);
+        assertEquals(List.of("canceled|run canceled (the server stopped)"), TestServer.strings(database.dataSource(),
+                "select status || '|' || split_part(message, ' after', 1) from export_run where id = " + runId));
+        sandboxCall("DELETE", "/sandbox/faults", null);
+    }
+
     private void awaitExport(String id, java.util.function.Predicate<JsonNode> condition) throws InterruptedException {
         TestServer.await("export " + id + " as written (log " + dir.resolve("server.log") + ")", Duration.ofSeconds(10), () -> {
             JsonNode e = export(id);

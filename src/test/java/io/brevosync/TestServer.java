@@ -240,8 +240,10 @@ public final class TestServer implements AutoCloseable {
         JsonNode[] run = new JsonNode[1];
         await("run " + runId + " to end", Duration.ofSeconds(90), () -> {
             try {
-                run[0] = JSON.readTree(api("GET", "/api/exports/" + exportId + "/runs/" + runId).body());
-                return !java.util.Set.of("queued", "running").contains(run[0].get("status").asText());
+                HttpResponse<String> response = api("GET", "/api/exports/" + exportId + "/runs/" + runId);
+                run[0] = JSON.readTree(response.body());
+                // a 503 while the database comes back is asked again
+                return response.statusCode() == 200 && !java.util.Set.of("queued", "running").contains(run[0].get("status").asText());
             } catch (IOException | InterruptedException e) {
                 throw new IllegalStateException(e);
             }

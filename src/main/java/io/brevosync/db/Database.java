@@ -101,6 +101,7 @@ public final class Database implements AutoCloseable {
     public void close() {
         exportDataSource.close();
         dataSource.close();
+        LOG.info("Database pools closed ({})", location);
     }
 
     static String location(String jdbcUrl) {

@@ -18,8 +18,9 @@ import org.quartz.JobKey;
 final class ExportTemplate {
 
     static final String ID = "segment-export";
-    /** The Quartz group of the exports' schedules (quartz:exports/{exportId} in the template) */
-    private static final String GROUP = "exports";
+    /** The template of reconciling runs on a schedule (quartz:reconcile/{exportId}), and its routes' id suffix */
+    private static final String RECONCILE_ID = "segment-reconcile";
+    private static final String RECONCILE_SUFFIX = "-reconcile";
 
     private final CamelContext context;
     private final Function<List<ExportParameters.Declared>, ExportParameters> contract;
@@ -47,22 +48,35 @@ final class ExportTemplate {
         return parameters().parse(values);
     }
 
-    /** Makes the export's schedule: the template's route, firing the export's cron in its time zone. */
+    /**
+     * Makes the export's schedule: the template's route, firing the export's cron in its time zone; with a
+     * reconcileCron, a route of the segment-reconcile template too (routes/reconcile.camel.yaml).
+     */
     void schedule(String routeId, ExportDefinition export, Map<String, String> values) throws Exception {
         Map<String, Object> route = new LinkedHashMap<>(values);
         route.putAll(Map.of("exportId", export.id(), "cron", export.cron(), "timeZone", export.timeZone()));
         context.addRouteFromTemplate(routeId, ID, route);
+        if (!export.reconcileCron().isEmpty()) {
+            context.addRouteFromTemplate(routeId + RECONCILE_SUFFIX, RECONCILE_ID, Map.of("exportId", export.id(), "reconcileCron", export.reconcileCron(),
+                    "timeZone", export.timeZone()));
+        }
     }
 
     /**
-     * Removes the export's schedule. In a cluster Quartz keeps a removed route's trigger for the other nodes (a node
-     * that stops must not take the schedule away from them): an export that is taken out has its job deleted here.
+     * Removes the export's schedules. In a cluster Quartz keeps a removed route's trigger for the other nodes (a node
+     * that stops must not take the schedule away from them): an export that is taken out has its jobs (Quartz groups
+     * exports and reconcile of the templates' quartz URIs) deleted here.
      */
     void unschedule(String routeId, String exportId) throws Exception {
-        context.getRouteController().stopRoute(routeId);
-        context.removeRoute(routeId);
+        for (String id : List.of(routeId, routeId + RECONCILE_SUFFIX)) {
+            if (context.getRoute(id) != null) {
+                context.getRouteController().stopRoute(id);
+                context.removeRoute(id);
+            }
+        }
         if (context.hasComponent("quartz") instanceof QuartzComponent quartz && quartz.getScheduler() != null) {
-            quartz.getScheduler().deleteJob(JobKey.jobKey(exportId, GROUP));
+            quartz.getScheduler().deleteJob(JobKey.jobKey(exportId, "exports"));
+            quartz.getScheduler().deleteJob(JobKey.jobKey(exportId, "reconcile"));
         }
     }
 

@@ -64,16 +64,19 @@ public final class RunAdmission {
         return runId;
     }
 
-    /** The Quartz trigger: a disabled export ignores it; a fire that finds a run in progress is recorded as skipped. */
-    public Long schedule(@ExchangeProperty("exportId") String exportId) throws SQLException {
+    /**
+     * A Quartz trigger (the export's cron: schedule; its reconcileCron: reconcile): a disabled export ignores it; a
+     * fire that finds a run in progress is recorded as skipped.
+     */
+    public Long schedule(@ExchangeProperty("exportId") String exportId, @ExchangeProperty("trigger") String trigger) throws SQLException {
         if (!exports.get(exportId).enabled()) {
             return null;
         }
         try {
-            return trigger(exportId, "schedule", false, null);
+            return trigger(exportId, trigger, false, null);
         } catch (Refusal e) {
             LOG.warn("Scheduled run of export {} skipped: {}", exportId, e.getMessage());
-            ledger.skipped(exportId, "schedule", e.getMessage());
+            ledger.skipped(exportId, trigger, e.getMessage());
             return null;
         }
     }

@@ -8,7 +8,6 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import io.brevosync.Refusal;
 import io.brevosync.brevo.BrevoFailures;
-import io.brevosync.db.Database;
 import io.brevosync.db.Outage;
 import io.brevosync.export.ExportDefinition;
 import io.brevosync.export.ExportRegistry;
@@ -142,8 +141,9 @@ public final class RunControl {
         Exception error = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
         String reason = BrevoFailures.describe(error);
         LOG.error("Export {} run {} failed: {}", run.getExport().id(), run.getId(), reason);
-        exchange.setProperty("runError", Database.unreachable(error) ? "the database is unreachable (" + reason + "); the next run tries again" : reason);
-        exchange.setProperty("runRetryable", Database.unreachable(error));
+        boolean outageOn = outage.explains(error);
+        exchange.setProperty("runError", outageOn ? "the database is unreachable (" + reason + "); the next run tries again" : reason);
+        exchange.setProperty("runRetryable", outageOn);
     }
 
     /**

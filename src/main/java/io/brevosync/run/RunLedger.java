@@ -19,7 +19,7 @@ public final class RunLedger {
 
     private static final String RUN_COLUMNS = "id, export_id, trigger, started_by, status, full_resync, created_at, started_at, finished_at, rows_read, "
             + "rows_added, rows_updated, rows_unchanged, rows_removed, rows_rejected, rows_without_consent, rows_adjusted, rows_failed, rows_dead, rows_sent, rows_delivered, "
-            + "rows_unlinked, unlinks_owed, node, members_before, batches, batches_failed, invalid_emails, duplicates, canceled, failure, message";
+            + "rows_unlinked, unlinks_owed, node, list_members, drift_missing, drift_owed, drift_foreign, members_before, batches, batches_failed, invalid_emails, duplicates, canceled, failure, message";
 
     private final Jdbc db;
     private final RowLedger rows;

@@ -29,7 +29,10 @@ public enum RunStatus {
         if (o.canceled()) {
             return CANCELED;
         }
-        if (o.failure() != null && !o.retryable() || o.refusedRows() > 0) {
+        if (o.failure() != null) {
+            return o.retryable() ? FAILED : FAILED_PERMANENT;
+        }
+        if (o.refusedRows() > 0) {
             return FAILED_PERMANENT;
         }
         if (o.failed() > 0 || o.delivered() + o.unchanged() + o.rejected() + o.withoutConsent() + o.failed() + o.dead() < o.rowsRead()) {
