@@ -116,9 +116,9 @@ public class ExportConfiguration implements CamelConfiguration {
         RunLocks locks = new RunLocks(database.dataSource());
         Duration importTimeout = millis(p, "brevo.import-timeout");
         ImportTracker tracker = new ImportTracker(ledger, syncState, importTimeout, metrics);
+        Outage outage = new Outage(millis(p, "db.outage-wait"), database.dataSource());
         RunControl runs = new RunControl(exports, batcher, ledger, syncState, locks, tracker, millis(p, "brevo.process-poll-first"),
-                millis(p, "brevo.process-poll-max"), importTimeout, metrics,
-                new Outage(millis(p, "db.outage-wait"), database.dataSource()));
+                millis(p, "brevo.process-poll-max"), importTimeout, metrics, outage);
         PassReader reader = new PassReader(ledger, syncState);
         ConnectionPolicies policies = new ConnectionPolicies(jdbc, connections.names(), property(p, "access.privacy-version"), ledger::cancelActive);
         if (!property(p, "access.record-consent-as").isEmpty()) {
@@ -127,7 +127,7 @@ public class ExportConfiguration implements CamelConfiguration {
         registry.bind("connectionPolicies", policies);
         registry.bind("admission", new RunAdmission(exports, ledger, locks, policies));
         registry.bind("reader", reader);
-        registry.bind("importer", new BatchImporter(ledger, syncState, tracker, reader));
+        registry.bind("importer", new BatchImporter(ledger, syncState, tracker, reader, outage));
         registry.bind("tracker", tracker);
         registry.bind("runs", runs);
         Path exportsDir = Path.of(property(p, "exports.dir"));

@@ -59,7 +59,7 @@ class AlertsTest extends ServerTest {
         for (int i = 0; i + 1 < more.length; i += 2) {
             values.put(more[i], more[i + 1]);
         }
-        Files.writeString(server.exportsDir().resolve(id + ".camel.yaml"), MisconfiguredExportTest.exportFile(values));
+        Files.writeString(server.exportsDir().resolve(id + ".camel.yaml"), TestServer.exportFile(values));
         JsonNode reload = TestServer.JSON.readTree(server.api("POST", "/api/exports/reload").body());
         assertTrue(reload.get("errors").isEmpty(), reload.toString());
     }

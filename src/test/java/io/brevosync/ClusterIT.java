@@ -99,9 +99,9 @@ class ClusterIT {
 
                 // a big change of alpha, sent slowly; the node running it is killed in the middle (its Quartz fire is taken over
                 // once it misses its check-ins, then the survivor's run finds the killed run's lock gone)
-                sandbox.faults().latencyMs(200);
+                sandbox.faults().latencyMs(100);
                 importedToAlpha.set(0);
-                sql(database, "update profile set last_name = 'Killed' || id where id % 2 = 0");
+                sql(database, "update profile set last_name = 'Killed' || id where id % 3 = 0");
                 String node = awaitRunningNode(database, "alpha");
                 TestServer.await("3 batches of alpha accepted", Duration.ofSeconds(30), () -> importedToAlpha.get() >= 3 * BATCH);
                 int killed = Integer.parseInt(node.substring("node-".length())) - 1;
@@ -180,24 +180,8 @@ class ClusterIT {
     }
 
     private static String export(String id, long listId, String segment) {
-        return """
-                - templatedRoute:
-                    routeTemplateRef: segment-export
-                    parameters:
-                      - name: exportId
-                        value: %s
-                      - name: listId
-                        value: "%d"
-                      - name: segments
-                        value: %s
-                      - name: mapping
-                        value: EMAIL=email,FIRSTNAME=first_name,LASTNAME=last_name
-                      - name: batchMaxRows
-                        value: "%d"
-                      - name: maxRemovalPercent
-                        value: "100"
-                      - name: cron
-                        value: "%s"
-                """.formatted(id, listId, segment, BATCH, CRON);
+        return TestServer.exportFile(Map.of("exportId", id, "listId", String.valueOf(listId), "segments", segment,
+                "mapping", "EMAIL=email,FIRSTNAME=first_name,LASTNAME=last_name", "batchMaxRows", String.valueOf(BATCH), "maxRemovalPercent", "100",
+                "cron", CRON));
     }
 }

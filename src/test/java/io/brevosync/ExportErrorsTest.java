@@ -219,7 +219,7 @@ class ExportErrorsTest extends ServerTest {
     @Order(50)
     void a_list_brevo_does_not_have_fails_the_run_charges_no_row_and_the_next_run_sends_them() throws Exception {
         java.nio.file.Files.writeString(server.exportsDir().resolve("refused.camel.yaml"),
-                MisconfiguredExportTest.exportFile(Map.of("exportId", "refused", "listId", "9", "segments", "newsletter", "batchMaxRows", "300")));
+                TestServer.exportFile(Map.of("exportId", "refused", "listId", "9", "segments", "newsletter", "batchMaxRows", "300")));
         server.api("POST", "/api/exports/reload");
         Runnable restore = server.sandbox().account("default").removeList(9);
         JsonNode refused = server.runAndWait("refused");

@@ -67,7 +67,7 @@ class MisconfiguredExportTest {
             values.put(pair.substring(0, pair.indexOf('=')), pair.substring(pair.indexOf('=') + 1));
         }
         Path file = server.exportsDir().resolve("bad.camel.yaml");
-        Files.writeString(file, exportFile(values));
+        Files.writeString(file, TestServer.exportFile(values));
         try {
             JsonNode reload = TestServer.JSON.readTree(server.api("POST", "/api/exports/reload").body());
             JsonNode error = error(reload, "bad.camel.yaml");
@@ -102,16 +102,6 @@ class MisconfiguredExportTest {
         } finally {
             Files.delete(file);
         }
-    }
-
-    static String exportFile(Map<String, String> values) {
-        StringBuilder yaml = new StringBuilder("""
-                - templatedRoute:
-                    routeTemplateRef: segment-export
-                    parameters:
-                """);
-        values.forEach((k, v) -> yaml.append("      - name: ").append(k).append("\n        value: \"").append(v).append("\"\n"));
-        return yaml.toString();
     }
 
     private static JsonNode error(JsonNode answer, String file) {

@@ -26,23 +26,9 @@ class OutageTest extends ServerTest {
         // runs first look at the account's attributes: a slow answer holds a run there while the database goes
         TestServer server = TestServer.start(Map.of("test.database-proxy", "true", "db.connect-timeout", "2000", "db.outage-wait", "30000",
                 "demo.profiles", "2000"));
-        java.nio.file.Files.writeString(server.exportsDir().resolve("outage.camel.yaml"), """
-                - templatedRoute:
-                    routeTemplateRef: segment-export
-                    parameters:
-                      - name: exportId
-                        value: outage
-                      - name: listId
-                        value: "1"
-                      - name: segments
-                        value: newsletter,vip
-                      - name: mapping
-                        value: EMAIL=email,FIRSTNAME=first_name,LASTNAME=last_name
-                      - name: checkAttributes
-                        value: "true"
-                      - name: cron
-                        value: 0 0 0 1 1 ? 2099
-                """);
+        java.nio.file.Files.writeString(server.exportsDir().resolve("outage.camel.yaml"), TestServer.exportFile(Map.of("exportId", "outage",
+                "listId", "1", "segments", "newsletter,vip", "mapping", "EMAIL=email,FIRSTNAME=first_name,LASTNAME=last_name", "checkAttributes", "true",
+                "cron", "0 0 0 1 1 ? 2099")));
         server.api("POST", "/api/exports/reload");
         return server;
     }

@@ -230,25 +230,12 @@ class ProductionJarIT {
     // ---- helpers ----
 
     private static String export(String id, String listId, String segments, String mapping, String... more) {
-        StringBuilder yaml = new StringBuilder("""
-                - templatedRoute:
-                    routeTemplateRef: segment-export
-                    parameters:
-                      - name: exportId
-                        value: %s
-                      - name: listId
-                        value: "%s"
-                      - name: segments
-                        value: %s
-                      - name: mapping
-                        value: %s
-                      - name: cron
-                        value: 0 0 3 1 1 ?
-                """.formatted(id, listId, segments, mapping));
+        Map<String, String> values = new java.util.LinkedHashMap<>(Map.of("exportId", id, "listId", listId, "segments", segments, "mapping", mapping,
+                "cron", "0 0 3 1 1 ?"));
         for (int i = 0; i < more.length; i += 2) {
-            yaml.append("      - name: ").append(more[i]).append("\n        value: \"").append(more[i + 1]).append("\"\n");
+            values.put(more[i], more[i + 1]);
         }
-        return yaml.toString();
+        return TestServer.exportFile(values);
     }
 
     private JsonNode export(String id) {

@@ -30,7 +30,7 @@ class ReconciliationTest extends ServerTest {
     @Override
     protected TestServer startServer() throws Exception {
         TestServer server = TestServer.start(Map.of("demo.profiles", "1200", "sandbox.lists", "Demo newsletter,Reconciled"));
-        writeExport(server, "report");
+        writeExport(server, Map.of("reconcile", "report"));
         return server;
     }
 
@@ -79,7 +79,7 @@ class ReconciliationTest extends ServerTest {
     @Test
     @Order(3)
     void with_reconcile_strict_members_the_export_never_added_are_unlinked_too() throws Exception {
-        writeExport(server, "strict");
+        writeExport(server, Map.of("reconcile", "strict"));
         server.api("POST", "/api/exports/reload");
         JsonNode drift = TestServer.JSON.readTree(server.api("POST", "/api/exports/recon/reconcile?dryRun=true").body());
         assertEquals(FOREIGN.size(), drift.get("wouldUnlink").asInt(), drift.toString());
@@ -111,7 +111,7 @@ class ReconciliationTest extends ServerTest {
     void reconcile_cron_reconciles_on_its_own_schedule() throws Exception {
         List<String> removedByHand = members().stream().limit(2).toList();
         server.sandbox().account("default").changeMembership(LIST, TestServer.JSON.valueToTree(Map.of("emails", removedByHand)), false);
-        writeExport(server, "report\n      - name: reconcileCron\n        value: 0/2 * * * * ?");
+        writeExport(server, Map.of("reconcile", "report", "reconcileCron", "0/2 * * * * ?"));
         try {
             TestServer.await("a scheduled reconciling run", java.time.Duration.ofSeconds(30), () -> {
                 try {
@@ -123,7 +123,7 @@ class ReconciliationTest extends ServerTest {
             });
             assertEquals(emails(server.segmentResult("newsletter")), members());
         } finally {
-            writeExport(server, "report");
+            writeExport(server, Map.of("reconcile", "report"));
         }
     }
 
@@ -144,22 +144,11 @@ class ReconciliationTest extends ServerTest {
         return new TreeSet<>(members.stream().map(m -> m.substring(0, m.indexOf('|'))).toList());
     }
 
-    private static void writeExport(TestServer server, String reconcile) throws Exception {
-        Files.writeString(server.exportsDir().resolve("recon.camel.yaml"), """
-                - templatedRoute:
-                    routeTemplateRef: segment-export
-                    parameters:
-                      - name: exportId
-                        value: recon
-                      - name: listId
-                        value: "2"
-                      - name: segments
-                        value: newsletter
-                      - name: reconcile
-                        value: %s
-                      - name: cron
-                        value: 0 0 0 1 1 ? 2099
-                """.formatted(reconcile));
+    private static void writeExport(TestServer server, Map<String, String> more) throws Exception {
+        Map<String, String> values = new java.util.LinkedHashMap<>(Map.of("exportId", "recon", "listId", String.valueOf(LIST), "segments", "newsletter",
+                "cron", "0 0 0 1 1 ? 2099"));
+        values.putAll(more);
+        Files.writeString(server.exportsDir().resolve("recon.camel.yaml"), TestServer.exportFile(values));
         server.api("POST", "/api/exports/reload");
     }
 }

@@ -123,7 +123,8 @@ class RunControlTest extends ServerTest {
     @Order(5)
     void a_run_waiting_for_its_imports_is_canceled_within_seconds_and_the_next_run_completes_the_list() throws Exception {
         try (TestServer slow = TestServer.start(Map.of("brevo.process-poll-first", "5000", "brevo.process-poll-max", "60000"))) {
-            slow.sandbox().faults().importDelayMs(30_000);
+            // longer than the run needs to reach its wait and be canceled, short enough not to hold up the next run for long
+            slow.sandbox().faults().importDelayMs(8_000);
             long runId = slow.startRun("newsletter", true);
             TestServer.await("the run waiting for Brevo", Duration.ofSeconds(30), () -> {
                 try {

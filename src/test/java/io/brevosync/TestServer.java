@@ -145,6 +145,17 @@ public final class TestServer implements AutoCloseable {
         return start(properties, Path.of("routes/exports/newsletter.camel.yaml"), Path.of("src/test/resources/test-exports/test.camel.yaml"));
     }
 
+    /** An exports file of one export: a templatedRoute of segment-export with these parameters, in this order. */
+    public static String exportFile(Map<String, String> values) {
+        StringBuilder yaml = new StringBuilder("""
+                - templatedRoute:
+                    routeTemplateRef: segment-export
+                    parameters:
+                """);
+        values.forEach((k, v) -> yaml.append("      - name: ").append(k).append("\n        value: \"").append(v).append("\"\n"));
+        return yaml.toString();
+    }
+
     /** The exports directory of this server: tests add, change and delete export files in it. */
     public Path exportsDir() {
         return exportsDir;

@@ -10,6 +10,7 @@ import java.util.stream.Stream;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.brevosync.brevo.BrevoAnswers;
 import io.brevosync.brevo.BrevoFailures;
+import io.brevosync.db.Outage;
 import io.brevosync.export.DataQuality;
 import io.brevosync.export.ExportDefinition;
 import io.brevosync.export.ExportRow;
@@ -32,11 +33,13 @@ public final class BatchImporter {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final RunLedger ledger;
+    private final Outage outage;
     private final SyncState sync;
     private final ImportTracker tracker;
     private final PassReader reader;
 
-    public BatchImporter(RunLedger ledger, SyncState sync, ImportTracker tracker, PassReader reader) {
+    public BatchImporter(RunLedger ledger, SyncState sync, ImportTracker tracker, PassReader reader, Outage outage) {
+        this.outage = outage;
         this.ledger = ledger;
         this.sync = sync;
         this.tracker = tracker;
@@ -90,10 +93,16 @@ public final class BatchImporter {
         run.awaitLook();
     }
 
-    /** Brevo accepted an import (202 with a processId): its batch is recorded and its process followed. */
-    public void accepted(Exchange exchange, @ExchangeProperty("run") ExportRun run, @ExchangeProperty("batch") ImportBatch batch) throws SQLException {
+    /**
+     * Brevo accepted an import (202 with a processId): its batch is recorded and its process followed. The database
+     * gone meanwhile is waited out here (db.outage-wait): a failure would make the retries send the import again.
+     */
+    public void accepted(Exchange exchange, @ExchangeProperty("run") ExportRun run, @ExchangeProperty("batch") ImportBatch batch) throws Exception {
         long processId = BrevoAnswers.importProcessId(exchange.getIn().getBody(Map.class));
-        ledger.rows().batch(run.getId(), batch.getNumber(), batch.getRows(), batch.getRequest().length, processId, "queued", null);
+        outage.waitOut("recording import " + processId, () -> {
+            ledger.rows().batch(run.getId(), batch.getNumber(), batch.getRows(), batch.getRequest().length, processId, "queued", null);
+            return null;
+        });
         run.following(processId, batch.getNumber());
         tracker.accepted(processId);
     }

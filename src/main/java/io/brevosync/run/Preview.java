@@ -57,11 +57,12 @@ public final class Preview {
         long[] state = sync.counts(export.id());
         Map<String, Long> counts = new LinkedHashMap<>();
         for (String kind : List.of("rowsRead", "rowsAdded", "rowsUpdated", "rowsUnchanged", "rowsRemoved", "rowsRejected", "rowsWithoutConsent",
-                "rowsAdjusted", "rowsDead", "addressesUnlinked")) {
+                "rowsAdjusted", "rowsDead", "addressesUnlinked", "unlinksOwed")) {
             counts.put(kind, 0L);
         }
         Map<String, List<Map<String, Object>>> samples = new LinkedHashMap<>();
         long[] known = {0};
+        java.util.Set<String> unlinking = new java.util.HashSet<>();
         PhoneOwners owners = new PhoneOwners();
         forEachRow(SyncQuery.of(export, false, new String[0]), row -> {
             ExportRow mapped = map(row, export, owners);
@@ -81,14 +82,20 @@ public final class Preview {
             if (mapped.unlinks() && !mapped.action().equals(ExportRow.REMOVE)) {
                 counts.merge("addressesUnlinked", 1L, Long::sum);
             }
+            if (mapped.unlinks()) {
+                unlinking.add(mapped.unlinkEmail());
+            }
         });
+        // what earlier runs owe besides: the run unlinks those too (pending_unlink)
+        counts.put("unlinksOwed", sync.owed(export.id()).stream().filter(email -> !unlinking.contains(email)).count());
         counts.put("rowsUnchanged", state[0] - known[0]);
         counts.merge("rowsRead", state[0] - known[0], Long::sum);
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("exportId", export.id());
         answer.put("listId", export.listId());
         answer.put("counts", counts);
-        answer.put("brake", brake(export, counts.get("rowsRemoved") + counts.get("addressesUnlinked"), counts.get("rowsRead"), state[1]));
+        answer.put("brake", brake(export, counts.get("rowsRemoved") + counts.get("addressesUnlinked") + counts.get("unlinksOwed"), counts.get("rowsRead"),
+                state[1]));
         answer.put("samples", samples);
         answer.put("note", "nothing was sent; SMS numbers that Brevo holds on other contacts are only found by a real run");
         return answer;

@@ -24,6 +24,11 @@ public final class SyncState {
         return new long[] {((Number) row.get("rows")).longValue(), ((Number) row.get("members")).longValue()};
     }
 
+    /** The addresses the export owes an unlink (pending_unlink), for the dry run. */
+    public List<String> owed(String exportId) throws SQLException {
+        return db.query("select email from pending_unlink where export_id = ?", exportId).stream().map(r -> (String) r.get("email")).toList();
+    }
+
     /** Brevo has the batch: each profile's address and hash are now what the list holds. */
     public void delivered(String exportId, long runId, int batchNo) throws SQLException {
         // an address owed an unlink that is a profile's address in the list again is no longer owed

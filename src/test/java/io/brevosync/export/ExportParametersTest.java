@@ -82,6 +82,8 @@ class ExportParametersTest {
         assertEquals(ExportDefinition.REMOVE, export.exitPolicy());
         assertEquals(20.0, export.maxRemovalPercent());
         assertEquals(new DataQuality("", DataQuality.DROP, DataQuality.DROP_SMS, false, DataQuality.TRUNCATE, 2000, "", false), export.quality());
+        assertFalse(export.reconcileStrict());
+        assertEquals("", export.reconcileCron());
     }
 
     @Test
@@ -91,6 +93,7 @@ class ExportParametersTest {
                 "exitPolicy", "Move", "exitListId", "4", "maxRemovalPercent", "2.5"));
         given.putAll(Map.of("phoneRegion", "fr", "invalidPhone", "REJECT", "identifierConflict", "skip", "sendBlanks", "true", "oversized", "reject",
                 "consentColumn", "Opted_In", "checkAttributes", "true", "batchMaxRows", "100", "batchMaxBytes", "200000"));
+        given.putAll(Map.of("reconcile", "Strict", "reconcileCron", "0 0 4 ? * SUN"));
         ExportDefinition export = parse(given);
         assertEquals("eu", export.connection());
         assertEquals("mail", export.emailColumn());
@@ -102,12 +105,14 @@ class ExportParametersTest {
         assertEquals(2.5, export.maxRemovalPercent());
         assertEquals(new DataQuality("FR", DataQuality.REJECT, DataQuality.SKIP, true, DataQuality.REJECT, 2000, "opted_in", true), export.quality());
         assertEquals(100, export.batchMaxRows());
+        assertTrue(export.reconcileStrict());
+        assertEquals("0 0 4 ? * SUN", export.reconcileCron());
     }
 
     @Test
     void the_template_declares_every_parameter_and_marks_the_required_ones() {
         Map<String, String> all = parameters.withDefaults(Map.of());
-        assertEquals(22, all.size(), all.keySet().toString());
+        assertEquals(24, all.size(), all.keySet().toString());
         // a parameter left empty takes its default, like one left out
         assertEquals("default", parameters.withDefaults(Map.of("connection", " ")).get("connection"));
     }
@@ -134,6 +139,8 @@ class ExportParametersTest {
         "alert duration   | alerts=runtime=soon               | alerts: runtime 'soon' is not a duration like 500ms, 90s, 30m, 26h or 2d",
         "alert percent    | alerts=rejectedPercent=150        | alerts: rejectedPercent '150' is not a number from 0 to 100",
         "alert pair       | alerts=stale                      | alerts: 'stale' is not key=value",
+        "reconcile        | reconcile=always                  | reconcile 'always' is not one of report, strict",
+        "reconcile cron   | reconcileCron=weekly              | reconcileCron 'weekly' is not a valid Quartz cron expression",
     })
     void a_wrong_parameter_is_named_with_its_export(String name, String parameter, String problem) {
         Map<String, String> given = new LinkedHashMap<>(Map.of("exportId", "x", "listId", "1", "segments", "s"));

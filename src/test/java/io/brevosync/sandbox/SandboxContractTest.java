@@ -42,6 +42,8 @@ class SandboxContractTest {
                 .get("processId").asLong();
         brevo.awaitProcess(process);
         brevo.json("GET", "/v3/processes?limit=10&offset=0&sort=desc", null, 200);
+        // an import Brevo lost
+        brevo.json("GET", "/v3/processes/987654", null, 404);
         brevo.json("POST", "/v3/contacts/import", "{\"listIds\":[1],\"jsonBody\":[{\"email\":\"nope\"}]}", 400);
         brevo.json("GET", "/v3/contacts/lists?limit=10&offset=0", null, 200);
         long list = brevo.json("POST", "/v3/contacts/lists", "{\"name\":\"Second\",\"folderId\":1}", 201).get("id").asLong();
@@ -49,6 +51,8 @@ class SandboxContractTest {
         brevo.json("POST", "/v3/contacts/lists/" + list + "/contacts/add", "{\"emails\":[\"a@example.com\",\"ghost@example.com\"]}", 201);
         brevo.json("POST", "/v3/contacts/lists/" + list + "/contacts/add", "{\"emails\":[\"a@example.com\"]}", 400);
         brevo.json("GET", "/v3/contacts/lists/" + list + "/contacts?limit=50&offset=0", null, 200);
+        // a page of reconciliation
+        brevo.json("GET", "/v3/contacts/lists/" + list + "/contacts?limit=500&offset=0&sort=asc", null, 200);
         brevo.json("POST", "/v3/contacts/lists/" + list + "/contacts/remove", "{\"emails\":[\"a@example.com\"]}", 201);
         brevo.json("POST", "/v3/contacts/lists/999/contacts/remove", "{\"emails\":[\"a@example.com\"]}", 404);
         brevo.json("GET", "/v3/contacts/a%40example.com", null, 200);
