@@ -24,6 +24,18 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 /** Every route file (the engine's and the exports files) is valid against the camel-yaml-dsl 4.18 schema and written in the canonical form. */
 class RouteFilesTest {
 
+    /** The schema, read and compiled once for every file (a second each otherwise). */
+    private static JsonSchema schema;
+
+    private static synchronized JsonSchema schema() throws java.io.IOException {
+        if (schema == null) {
+            try (InputStream in = YamlRoutesBuilderLoader.class.getClassLoader().getResourceAsStream("schema/camelYamlDsl.json")) {
+                schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V4).getSchema(in);
+            }
+        }
+        return schema;
+    }
+
     static Stream<Path> routeFiles() throws Exception {
         return Stream.of("routes", "routes/exports", "src/test/resources/test-exports").flatMap(RouteFilesTest::list)
                 .filter(p -> p.toString().endsWith(".camel.yaml")).sorted();
@@ -40,12 +52,8 @@ class RouteFilesTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("routeFiles")
     void valid_against_the_camel_yaml_dsl_schema(Path file) throws Exception {
-        JsonSchema schema;
-        try (InputStream in = YamlRoutesBuilderLoader.class.getClassLoader().getResourceAsStream("schema/camelYamlDsl.json")) {
-            schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V4).getSchema(in);
-        }
         JsonNode routes = new ObjectMapper(new YAMLFactory()).readTree(file.toFile());
-        Set<ValidationMessage> errors = schema.validate(routes);
+        Set<ValidationMessage> errors = schema().validate(routes);
         assertEquals(Set.of(), errors, file + " is not valid against camelYamlDsl.json");
     }
 
