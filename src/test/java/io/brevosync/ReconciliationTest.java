@@ -127,6 +127,26 @@ class ReconciliationTest extends ServerTest {
         }
     }
 
+    @Test
+    @Order(6)
+    void an_address_the_export_owes_an_unlink_is_reported_owed_and_unlinked_by_the_reconciling_run() throws Exception {
+        String id = server.strings("""
+                select p.id::text from profile p join segment_member m on m.profile_id = p.id join segment s on s.id = m.segment_id
+                where s.name = 'newsletter' and p.email = 'customer' || p.id || '@example.com' order by p.id limit 1""").get(0);
+        server.sql("update profile set email = 'moved" + id + "@example.org' where id = " + id);
+        server.sandbox().faults().refuseNextUnlinks(1);
+        assertEquals(1, server.runAndWait("recon").get("unlinksOwed").asInt());
+
+        JsonNode drift = TestServer.JSON.readTree(server.api("POST", "/api/exports/recon/reconcile?dryRun=true").body());
+        assertEquals(1, drift.get("owed").asInt(), drift.toString());
+        assertEquals(List.of("customer" + id + "@example.com"), TestServer.JSON.convertValue(drift.at("/samples/owed"), List.class));
+        JsonNode run = TestServer.JSON.readTree(server.api("POST", "/api/exports/recon/reconcile?wait=true").body());
+        assertEquals(1, run.get("driftOwed").asInt(), run.toString());
+        assertEquals(1, run.get("rowsUnlinked").asInt(), run.toString());
+        assertEquals(0, run.get("unlinksOwed").asInt(), run.toString());
+        assertEquals(emails(server.segmentResult("newsletter")), members());
+    }
+
     /** Behind the server's back: members removed from the list, contacts added to it, both by hand. */
     private void changeByHand(List<String> removed) {
         SandboxAccount account = server.sandbox().account("default");
