@@ -66,7 +66,7 @@ class FaultMatrixTest extends ServerTest {
     @Test
     @Order(2)
     void a_429_storm() throws Exception {
-        exportUnder(f -> f.failNext(429, 20), 20);
+        exportUnder(f -> f.failNext(429, 8), 8);
     }
 
     @Test
