@@ -85,7 +85,8 @@ public class ExportConfiguration implements CamelConfiguration {
                 integer(p, "db.fetch-size"), Duration.ofMillis(integer(p, "db.connect-timeout")));
         closeOnStop(context, database);
         database.migrate();
-        clusterSchedules(context, p);
+        String node = nodeName(p);
+        clusterSchedules(context, p, node);
         registry.bind("database", database);
         registry.bind("exportDataSource", database.exportDataSource());
         connections.share(database.dataSource());
@@ -112,7 +113,7 @@ public class ExportConfiguration implements CamelConfiguration {
         registry.bind("importBatcher", batcher);
         Jdbc jdbc = new Jdbc(database.dataSource());
         SyncState syncState = new SyncState(jdbc);
-        RunLedger ledger = new RunLedger(jdbc, nodeName(p));
+        RunLedger ledger = new RunLedger(jdbc, node);
         RunLocks locks = new RunLocks(database.dataSource());
         Duration importTimeout = millis(p, "brevo.import-timeout");
         ImportTracker tracker = new ImportTracker(ledger, syncState, importTimeout, metrics);
@@ -193,10 +194,10 @@ public class ExportConfiguration implements CamelConfiguration {
      * The exports' schedules in Quartz's clustered JDBC job store, in the database (tables of V10): every server on the
      * database is a node of one scheduler, so each fire runs on one node, and a node that dies has its fires taken over.
      */
-    private static void clusterSchedules(CamelContext context, PropertiesComponent p) {
+    private static void clusterSchedules(CamelContext context, PropertiesComponent p, String node) {
         Map<String, Object> quartz = new HashMap<>();
         quartz.put("org.quartz.scheduler.instanceName", "brevo-segment-sync");
-        quartz.put("org.quartz.scheduler.instanceId", nodeName(p));
+        quartz.put("org.quartz.scheduler.instanceId", node);
         quartz.put("org.quartz.threadPool.class", "org.quartz.simpl.SimpleThreadPool");
         quartz.put("org.quartz.threadPool.threadCount", property(p, "scheduler.threads"));
         quartz.put("org.quartz.jobStore.class", "org.quartz.impl.jdbcjobstore.JobStoreTX");

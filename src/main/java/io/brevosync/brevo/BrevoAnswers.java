@@ -15,13 +15,16 @@ public final class BrevoAnswers {
 
         /** A process that will not change any more. */
         public boolean ended() {
-            return status.equals("completed") || status.equals("failed") || status.equals("cancelled");
+            return status.equals("completed") || status.equals("failed") || status.equals("cancelled") || status.equals(LOST);
         }
 
         public boolean completed() {
             return status.equals("completed");
         }
     }
+
+    /** Not a Brevo status: ours for a process Brevo answers 404 for (it lost it, and the import with it). */
+    public static final String LOST = "lost";
 
     /** A contact of a list page (GET /v3/contacts/lists/{id}/contacts): its email (lower case) and SMS, if any. */
     public record Contact(String email, String sms) {

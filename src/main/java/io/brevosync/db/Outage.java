@@ -6,6 +6,7 @@ import java.time.Duration;
 
 import javax.sql.DataSource;
 
+import org.apache.camel.util.ObjectHelper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,11 +40,7 @@ public final class Outage {
         if (Database.unreachable(error)) {
             return true;
         }
-        boolean fromDatabase = false;
-        for (Throwable t = error; t != null && !fromDatabase; t = t.getCause() == t ? null : t.getCause()) {
-            fromDatabase = t instanceof SQLException;
-        }
-        if (!fromDatabase) {
+        if (ObjectHelper.getException(SQLException.class, error) == null) {
             return false;
         }
         try (Connection connection = dataSource.getConnection()) {

@@ -26,8 +26,7 @@ public final class ImportTracker {
 
     /** The codes of rows whose import process failed: the run's second pass sends them again. */
     static final List<String> PROCESS_FAILURES = List.of("process_failed", "process_cancelled", "process_timeout", "process_lost");
-    /** The ends we give an import Brevo no longer knows (404), or that did not end within brevo.import-timeout. */
-    private static final String LOST = "lost";
+    /** The end we give an import that did not end within brevo.import-timeout. */
     private static final String TIMEOUT = "timeout";
 
     private final RunLedger ledger;
@@ -67,10 +66,9 @@ public final class ImportTracker {
         }
     }
 
-    /** Brevo answered 404 for an import an interrupted run sent: lost, so its rows are sent again and it is not looked up again. */
-    public void earlierImportLost(@ExchangeProperty("run") ExportRun run, @ExchangeProperty("unconfirmed") Map<String, Object> batch) throws SQLException {
-        processEnded(null, ((Number) batch.get("runId")).longValue(), run.getExport().id(), ((Number) batch.get("processId")).longValue(), LOST,
-                "Brevo answered 404: it no longer knows the process", 0, 0, 0);
+    /** Brevo answered 404 for an import process (look-up-process): the answer of one that ended lost. */
+    public Map<String, Object> lost(@ExchangeProperty("processId") long processId) {
+        return Map.of("id", processId, "status", BrevoAnswers.LOST, "error", "Brevo answered 404: it no longer knows the process");
     }
 
     /**
@@ -90,14 +88,6 @@ public final class ImportTracker {
         }
         if (!answer.containsKey("id")) {
             exchange.setProperty("unseenImports", run.pending().keySet().stream().filter(id -> !seen.contains(id)).toList());
-        }
-    }
-
-    /** Brevo answered 404 for one of the run's import processes: it lost the import, whose rows go to the second pass at once. */
-    public void processLost(@ExchangeProperty("run") ExportRun run, @ExchangeProperty("unseenImport") long processId) throws SQLException {
-        if (run.done(processId)) {
-            LOG.warn("Export {} run {}: Brevo no longer knows import process {}; its rows are sent again", run.getExport().id(), run.getId(), processId);
-            processEnded(run, run.getId(), run.getExport().id(), processId, LOST, "Brevo answered 404: it no longer knows the process", 0, 0, 0);
         }
     }
 
@@ -124,7 +114,8 @@ public final class ImportTracker {
                 run.importFailed();
             }
             String reason = "Brevo import process " + processId + " " + status + (error == null ? "" : ": " + error);
-            if (LOST.equals(status) || TIMEOUT.equals(status)) {
+            LOG.warn("Export {} run {}: {}; its rows are sent again", exportId, runId, reason);
+            if (BrevoAnswers.LOST.equals(status) || TIMEOUT.equals(status)) {
                 // not the rows' fault: no attempt is charged
                 ledger.rows().batchFailed(runId, exportId, batchNo, "failed", "process_" + status, reason, false);
             } else {

@@ -30,11 +30,13 @@ public final class Reconciliation {
     /** Brevo's largest page of list contacts. */
     static final int PAGE = 500;
     private static final int SAMPLE = 10;
+    /** The sets compared, for a snapshot and an export (the two first parameters of every statement using them). */
     private static final String SETS = """
-            with s as (select distinct email from list_snapshot where snapshot = ?),
-                 d as (select lower(email) as email from sync_state where export_id = ? and email is not null and hash is not null),
-                 o as (select lower(email) as email from pending_unlink where export_id = ?),
-                 k as (select lower(email) as email from sync_state where export_id = ? and email is not null),
+            with p as (select ?::bigint as snapshot, ?::text as export_id),
+                 s as (select distinct l.email from list_snapshot l, p where l.snapshot = p.snapshot),
+                 d as (select lower(x.email) as email from sync_state x, p where x.export_id = p.export_id and x.email is not null and x.hash is not null),
+                 o as (select lower(u.email) as email from pending_unlink u, p where u.export_id = p.export_id),
+                 k as (select lower(x.email) as email from sync_state x, p where x.export_id = p.export_id and x.email is not null),
                  missing as (select email from d where not exists (select 1 from s where s.email = d.email)),
                  owed as (select email from s where exists (select 1 from o where o.email = s.email)),
                  foreign_ as (select email from s where not exists (select 1 from o where o.email = s.email)
@@ -88,15 +90,14 @@ public final class Reconciliation {
         read.total = page.contacts().size() < PAGE ? read.offset : page.count() >= 0 ? page.count() : read.offset + 1;
     }
 
-    /** The drift between the list and the sync state: counts and a sample of each kind. */
-    public Map<String, Object> drift(@ExchangeProperty("listRead") ListRead read) throws SQLException {
-        String exportId = read.export.id();
-        Object[] args = {read.snapshot, exportId, exportId, exportId};
+    /** The drift between the list and the sync state: how many of each kind. */
+    private Map<String, Object> counts(ListRead read) throws SQLException {
         Map<String, Object> counts = db.queryOne(SETS + """
                 select (select count(*) from s) as list_members, (select count(*) from d) as delivered, (select count(*) from missing) as missing,
-                       (select count(*) from owed) as owed, (select count(*) from foreign_) as foreign_members""", args).orElseThrow();
+                       (select count(*) from owed) as owed, (select count(*) from foreign_) as foreign_members""", read.snapshot, read.export.id())
+                .orElseThrow();
         Map<String, Object> drift = new LinkedHashMap<>();
-        drift.put("exportId", exportId);
+        drift.put("exportId", read.export.id());
         drift.put("listId", read.export.listId());
         drift.put("strict", read.export.reconcileStrict());
         drift.put("listMembers", counts.get("listMembers"));
@@ -104,12 +105,6 @@ public final class Reconciliation {
         drift.put("missing", counts.get("missing"));
         drift.put("owed", counts.get("owed"));
         drift.put("foreign", counts.get("foreignMembers"));
-        Map<String, Object> samples = new LinkedHashMap<>();
-        for (String kind : List.of("missing", "owed", "foreign_")) {
-            samples.put(kind.replace("_", ""), db.query(SETS + "select email from " + kind + " order by email limit " + SAMPLE, args).stream()
-                    .map(r -> r.get("email")).toList());
-        }
-        drift.put("samples", samples);
         return drift;
     }
 
@@ -117,7 +112,13 @@ public final class Reconciliation {
      * A dry run's answer: the drift, and what a reconciling run would do about it; the snapshot goes.
      */
     public Map<String, Object> report(@ExchangeProperty("listRead") ListRead read) throws SQLException {
-        Map<String, Object> drift = drift(read);
+        Map<String, Object> drift = counts(read);
+        Map<String, Object> samples = new LinkedHashMap<>();
+        for (String kind : List.of("missing", "owed", "foreign_")) {
+            samples.put(kind.replace("_", ""), db.query(SETS + "select email from " + kind + " order by email limit " + SAMPLE, read.snapshot,
+                    read.export.id()).stream().map(r -> r.get("email")).toList());
+        }
+        drift.put("samples", samples);
         drift.put("wouldSendAgain", drift.get("missing"));
         drift.put("wouldUnlink", ((Number) drift.get("owed")).longValue() + (read.export.reconcileStrict() ? ((Number) drift.get("foreign")).longValue() : 0));
         drift.put("note", "a dry run: nothing was changed. POST /api/exports/" + read.export.id() + "/reconcile repairs it in a run"
@@ -131,17 +132,16 @@ public final class Reconciliation {
      * unlinked by its removals, behind the brake; the drift is recorded on the run. The snapshot goes.
      */
     public void repair(@ExchangeProperty("run") ExportRun run, @ExchangeProperty("listRead") ListRead read) throws SQLException {
-        Map<String, Object> drift = drift(read);
+        Map<String, Object> drift = counts(read);
         String exportId = read.export.id();
-        Object[] args = {read.snapshot, exportId, exportId, exportId};
         db.update(SETS + """
-                update sync_state x set hash = null, updated_at = now() from missing m
-                where x.export_id = ? and x.email is not null and x.hash is not null and lower(x.email) = m.email""", append(args, exportId));
+                update sync_state x set hash = null, updated_at = now() from missing m, p
+                where x.export_id = p.export_id and x.email is not null and x.hash is not null and lower(x.email) = m.email""", read.snapshot, exportId);
         if (read.export.reconcileStrict()) {
             db.update(SETS + """
                     insert into pending_unlink (export_id, email, since_run, last_error)
-                    select ?, email, ?, 'not added by this export (reconcile: strict)' from foreign_ on conflict do nothing""",
-                    append(append(args, exportId), run.getId()));
+                    select p.export_id, f.email, ?, 'not added by this export (reconcile: strict)' from foreign_ f, p on conflict do nothing""",
+                    read.snapshot, exportId, run.getId());
         }
         db.update("update export_run set list_members = ?, drift_missing = ?, drift_owed = ?, drift_foreign = ? where id = ?", drift.get("listMembers"),
                 drift.get("missing"), drift.get("owed"), drift.get("foreign"), run.getId());
@@ -164,11 +164,5 @@ public final class Reconciliation {
         if (read != null) {
             db.update("delete from list_snapshot where snapshot = ?", read.snapshot);
         }
-    }
-
-    private static Object[] append(Object[] args, Object value) {
-        Object[] out = java.util.Arrays.copyOf(args, args.length + 1);
-        out[args.length] = value;
-        return out;
     }
 }
