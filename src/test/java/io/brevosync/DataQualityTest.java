@@ -31,6 +31,8 @@ class DataQualityTest extends ServerTest {
 
     /** Import requests the sandbox accepted, as their number of rows. */
     private final List<Integer> imports = Collections.synchronizedList(new ArrayList<>());
+    /** The GET requests the sandbox answered, as "path?query". */
+    private final List<String> reads = Collections.synchronizedList(new ArrayList<>());
 
     @Override
     protected TestServer startServer() throws Exception {
@@ -47,6 +49,8 @@ class DataQualityTest extends ServerTest {
         server.sandbox().inspector((method, path, query, headers, body, status, answer) -> {
             if (path.equals("/v3/contacts/import") && status == 202) {
                 imports.add(TestServer.json(body).get("jsonBody").size());
+            } else if (method.equals("GET")) {
+                reads.add(path + "?" + query);
             }
         });
         return server;
@@ -55,6 +59,7 @@ class DataQualityTest extends ServerTest {
     @AfterEach
     void forgetImports() {
         imports.clear();
+        reads.clear();
     }
 
     @Test
@@ -113,6 +118,8 @@ class DataQualityTest extends ServerTest {
                 reason(rows(run, "adjusted"), "900006"));
         JsonNode contact = members().get("conflict@example.com");
         assertNull(contact.get("attributes").get("SMS"));
+        assertTrue(reads.stream().anyMatch(read -> read.startsWith("/v3/contacts/lists/" + LIST + "/contacts?modifiedSince=")),
+                "no other profile has the number: the list is read back to find it " + reads);
         assertEquals("Con", contact.get("attributes").get("FIRSTNAME").asText());
 
         imports.clear();
@@ -193,6 +200,34 @@ class DataQualityTest extends ServerTest {
         imports.clear();
         server.runAndWait("quality");
         assertEquals(List.of(), imports, "nothing changed, nothing sent");
+    }
+
+    @Test
+    @Order(7)
+    void a_refused_number_two_profiles_share_is_found_by_looking_up_its_owner_not_by_reading_the_list() throws Exception {
+        server.sandbox().faults().refuseTakenSms(false);
+        // a household: Brevo has the number on the second member's contact; the first member (lowest id) is given it
+        server.sandbox().account("default").createContact(TestServer.json("""
+                {"email": "second@example.com", "attributes": {"SMS": "+33677777777"}}""".getBytes()));
+        server.sql("""
+                insert into profile (id, email, first_name, last_name, phone, consent) values
+                  (900020, 'first@example.com', 'Fir', 'St', '06 77 77 77 77', true),
+                  (900021, 'second@example.com', 'Sec', 'Ond', '+33 6 77 77 77 77', true)""");
+        JsonNode run = server.runAndWait("quality");
+        assertEquals("SMS +33677777777 belongs to another Brevo contact; delivered without it, and left out until the number changes",
+                reason(rows(run, "adjusted"), "900020"));
+        assertEquals("SMS +33677777777 is also on profile 900020, which keeps it (the lowest profile id does); left out", reason(rows(run, "adjusted"), "900021"));
+        assertEquals(List.of("/v3/contacts/%2B33677777777?identifierType=phone_id"), contactReads(),
+                "one look-up of the contested number, no page of the list");
+        assertEquals("+33677777777", members().get("second@example.com").get("attributes").get("SMS").asText(), "Brevo kept it where it was");
+        reads.clear();
+        server.runAndWait("quality");
+        assertEquals(List.of(), contactReads(), "the refused number is remembered");
+    }
+
+    /** The contacts the run read: look-ups and pages of the list. */
+    private List<String> contactReads() {
+        return reads.stream().filter(read -> read.startsWith("/v3/contacts/") && !read.startsWith("/v3/contacts/attributes")).toList();
     }
 
     private JsonNode dryRun() throws Exception {

@@ -40,12 +40,13 @@ public final class BrevoAnswers {
     /** GET /v3/contacts/lists/{id}/contacts. */
     public static ContactPage contacts(Map<?, ?> answer) {
         List<?> items = answer.get("contacts") instanceof List<?> l ? l : List.of();
-        List<Contact> contacts = items.stream().map(item -> {
-            Map<?, ?> contact = (Map<?, ?>) item;
-            Object sms = contact.get("attributes") instanceof Map<?, ?> attributes ? attributes.get("SMS") : null;
-            return new Contact(String.valueOf(contact.get("email")).toLowerCase(), sms == null ? null : sms.toString());
-        }).toList();
-        return new ContactPage(contacts, answer.get("count") instanceof Number n ? n.longValue() : -1);
+        return new ContactPage(items.stream().map(item -> contact((Map<?, ?>) item)).toList(), answer.get("count") instanceof Number n ? n.longValue() : -1);
+    }
+
+    /** GET /v3/contacts/{identifier}, or an item of a page of contacts. */
+    public static Contact contact(Map<?, ?> contact) {
+        Object sms = contact.get("attributes") instanceof Map<?, ?> attributes ? attributes.get("SMS") : null;
+        return new Contact(String.valueOf(contact.get("email")).toLowerCase(), sms == null ? null : sms.toString());
     }
 
     /** The processId of an accepted POST /v3/contacts/import (202). */

@@ -3,13 +3,16 @@ package io.brevosync.export;
 /**
  * The phone numbers a run has given to a profile so far (Brevo allows one contact per number): a second profile with
  * the same number gets it left out. Rows are read in profile id order, so the lowest profile id keeps the number.
- * Two primitive arrays, 16 bytes per number (a million numbers: 32 MB at most), not a map of strings.
+ * A number claimed by several profiles is contested: if Brevo refuses a number of the run, it is most likely one of those
+ * (another profile's contact holds it), so they are the ones looked up first (PhoneConflicts).
+ * Primitive arrays, 17 bytes per number (a million numbers: 34 MB at most), not a map of strings.
  */
 public final class PhoneOwners {
 
     private static final long NOT_NUMERIC = Long.MIN_VALUE;
     private long[] keys = new long[1024];
     private long[] owners = new long[1024];
+    private boolean[] contested = new boolean[1024];
     private int size;
 
     /** Gives the number to the profile; answers the profile that already has it (or "another profile"), or null. */
@@ -21,6 +24,7 @@ public final class PhoneOwners {
         int slot = slot(keys, key);
         long owner = numeric(profileId) ? Long.parseLong(profileId) : NOT_NUMERIC;
         if (keys[slot] == key) {
+            contested[slot] |= owners[slot] != owner || owner == NOT_NUMERIC;
             return owners[slot] == owner && owner != NOT_NUMERIC ? null : owners[slot] == NOT_NUMERIC ? "another profile" : "profile " + owners[slot];
         }
         keys[slot] = key;
@@ -29,16 +33,25 @@ public final class PhoneOwners {
         return null;
     }
 
+    /** Whether several profiles of the run claimed the number. */
+    public synchronized boolean isContested(String attribute, String number) {
+        int slot = slot(keys, key(number, key(attribute, 0xcbf29ce484222325L)));
+        return keys[slot] != 0 && contested[slot];
+    }
+
     private void grow() {
         long[] oldKeys = keys;
         long[] oldOwners = owners;
+        boolean[] oldContested = contested;
         keys = new long[oldKeys.length * 2];
         owners = new long[oldKeys.length * 2];
+        contested = new boolean[oldKeys.length * 2];
         for (int i = 0; i < oldKeys.length; i++) {
             if (oldKeys[i] != 0) {
                 int slot = slot(keys, oldKeys[i]);
                 keys[slot] = oldKeys[i];
                 owners[slot] = oldOwners[i];
+                contested[slot] = oldContested[i];
             }
         }
     }

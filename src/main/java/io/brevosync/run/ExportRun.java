@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.NavigableMap;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -41,7 +40,8 @@ public final class ExportRun {
     private volatile boolean canceled;
     private volatile int pass;
     private volatile boolean failedImports;
-    private final Set<Integer> phoneConflictBatches = ConcurrentHashMap.newKeySet();
+    /** batch number -> SMS numbers Brevo counted as another contact's in its import */
+    private final Map<Integer, Integer> phoneConflicts = new ConcurrentHashMap<>();
     private volatile String[] profiles = new String[0];
     /** reading (and sending), waiting for Brevo, removing */
     private volatile String phase = "reading";
@@ -102,15 +102,17 @@ public final class ExportRun {
     }
 
     /** Brevo counted SMS numbers of the batch that belong to other contacts: its rows are checked after the pass. */
-    void phoneConflictsIn(int batchNo) {
-        phoneConflictBatches.add(batchNo);
+    void phoneConflictsIn(int batchNo, int numbers) {
+        phoneConflicts.merge(batchNo, numbers, Integer::sum);
     }
 
-    /** The batches to check for SMS conflicts, once: the set is emptied. */
-    List<Integer> takePhoneConflictBatches() {
-        List<Integer> batches = List.copyOf(phoneConflictBatches);
-        phoneConflictBatches.removeAll(batches);
-        return batches;
+    /** The batches to check for SMS conflicts with the numbers Brevo counted in each, once: the map is emptied. */
+    Map<Integer, Integer> takePhoneConflicts() {
+        Map<Integer, Integer> taken = new java.util.TreeMap<>();
+        for (Integer batchNo : List.copyOf(phoneConflicts.keySet())) {
+            taken.put(batchNo, phoneConflicts.remove(batchNo));
+        }
+        return taken;
     }
 
     /** A batch is handed to another thread to be sent while the run reads on: until {@link #sent}, it is in flight. */

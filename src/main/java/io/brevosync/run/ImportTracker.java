@@ -107,7 +107,7 @@ public final class ImportTracker {
         if (status.equals("completed")) {
             sync.delivered(exportId, runId, batchNo);
             if (phoneDuplicates > 0 && run != null) {
-                run.phoneConflictsIn(batchNo);
+                run.phoneConflictsIn(batchNo, phoneDuplicates);
             }
         } else {
             if (run != null) {

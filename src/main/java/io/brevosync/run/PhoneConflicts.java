@@ -5,7 +5,11 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +17,7 @@ import java.util.Map;
 import io.brevosync.brevo.BrevoAnswers;
 import io.brevosync.export.DataQuality;
 import io.brevosync.export.ExportRow;
+import io.brevosync.export.PhoneOwners;
 import io.brevosync.sync.SyncState;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
@@ -21,11 +26,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * An import process only counts the SMS numbers Brevo would not take because another contact has them
- * ({@code info.import.duplicate_phone_id}); it does not say which rows. When it counted some, the run reads back the
- * contacts of the list modified since the batch was sent (GET /v3/contacts/lists/{id}/contacts, 500 a page) and
- * compares their SMS with what it sent. A row whose number is not in Brevo had it refused: identifierConflict dropSms
- * records it as adjusted (delivered without the number), skip rejects it and unlinks its contact; either way the
- * number is remembered in the sync state, so later runs leave it out until it changes.
+ * ({@code info.import.duplicate_phone_id}); it does not say which rows. When it counted some, the run finds them at a
+ * cost in proportion to the numbers refused, not to the list: first it looks up the owner of each contested number
+ * of those batches (one another profile of the run also had: the likely cause) with
+ * {@code GET /v3/contacts/{number}?identifierType=phone_id}, until the numbers Brevo counted are all found. Only if
+ * some are still unexplained (a contact outside the export holds a number only one profile has) does it read back
+ * the contacts of the list modified since the batches were sent (500 a page) and compare their SMS with what it sent.
+ * A row whose number is held by another contact had it refused: identifierConflict dropSms records it as adjusted
+ * (delivered without the number), skip rejects it and unlinks its contact; either way the number is remembered in the
+ * sync state, so later runs leave it out until it changes.
  */
 public final class PhoneConflicts {
 
@@ -41,16 +50,28 @@ public final class PhoneConflicts {
     record Sent(String profileId, String email, String phone) {
     }
 
-    /** One check: the rows sent with a number, by email, and the paging through the list. */
+    /** One check: the rows sent with a number, by email; the contested ones to look up; then the paging through the list. */
     public static final class Check {
         final Map<String, Sent> sent = new HashMap<>();
+        final Deque<Sent> contested = new ArrayDeque<>();
         final List<Sent> refused = new ArrayList<>();
+        /** the numbers Brevo counted as refused in the batches checked */
+        int counted;
+        /** the contested row the last call looked up (null: the last call read a page of the list) */
+        Sent lookingUp;
+
+        /** Whether the last call looked up a number's owner (else it read a page of the list). */
+        public boolean isLookingUp() {
+            return lookingUp != null;
+        }
+        int lookups;
         Instant since;
         int offset;
         long total = -1;
 
+        /** Every number Brevo counted is found, or the list is read to its end. */
         public boolean isDone() {
-            return sent.isEmpty() || (total >= 0 && offset >= total);
+            return sent.isEmpty() || refused.size() >= counted || (total >= 0 && offset >= total);
         }
     }
 
@@ -63,33 +84,59 @@ public final class PhoneConflicts {
     }
 
     /** The batches Brevo counted conflicts in, if any: the check of their rows, else null. */
-    public Check start(@ExchangeProperty("run") ExportRun run) throws SQLException {
-        List<Integer> batches = run.takePhoneConflictBatches();
+    public Check start(@ExchangeProperty("run") ExportRun run, @ExchangeProperty("phoneOwners") PhoneOwners owners) throws SQLException {
+        Map<Integer, Integer> batches = run.takePhoneConflicts();
         if (batches.isEmpty()) {
             return null;
         }
         Check check = new Check();
-        for (Map<String, Object> row : ledger.rows().batchPhones(run.getId(), batches)) {
+        check.counted = batches.values().stream().mapToInt(Integer::intValue).sum();
+        for (Map<String, Object> row : ledger.rows().batchPhones(run.getId(), List.copyOf(batches.keySet()))) {
             Sent sent = new Sent((String) row.get("profileId"), (String) row.get("email"), (String) row.get("phone"));
             check.sent.put(sent.email(), sent);
+            if (owners != null && owners.isContested("SMS", sent.phone())) {
+                check.contested.add(sent);
+            }
             Instant created = Instant.parse((String) row.get("createdAt"));
             check.since = check.since == null || created.isBefore(check.since) ? created : check.since;
         }
         check.since = check.since == null ? Instant.now() : check.since.minus(CLOCK_MARGIN_MINUTES, ChronoUnit.MINUTES);
-        LOG.info("Export {} run {}: Brevo refused SMS numbers in batches {}; reading back the list to find which of {} rows", run.getExport().id(),
-                run.getId(), batches, check.sent.size());
+        LOG.info("Export {} run {}: Brevo refused {} SMS numbers in batches {}; looking up the {} contested numbers among their {} rows", run.getExport().id(),
+                run.getId(), check.counted, batches.keySet(), check.contested.size(), check.sent.size());
         return check;
     }
 
-    /** The path of the next page of contacts modified since the batches were sent. */
+    /** The next call: the owner of the next contested number, or once they are all looked up, the next page of the list. */
     public String nextPage(@ExchangeProperty("run") ExportRun run, @ExchangeProperty("phoneCheck") Check check) {
+        check.lookingUp = check.contested.poll();
+        if (check.lookingUp != null) {
+            check.lookups++;
+            return "/contacts/" + URLEncoder.encode(check.lookingUp.phone(), StandardCharsets.UTF_8) + "?identifierType=phone_id";
+        }
+        if (check.offset == 0) {
+            LOG.info("Export {} run {}: {} of the {} refused SMS numbers are not contested ones; reading back the list to find them", run.getExport().id(),
+                    run.getId(), check.counted - check.refused.size(), check.counted);
+        }
         return "/contacts/lists/" + run.getExport().listId() + "/contacts?modifiedSince=" + BREVO_TIME.format(check.since) + "&limit="
                 + PAGE + "&offset=" + check.offset + "&sort=asc";
     }
 
-    /** A page: each contact sent with a number either has it (fine) or has another or none (refused). */
+    /**
+     * An answer: the contact holding a contested number (null: nobody does), refused if it is not the row's own; or a
+     * page of the list, where each contact sent with a number either has it (fine) or has another or none (refused).
+     */
     public void page(Exchange exchange, @ExchangeProperty("phoneCheck") Check check) {
-        BrevoAnswers.ContactPage page = BrevoAnswers.contacts(exchange.getIn().getBody(Map.class));
+        Map<?, ?> body = exchange.getIn().getBody(Map.class);
+        if (check.lookingUp != null) {
+            Sent row = check.lookingUp;
+            String holder = body == null ? null : BrevoAnswers.contact(body).email();
+            if (holder != null && !holder.equalsIgnoreCase(row.email())) {
+                check.refused.add(row);
+                check.sent.remove(row.email());
+            }
+            return;
+        }
+        BrevoAnswers.ContactPage page = BrevoAnswers.contacts(body);
         check.total = page.count() >= 0 ? page.count() : check.offset + page.contacts().size();
         check.offset += PAGE;
         if (page.contacts().isEmpty()) {
@@ -107,6 +154,10 @@ public final class PhoneConflicts {
     public void resolve(@ExchangeProperty("run") ExportRun run, @ExchangeProperty("phoneCheck") Check check) throws SQLException {
         String exportId = run.getExport().id();
         boolean skip = run.getExport().quality().identifierConflict().equals(DataQuality.SKIP);
+        if (check.refused.size() >= check.counted) {
+            // every number Brevo counted is found: the other rows have theirs
+            check.sent.clear();
+        }
         for (Sent row : check.refused) {
             String reason = "SMS " + row.phone() + " belongs to another Brevo contact; " + (skip ? "not sent (identifierConflict skip)" : "delivered without it")
                     + ", and left out until the number changes";
@@ -123,8 +174,9 @@ public final class PhoneConflicts {
             sync.smsConflict(exportId, row.profileId(), row.phone());
         }
         sync.resend(exportId, check.sent.values().stream().map(Sent::profileId).toList());
-        LOG.info("Export {} run {}: {} rows had their SMS number refused (another contact has it); {} rows not found in the list are sent again next run",
-                exportId, run.getId(), check.refused.size(), check.sent.size());
+        LOG.info("Export {} run {}: {} rows had their SMS number refused (another contact has it), found with {} look-ups and {} pages of the list; "
+                + "{} rows not found in the list are sent again next run", exportId, run.getId(), check.refused.size(), check.lookups,
+                (check.offset + PAGE - 1) / PAGE, check.sent.size());
     }
 
     /** The read-back failed: the rows checked are sent again by the next run, which checks them again. */

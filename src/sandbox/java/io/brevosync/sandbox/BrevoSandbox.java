@@ -280,7 +280,7 @@ public final class BrevoSandbox implements AutoCloseable {
                 return id == null ? new Answer(204, null) : new Answer(201, Map.of("id", id));
             }
             default:
-                return new Answer(200, account.contact(URLDecoder.decode(m.group(1), StandardCharsets.UTF_8)));
+                return new Answer(200, account.contact(URLDecoder.decode(m.group(1), StandardCharsets.UTF_8), query.get("identifierType")));
         }
     }
 

@@ -376,8 +376,15 @@ public final class SandboxAccount {
         return existing == null ? contact.id : null;
     }
 
-    public synchronized Map<String, Object> contact(String identifier) {
-        Contact contact = find(identifier);
+    /** A contact by its identifier: of the given type (email_id, phone_id, contact_id), or (none given) as Brevo guesses it. */
+    public synchronized Map<String, Object> contact(String identifier, String identifierType) {
+        Contact contact = switch (identifierType == null ? "" : identifierType) {
+            case "" -> find(identifier);
+            case "email_id" -> byEmail.get(identifier.trim().toLowerCase());
+            case "phone_id" -> normalisePhone(identifier) == null ? null : bySms.get(normalisePhone(identifier));
+            case "contact_id" -> identifier.matches("\\d{1,18}") ? byId.get(Long.parseLong(identifier)) : null;
+            default -> throw BrevoError.badRequest("identifierType must be one of email_id, phone_id, contact_id, ext_id, whatsapp_id, landline_number_id");
+        };
         if (contact == null) {
             throw BrevoError.notFound("Contact does not exist");
         }

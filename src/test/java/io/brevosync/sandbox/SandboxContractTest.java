@@ -56,6 +56,9 @@ class SandboxContractTest {
         brevo.json("POST", "/v3/contacts/lists/" + list + "/contacts/remove", "{\"emails\":[\"a@example.com\"]}", 201);
         brevo.json("POST", "/v3/contacts/lists/999/contacts/remove", "{\"emails\":[\"a@example.com\"]}", 404);
         brevo.json("GET", "/v3/contacts/a%40example.com", null, 200);
+        // who holds an SMS number (PhoneConflicts), and a number nobody holds
+        brevo.json("GET", "/v3/contacts/%2B33612345678?identifierType=phone_id", null, 200);
+        brevo.json("GET", "/v3/contacts/%2B33699999999?identifierType=phone_id", null, 404);
         brevo.json("GET", "/v3/contacts/attributes", null, 200);
         brevo.json("POST", "/v3/contacts", "{\"email\":\"c@example.com\",\"attributes\":{\"FIRSTNAME\":\"Cy\"},\"listIds\":[1]}", 201);
         brevo.json("POST", "/v3/contacts", "{\"email\":\"c@example.com\",\"attributes\":{\"LASTNAME\":\"Lu\"},\"updateEnabled\":true}", 204);
