@@ -56,7 +56,7 @@ public final class PassReader {
         }
         exchange.getIn().removeHeaders("*");
         // the query comes from the message body, where camel-sql takes positional parameters
-        SyncQuery.Statement statement = SyncQuery.of(export, full, only);
+        SyncQuery.Statement statement = SyncQuery.of(export, full, only, sync.hashesByValue(export));
         exchange.getIn().setBody(statement.sql());
         exchange.getIn().setHeader(SqlConstants.SQL_PARAMETERS, statement.parameters());
         exchange.setProperty("phoneOwners", new PhoneOwners());

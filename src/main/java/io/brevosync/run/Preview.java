@@ -64,7 +64,7 @@ public final class Preview {
         long[] known = {0};
         java.util.Set<String> unlinking = new java.util.HashSet<>();
         PhoneOwners owners = new PhoneOwners();
-        forEachRow(SyncQuery.of(export, false, new String[0]), row -> {
+        forEachRow(SyncQuery.of(export, false, new String[0], sync.hashesByValue(export)), row -> {
             ExportRow mapped = map(row, export, owners);
             known[0] += mapped.known() ? 1 : 0;
             String kind = kind(mapped, export);
@@ -150,7 +150,7 @@ public final class Preview {
     /** The export's rows of these profiles: in its segments, or in its list; 404 when there are none. */
     private List<Map<String, Object>> rows(ExportDefinition export, String[] ids, String profile) throws SQLException {
         List<Map<String, Object>> found = new ArrayList<>();
-        forEachRow(SyncQuery.of(export, true, ids), found::add);
+        forEachRow(SyncQuery.of(export, true, ids, sync.hashesByValue(export)), found::add);
         if (found.isEmpty()) {
             throw new Refusal.NotFound("profile '" + profile + "' is not in the segments " + export.segments() + " of export '" + export.id()
                     + "' and has nothing in its list");

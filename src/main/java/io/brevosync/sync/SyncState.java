@@ -1,9 +1,15 @@
 package io.brevosync.sync;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.List;
 
 import io.brevosync.db.Jdbc;
+import io.brevosync.export.ExportDefinition;
 
 /**
  * What each export has delivered per profile (table sync_state), kept in step with Brevo's answers: a completed import
@@ -22,6 +28,23 @@ public final class SyncState {
     public long[] counts(String exportId) throws SQLException {
         var row = db.queryOne("select count(*) as rows, count(email) as members from sync_state where export_id = ?", exportId).orElseThrow();
         return new long[] {((Number) row.get("rows")).longValue(), ((Number) row.get("members")).longValue()};
+    }
+
+    /** Whether the export's rows are hashed by value ({@link SyncQuery#byValue}): asked once a run, the query may change. */
+    public boolean hashesByValue(ExportDefinition export) throws SQLException {
+        SyncQuery.Statement columns = SyncQuery.columns(export);
+        try (Connection c = db.dataSource().getConnection(); PreparedStatement s = Jdbc.prepare(c, columns.sql(), columns.parameters().toArray());
+                ResultSet rs = s.executeQuery()) {
+            if (c.getMetaData().getDatabaseMajorVersion() < 14) {
+                return false; // hash_record_extended came with PostgreSQL 14
+            }
+            ResultSetMetaData meta = rs.getMetaData();
+            List<String> types = new ArrayList<>();
+            for (int i = 1; i <= meta.getColumnCount(); i++) {
+                types.add(meta.getColumnTypeName(i));
+            }
+            return SyncQuery.byValue(types);
+        }
     }
 
     /** The addresses the export owes an unlink (pending_unlink), for the dry run. */

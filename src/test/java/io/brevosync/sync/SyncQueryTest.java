@@ -20,13 +20,22 @@ class SyncQueryTest {
 
     @Test
     void an_export_with_a_phone_reads_its_rows_in_profile_id_order_and_one_without_does_not_wait_for_a_sort() {
-        SyncQuery.Statement withPhone = SyncQuery.of(export(new MappedAttribute("SMS", "phone", MappedAttribute.PHONE)), false, new String[0]);
-        SyncQuery.Statement withoutPhone = SyncQuery.of(export(new MappedAttribute("LASTNAME", "phone", "text")), false, new String[0]);
+        SyncQuery.Statement withPhone = SyncQuery.of(export(new MappedAttribute("SMS", "phone", MappedAttribute.PHONE)), false, new String[0], true);
+        SyncQuery.Statement withoutPhone = SyncQuery.of(export(new MappedAttribute("LASTNAME", "phone", "text")), false, new String[0], true);
         assertTrue(withPhone.sql().strip().endsWith("order by d.profile_id"), withPhone.sql());
         assertFalse(withoutPhone.sql().contains("order by"), withoutPhone.sql());
         // the same parameters either way: fingerprint, the segments, export id, full, three times the profiles
         assertEquals(7, withPhone.parameters().size());
         assertEquals(withPhone.parameters().size(), withoutPhone.parameters().size());
+    }
+
+    @Test
+    void rows_are_hashed_by_value_only_when_every_column_type_has_a_hash_function() {
+        assertTrue(SyncQuery.byValue(List.of("int8", "text", "date", "bool", "_text", "jsonb")));
+        assertFalse(SyncQuery.byValue(List.of("int8", "json")), "json has no hash function");
+        assertFalse(SyncQuery.byValue(List.of("text", "citext")), "citext's ignores case");
+        assertTrue(SyncQuery.of(export(new MappedAttribute("SMS", "phone", MappedAttribute.PHONE)), false, new String[0], false).sql()
+                .contains("hashtextextended(?::text || q::text, 0)"));
     }
 
     private static ExportDefinition export(MappedAttribute other) {
