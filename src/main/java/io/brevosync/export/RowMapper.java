@@ -1,10 +1,13 @@
 package io.brevosync.export;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.brevosync.export.Normalise.Outcome;
@@ -90,40 +93,47 @@ public final class RowMapper {
         if (quality.hasConsentColumn() && !Normalise.isTrue(row.get(quality.consentColumn()))) {
             return ExportRow.notSent(profileId, email, ExportRow.NO_CONSENT, "no consent: " + quality.consentColumn() + " is " + row.get(quality.consentColumn()));
         }
-        Map<String, Object> attributes = new LinkedHashMap<>();
+        // the import item is written as it is mapped: no map of attributes per row
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
         List<String> notes = new ArrayList<>();
         String sms = null;
-        for (MappedAttribute mapped : export.mapping().values()) {
-            Object raw = row.get(mapped.column());
-            if (mapped.attribute().equals("EMAIL")) {
-                continue;
-            }
-            if (Normalise.isBlank(raw)) {
-                if (quality.sendBlanks()) {
-                    attributes.put(mapped.attribute(), "");
+        try (JsonGenerator item = json.createGenerator(bytes)) {
+            item.writeStartObject();
+            item.writeStringField("email", email);
+            item.writeObjectFieldStart("attributes");
+            for (MappedAttribute mapped : export.mapping().values()) {
+                Object raw = row.get(mapped.column());
+                if (mapped.attribute().equals("EMAIL")) {
+                    continue;
                 }
-                continue;
+                if (Normalise.isBlank(raw)) {
+                    if (quality.sendBlanks()) {
+                        item.writeStringField(mapped.attribute(), "");
+                    }
+                    continue;
+                }
+                Outcome value = mapped.isPhone() ? phone(mapped.attribute(), raw, profileId, row, quality, owners) : Normalise.typed(raw, mapped.type(), quality);
+                if (value.isRejected()) {
+                    return ExportRow.rejected(profileId, email, mapped.attribute() + " " + value.rejection());
+                }
+                if (value.note() != null) {
+                    notes.add(mapped.attribute() + " " + value.note());
+                }
+                if (value.value() != null) {
+                    item.writeFieldName(mapped.attribute());
+                    item.writeObject(value.value());
+                    sms = mapped.attribute().equals("SMS") ? (String) value.value() : sms;
+                }
             }
-            Outcome value = mapped.isPhone() ? phone(mapped.attribute(), raw, profileId, row, quality, owners) : Normalise.typed(raw, mapped.type(), quality);
-            if (value.isRejected()) {
-                return ExportRow.rejected(profileId, email, mapped.attribute() + " " + value.rejection());
-            }
-            if (value.note() != null) {
-                notes.add(mapped.attribute() + " " + value.note());
-            }
-            if (value.value() != null) {
-                attributes.put(mapped.attribute(), value.value());
-                sms = mapped.attribute().equals("SMS") ? (String) value.value() : sms;
-            }
+            item.writeEndObject();
+            item.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // not thrown: the stream is in memory
         }
-        Map<String, Object> item = new LinkedHashMap<>();
-        item.put("email", email);
-        item.put("attributes", attributes);
-        byte[] bytes = json.writeValueAsBytes(item);
-        if (bytes.length > rowMaxBytes) {
-            return ExportRow.rejected(profileId, email, "row is " + bytes.length + " bytes as JSON, above the " + rowMaxBytes + "-byte row limit");
+        if (bytes.size() > rowMaxBytes) {
+            return ExportRow.rejected(profileId, email, "row is " + bytes.size() + " bytes as JSON, above the " + rowMaxBytes + "-byte row limit");
         }
-        return ExportRow.accepted(profileId, email, bytes, notes.isEmpty() ? null : String.join("; ", notes), sms);
+        return ExportRow.accepted(profileId, email, bytes.toByteArray(), notes.isEmpty() ? null : String.join("; ", notes), sms);
     }
 
     /**

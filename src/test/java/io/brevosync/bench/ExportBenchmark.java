@@ -41,7 +41,9 @@ import org.postgresql.copy.CopyOut;
  * General plan's limits and the 10 MB body limit, timed until the sandbox's list holds all N; then the physical limit
  * of this machine (the same rows read out of PostgreSQL as JSON while the same bytes are POSTed, without Camel) and
  * the exporter a user would write instead ({@link BaselineExporter}), each with the export's ratio to it. Run with
- * {@code mvn -Pbenchmark verify} (sizes: {@code -Dbench.sizes=100000,1000000}). Prints figures; asserts nothing.
+ * {@code mvn -Pbenchmark verify} (sizes: {@code -Dbench.sizes=100000,1000000}; the sandbox's heap, which holds every
+ * contact: {@code -Dbench.sandbox-heap=3g}). Each size runs on clean data, then on messy data: a full export, a 1 %
+ * rerun and a rerun with nothing changed. Prints figures; asserts nothing.
  */
 public final class ExportBenchmark {
 
@@ -62,7 +64,7 @@ public final class ExportBenchmark {
         int sandboxPort = freePort();
         // Brevo's work is not on this machine in real life: the sandbox gets the collector that costs the least CPU (G1
         // marking its million contacts took ~6 s of the two cores' time away from the route server and PostgreSQL)
-        Process sandbox = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx3g", "-XX:+UseParallelGC", "-cp",
+        Process sandbox = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + System.getProperty("bench.sandbox-heap", "3g"), "-XX:+UseParallelGC", "-cp",
                 System.getProperty("java.class.path"), "io.brevosync.sandbox.BrevoSandbox", "--port", String.valueOf(sandboxPort),
                 "--api-key", key, "--limits", "general", "--lists", "1").redirectErrorStream(true)
                 .redirectOutput(work.resolve("sandbox.log").toFile()).start();
@@ -89,7 +91,7 @@ public final class ExportBenchmark {
                             value: EMAIL=email,FIRSTNAME=first_name,LASTNAME=last_name,SMS=phone,COUNTRY=country,CITY=city,BIRTHDATE=birth_date
                     """);
             // the first size also creates the segment, so the export passes its start-up check
-            load(database, sizes.get(0));
+            load(database, 1, false);
             int apiPort = freePort();
             main = new Main(Application.class);
             Map<String, String> properties = Map.ofEntries(Map.entry("db.url", postgres.url()),
@@ -108,45 +110,20 @@ public final class ExportBenchmark {
             }
 
             List<double[]> points = new ArrayList<>();
-            System.out.printf("%n%-9s | %-8s | %-9s | %-8s | %-9s | %-9s | %-9s | %-7s | %-8s | %-6s | %-10s | %-6s%n", "profiles", "export s", "rows/s",
-                    "requests", "MB sent", "peak heap", "live heap", "GC ms", "limit s", "ratio", "baseline s", "ratio");
-            for (int i = 0; i < sizes.size(); i++) {
-                int n = sizes.get(i);
-                if (i > 0) {
-                    load(database, n);
+            System.out.printf("%n%-9s | %-8s | %-9s | %-8s | %-9s | %-9s | %-9s | %-7s | %-7s | %-8s | %-6s | %-10s | %-6s%n", "profiles", "export s", "rows/s",
+                    "requests", "MB sent", "peak heap", "live heap", "GC ms", "RSS MB", "limit s", "ratio", "baseline s", "ratio");
+            for (int n : sizes) {
+                for (boolean messy : new boolean[] {false, true}) {
+                    load(database, n, messy);
+                    System.out.println(messy ? "messy data: 10 % share one of 1,000 numbers, 5 % invalid emails, 2 % duplicate emails; the account holds half the contacts with other SMS numbers"
+                            : "clean data");
+                    double[] figures = full(database, sandboxRoot, key, apiPort, sandbox, n, messy);
+                    double rerun = rerun(database, sandboxRoot, apiPort, n, "  1 % rerun", "update profile set city = 'Lyon' where id % 100 = 0", messy ? -1 : n / 100);
+                    rerun(database, sandboxRoot, apiPort, n, "  no change", null, 0);
+                    if (!messy) {
+                        points.add(new double[] {n, figures[0], figures[1], rerun, figures[2]});
+                    }
                 }
-                freshList(sandboxRoot);
-                HeapPeak heap = HeapPeak.start();
-                long gcBefore = gcMillis();
-                double[] cpuBefore = cpu(sandbox);
-                java.time.Instant started = java.time.Instant.now();
-                long start = System.nanoTime();
-                HttpResponse<String> run = post("http://localhost:" + apiPort + "/api/exports/bench/runs?wait=true", "", TOKEN);
-                double answered = (System.nanoTime() - start) / 1e9;
-                while (run.body().contains("\"status\":\"succeeded") && listSize(sandboxRoot) < n - rejected(run)) {
-                    Thread.sleep(50);
-                }
-                double seconds = (System.nanoTime() - start) / 1e9;
-                double[] cpuAfter = cpu(sandbox);
-                String timeline = timeline(sandboxRoot, key, started, answered) + String.format(
-                        "%n  CPU used meanwhile: route server %.1f s, PostgreSQL %.1f s, sandbox %.1f s (%d cores x %.1f s = %.1f s)",
-                        cpuAfter[0] - cpuBefore[0], cpuAfter[1] - cpuBefore[1], cpuAfter[2] - cpuBefore[2], Runtime.getRuntime().availableProcessors(), seconds,
-                        Runtime.getRuntime().availableProcessors() * seconds);
-                long gc = gcMillis() - gcBefore;
-                heap.stop();
-                JsonNode counters = JSON.readTree(get(sandboxRoot + "/sandbox/requests?limit=0")).get("counters");
-                long requests = counters.path("demo POST /v3/contacts/import 202").asLong();
-                long bytes = counters.path("demo bytes").asLong();
-                double limit = physicalLimit(database, sandboxRoot, key);
-                double baseline = baseline(database, sandboxRoot, key, n);
-                System.out.printf("%-9d | %8.1f | %9.0f | %8d | %9.1f | %6d MB | %9s | %7d | %8.1f | %6.2f | %10.1f | %6.2f%n", n, seconds, n / seconds,
-                        requests, bytes / 1e6, heap.sampled / 1_000_000, heap.live(), gc, limit, seconds / limit, baseline, seconds / baseline);
-                System.out.println(timeline);
-                if (!run.body().contains("\"status\":\"succeeded\"")) {
-                    System.out.println("  run: " + run.body());
-                }
-                double rerun = rerun(database, sandboxRoot, apiPort, n);
-                points.add(new double[] {n, seconds, limit, rerun, baseline});
             }
             Path chart = Path.of("src/site/resources/benchmark.png");
             chart(points, chart);
@@ -162,10 +139,61 @@ public final class ExportBenchmark {
         }
     }
 
-    /** 1 % of the profiles change; the incremental run sends only those. Prints its figures; answers its seconds. */
-    private static double rerun(Database database, String sandboxRoot, int apiPort, int n) throws Exception {
-        try (Connection c = database.dataSource().getConnection(); Statement s = c.createStatement()) {
-            s.execute("update profile set city = 'Lyon' where id % 100 = 0");
+    /**
+     * The first, full export into a fresh list (the account seeded for messy data), timed until the list holds every
+     * row sent; then the physical limit and the baseline exporter. Prints the figures; answers export, limit and
+     * baseline seconds.
+     */
+    private static double[] full(Database database, String sandboxRoot, String key, int apiPort, Process sandbox, int n, boolean messy) throws Exception {
+        account(database, sandboxRoot, key, n, messy);
+        long expected = expectedMembers(database);
+        JsonNode before = JSON.readTree(get(sandboxRoot + "/sandbox/requests?limit=0")).get("counters");
+        HeapPeak heap = HeapPeak.start();
+        long gcBefore = gcMillis();
+        double[] cpuBefore = cpu(sandbox);
+        java.time.Instant started = java.time.Instant.now();
+        long start = System.nanoTime();
+        HttpResponse<String> run = post("http://localhost:" + apiPort + "/api/exports/bench/runs?wait=true", "", TOKEN);
+        double answered = (System.nanoTime() - start) / 1e9;
+        while (run.body().contains("\"status\":\"succeeded") && listSize(sandboxRoot) < expected) {
+            Thread.sleep(50);
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        double[] cpuAfter = cpu(sandbox);
+        String timeline = timeline(sandboxRoot, key, started, answered) + String.format(
+                "%n  CPU used meanwhile: route server %.1f s, PostgreSQL %.1f s, sandbox %.1f s (%d cores x %.1f s = %.1f s)",
+                cpuAfter[0] - cpuBefore[0], cpuAfter[1] - cpuBefore[1], cpuAfter[2] - cpuBefore[2], Runtime.getRuntime().availableProcessors(), seconds,
+                Runtime.getRuntime().availableProcessors() * seconds);
+        long gc = gcMillis() - gcBefore;
+        heap.stop();
+        JsonNode after = JSON.readTree(get(sandboxRoot + "/sandbox/requests?limit=0")).get("counters");
+        java.util.function.ToLongFunction<String> counter = name -> after.path(name).asLong() - before.path(name).asLong();
+        long requests = counter.applyAsLong("demo POST /v3/contacts/import 202");
+        long bytes = counter.applyAsLong("demo bytes");
+        JsonNode summary = JSON.readTree(run.body());
+        double limit = physicalLimit(database, sandboxRoot, key);
+        double baseline = baseline(database, sandboxRoot, key, n, messy);
+        System.out.printf("%-9d | %8.1f | %9.0f | %8d | %9.1f | %6d MB | %9s | %7d | %7d | %8.1f | %6.2f | %10.1f | %6.2f%n", n, seconds, n / seconds,
+                requests, bytes / 1e6, heap.sampled / 1_000_000, heap.live(), gc, heap.rss / 1_000_000, limit, seconds / limit, baseline, seconds / baseline);
+        System.out.println(timeline);
+        System.out.printf("  %s rows added, %s rejected, %s adjusted; %d contact look-ups, %d list pages read%n", summary.path("rowsAdded").asText(),
+                summary.path("rowsRejected").asText(), summary.path("rowsAdjusted").asText(), counter.applyAsLong("demo GET /v3/contacts/{identifier} 200")
+                        + counter.applyAsLong("demo GET /v3/contacts/{identifier} 404"), counter.applyAsLong("demo GET /v3/contacts/lists/{id}/contacts 200"));
+        if (!summary.path("status").asText().startsWith("succeeded")) {
+            System.out.println("  run: " + run.body());
+        }
+        return new double[] {seconds, limit, baseline};
+    }
+
+    /**
+     * A rerun after the given change (null: none); the incremental run sends only what changed. Prints its figures
+     * (and a warning if it did not update the expected rows, unless -1); answers its seconds.
+     */
+    private static double rerun(Database database, String sandboxRoot, int apiPort, int n, String label, String change, long expectedUpdates) throws Exception {
+        if (change != null) {
+            try (Connection c = database.dataSource().getConnection(); Statement s = c.createStatement()) {
+                s.execute(change);
+            }
         }
         JsonNode before = JSON.readTree(get(sandboxRoot + "/sandbox/requests?limit=0")).get("counters");
         HeapPeak heap = HeapPeak.start();
@@ -177,29 +205,71 @@ public final class ExportBenchmark {
         JsonNode after = JSON.readTree(get(sandboxRoot + "/sandbox/requests?limit=0")).get("counters");
         String imports = "demo POST /v3/contacts/import 202";
         JsonNode summary = JSON.readTree(run.body());
-        System.out.printf("%-9s | %8.1f | %9s | %8d | %9.1f | %6d MB | %9s | %7d | %s rows updated, %s unchanged, status %s%n", "  1 % rerun", seconds, "",
+        System.out.printf("%-9s | %8.1f | %9s | %8d | %9.1f | %6d MB | %9s | %7d | %7d | %s rows updated, %s unchanged, status %s%n", label, seconds, "",
                 after.path(imports).asLong() - before.path(imports).asLong(), (after.path("demo bytes").asLong() - before.path("demo bytes").asLong()) / 1e6,
-                heap.sampled / 1_000_000, heap.live(), gcMillis() - gcBefore, summary.path("rowsUpdated").asText(), summary.path("rowsUnchanged").asText(),
-                summary.path("status").asText());
-        if (summary.path("rowsUpdated").asLong() != n / 100) {
-            System.out.println("  expected " + n / 100 + " rows updated; run: " + run.body());
+                heap.sampled / 1_000_000, heap.live(), gcMillis() - gcBefore, heap.rss / 1_000_000, summary.path("rowsUpdated").asText(),
+                summary.path("rowsUnchanged").asText(), summary.path("status").asText());
+        if (expectedUpdates >= 0 && summary.path("rowsUpdated").asLong() != expectedUpdates) {
+            System.out.println("  expected " + expectedUpdates + " rows updated; run: " + run.body());
         }
         return seconds;
     }
 
-    /** N profiles in segment "bench", made by PostgreSQL itself; the sync state starts empty, like the sandbox. */
-    private static void load(Database database, int n) throws Exception {
+    /**
+     * N profiles in segment "bench", made by PostgreSQL itself; the sync state starts empty, like the sandbox. Messy:
+     * every 10th profile has one of 1,000 shared numbers, every 20th an invalid email, every 50th the email (in
+     * capitals) of the profile before it.
+     */
+    private static void load(Database database, int n, boolean messy) throws Exception {
         long start = System.nanoTime();
+        String email = messy ? "case when i % 20 = 1 then 'customer' || i || '@@example.com' when i % 50 = 3 then 'CUSTOMER' || (i - 1) || '@EXAMPLE.COM' "
+                + "else 'customer' || i || '@example.com' end" : "'customer' || i || '@example.com'";
+        String phone = messy ? "case when i % 10 = 0 then '+3363' || lpad(((i / 10) % 1000)::text, 7, '0') else '+3361' || lpad(i::text, 7, '0') end"
+                : "'+3361' || lpad(i::text, 7, '0')";
         try (Connection c = database.dataSource().getConnection(); Statement s = c.createStatement()) {
-            s.execute("truncate profile cascade; delete from segment; truncate sync_state");
+            s.execute("truncate profile cascade; delete from segment; truncate sync_state; truncate pending_unlink");
             s.execute("insert into profile (id, email, first_name, last_name, phone, country, city, birth_date, consent) "
-                    + "select i, 'customer' || i || '@example.com', 'First' || (i % 1000), 'Last' || (i % 997), '+3361' || lpad(i::text, 7, '0'), "
+                    + "select i, " + email + ", 'First' || (i % 1000), 'Last' || (i % 997), " + phone + ", "
                     + "'FR', 'Paris', date '1950-01-01' + (i % 20000), true from generate_series(1, " + n + ") i");
             s.execute("insert into segment (name) values ('bench')");
             s.execute("insert into segment_member (segment_id, profile_id) select (select id from segment where name = 'bench'), id from profile");
             s.execute("analyze");
         }
-        System.out.printf("loaded %d profiles in %.1f s%n", n, (System.nanoTime() - start) / 1e9);
+        System.out.printf("%nloaded %d profiles in %.1f s%n", n, (System.nanoTime() - start) / 1e9);
+    }
+
+    /**
+     * The sandbox account emptied, with list 1 again; for messy data it then holds half the contacts (even ids, in
+     * another list) with other SMS numbers, as an account where the contacts already exist does.
+     */
+    private static void account(Database database, String sandboxRoot, String key, int n, boolean messy) throws Exception {
+        freshList(sandboxRoot);
+        if (!messy) {
+            return;
+        }
+        post(sandboxRoot + "/sandbox/accounts/demo/lists", "{\"name\":\"Elsewhere\",\"folderId\":1}", null);
+        try (Connection c = database.exportDataSource().getConnection(); ImportPoster poster = new ImportPoster(sandboxRoot, key, 2)) {
+            CopyOut copy = c.unwrap(PGConnection.class).getCopyAPI().copyOut("copy (select json_build_object('email', 'customer' || i || '@example.com', "
+                    + "'attributes', json_build_object('SMS', '+3362' || lpad(i::text, 7, '0'))) from generate_series(2, " + n + ", 2) i) to stdout");
+            byte[] line;
+            while ((line = copy.readFromCopy()) != null) {
+                poster.add(line, line.length - 1);
+            }
+            poster.finish();
+            c.rollback();
+        }
+        while (listSize(sandboxRoot, 1) < n / 2) {
+            Thread.sleep(50);
+        }
+    }
+
+    /** The contacts the list holds once every row is delivered: one per valid email. */
+    private static long expectedMembers(Database database) throws Exception {
+        try (Connection c = database.dataSource().getConnection(); Statement s = c.createStatement();
+                java.sql.ResultSet rs = s.executeQuery("select count(distinct lower(email)) from profile where email not like '%@@%'")) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 
     /**
@@ -223,9 +293,10 @@ public final class ExportBenchmark {
         return (System.nanoTime() - start) / 1e9;
     }
 
-    /** The exporter a user would write instead, on a fresh account: seconds until the list holds every row. */
-    private static double baseline(Database database, String sandboxRoot, String key, long rows) throws Exception {
-        freshList(sandboxRoot);
+    /** The exporter a user would write instead, on an account as the export had it: seconds until the list holds every row. */
+    private static double baseline(Database database, String sandboxRoot, String key, int n, boolean messy) throws Exception {
+        account(database, sandboxRoot, key, n, messy);
+        long rows = expectedMembers(database);
         long start = System.nanoTime();
         BaselineExporter.export(database.exportDataSource(), sandboxRoot, key);
         while (listSize(sandboxRoot) < rows) {
@@ -240,10 +311,16 @@ public final class ExportBenchmark {
         post(sandboxRoot + "/sandbox/accounts/demo/lists", "{\"name\":\"Bench\",\"folderId\":1}", null);
     }
 
-    /** Where a run's time went, from the sandbox's import processes: first and last import received, last one applied. */
+    /** Where a run's time went, from the sandbox's import processes since it started: first and last import received, last one applied. */
     private static String timeline(String sandboxRoot, String key, java.time.Instant started, double answered) throws Exception {
-        JsonNode processes = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(sandboxRoot + "/v3/processes?limit=50&sort=asc")).header("api-key", key)
+        JsonNode all = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(sandboxRoot + "/v3/processes?limit=50&sort=desc")).header("api-key", key)
                 .build(), HttpResponse.BodyHandlers.ofString()).body()).path("processes");
+        List<JsonNode> processes = new ArrayList<>();
+        all.forEach(p -> {
+            if (!java.time.Instant.parse(p.path("created_at").asText()).isBefore(started)) {
+                processes.add(0, p);
+            }
+        });
         if (processes.isEmpty()) {
             return "  (no import processes)";
         }
@@ -264,12 +341,13 @@ public final class ExportBenchmark {
         return new double[] {server, postgres, sandbox.info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(0.0)};
     }
 
-    private static long rejected(HttpResponse<String> run) throws Exception {
-        return JSON.readTree(run.body()).path("rowsRejected").asLong();
+    private static long listSize(String sandboxRoot) throws Exception {
+        return listSize(sandboxRoot, 0);
     }
 
-    private static long listSize(String sandboxRoot) throws Exception {
-        return JSON.readTree(get(sandboxRoot + "/sandbox")).get("accounts").get(0).get("lists").get(0).get("uniqueSubscribers").asLong();
+    /** The contacts of the account's list at this index (0: list 1). */
+    private static long listSize(String sandboxRoot, int index) throws Exception {
+        return JSON.readTree(get(sandboxRoot + "/sandbox")).get("accounts").get(0).get("lists").get(index).get("uniqueSubscribers").asLong();
     }
 
     private static long gcMillis() {
@@ -360,14 +438,20 @@ public final class ExportBenchmark {
         private final Thread sampler;
         private volatile boolean running = true;
         private volatile long max;
+        private volatile long maxRss;
         private final java.util.concurrent.atomic.AtomicLong maxAfterGc = new java.util.concurrent.atomic.AtomicLong();
         long sampled;
         long live;
+        /** the highest resident set size of this JVM seen (every 50 ms) */
+        long rss;
 
         private HeapPeak() {
             sampler = new Thread(() -> {
-                while (running) {
+                for (int i = 0; running; i++) {
                     max = Math.max(max, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+                    if (i % 10 == 0) {
+                        maxRss = Math.max(maxRss, rss());
+                    }
                     try {
                         Thread.sleep(5);
                     } catch (InterruptedException e) {
@@ -399,6 +483,19 @@ public final class ExportBenchmark {
             }
         }
 
+        private static long rss() {
+            try {
+                for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                    if (line.startsWith("VmRSS:")) {
+                        return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+                    }
+                }
+            } catch (java.io.IOException e) {
+                // not Linux: no figure
+            }
+            return 0;
+        }
+
         /** The live heap in MB, or "no GC" when the run needed no collection. */
         String live() {
             return live == 0 ? "no GC" : live / 1_000_000 + " MB";
@@ -408,6 +505,7 @@ public final class ExportBenchmark {
             running = false;
             sampler.join();
             sampled = max;
+            rss = maxRss;
             for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
                 ((javax.management.NotificationEmitter) gc).removeNotificationListener(this);
             }

@@ -17,20 +17,25 @@ import java.util.concurrent.Future;
  */
 final class ImportPoster implements AutoCloseable {
 
-    private static final byte[] HEAD = "{\"listIds\":[1],\"jsonBody\":[".getBytes(StandardCharsets.UTF_8);
     private static final int MAX_BYTES = 7_999_000;
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private final String importUrl;
     private final String key;
+    private final byte[] head;
     private final ExecutorService sender = Executors.newSingleThreadExecutor();
     private ByteArrayOutputStream body = new ByteArrayOutputStream(MAX_BYTES + 100_000);
     private int items;
     private Future<?> inFlight;
 
     ImportPoster(String sandboxRoot, String key) {
+        this(sandboxRoot, key, 1);
+    }
+
+    ImportPoster(String sandboxRoot, String key, long listId) {
         this.importUrl = sandboxRoot + "/v3/contacts/import";
         this.key = key;
+        this.head = ("{\"listIds\":[" + listId + "],\"jsonBody\":[").getBytes(StandardCharsets.UTF_8);
     }
 
     /** One jsonBody item (a JSON object); a full body is sent first. */
@@ -39,7 +44,7 @@ final class ImportPoster implements AutoCloseable {
             send();
         }
         if (items == 0) {
-            body.write(HEAD);
+            body.write(head);
         } else {
             body.write(',');
         }
