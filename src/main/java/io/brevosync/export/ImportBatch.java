@@ -66,6 +66,17 @@ public final class ImportBatch {
         return notSent;
     }
 
+    /**
+     * The rows not sent, moved to a batch of their own (recorded, nothing imported): a run with many rejected rows
+     * then still sends full imports, not one per 10,000 rows not sent.
+     */
+    public ImportBatch takeNotSent() {
+        ImportBatch recorded = new ImportBatch(maxRows, maxBytes);
+        recorded.notSent.addAll(notSent);
+        notSent.clear();
+        return recorded;
+    }
+
     public boolean hasRows() {
         return !rows.isEmpty();
     }

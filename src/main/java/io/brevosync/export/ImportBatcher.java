@@ -11,7 +11,8 @@ import org.apache.camel.ExchangeProperty;
 
 /**
  * Gathers a run's mapped rows into {@link ImportBatch}es bounded by the export's row and byte limits, inside the
- * split (a step of it holds 500 rows): a row that does not fit closes the open batch and starts the next. Unlike the
+ * split (a step of it holds 500 rows): a row that does not fit closes the open batch and starts the next (10,000 rows
+ * not sent go on their own, to be recorded, and leave the open batch's import open). Unlike the
  * aggregate EIP (which in Camel 4.18 hands a completed group to the reactive queue, to be sent after the split has
  * returned), a complete batch goes to the sender at once (one in flight at most, see BatchImporter), so reading
  * never runs more than a batch ahead of sending and the last batch is sent inside the run.
@@ -26,7 +27,9 @@ public final class ImportBatcher {
         List<ImportBatch> complete = new ArrayList<>(2);
         ImportBatch batch = open.computeIfAbsent(runId, id -> ImportBatch.within(export));
         for (ExportRow row : rows) {
-            if (!batch.isEmpty() && !batch.fits(row)) {
+            if (!batch.isEmpty() && !batch.fits(row) && !row.isSent()) {
+                complete.add(batch.takeNotSent());
+            } else if (!batch.isEmpty() && !batch.fits(row)) {
                 complete.add(batch);
                 batch = ImportBatch.within(export);
                 open.put(runId, batch);

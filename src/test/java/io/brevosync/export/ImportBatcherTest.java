@@ -54,6 +54,20 @@ class ImportBatcherTest {
     }
 
     @Test
+    void many_rows_not_sent_are_recorded_on_their_own_and_do_not_close_the_import() {
+        ExportDefinition export = export(1_000, 8_000_000);
+        List<ImportBatch> batches = new ArrayList<>();
+        int rows = 3 * ImportBatch.MAX_NOT_SENT + 100;
+        for (int i = 0; i < rows; i++) {
+            ExportRow row = i % 100 == 0 ? row(i, "{\"email\":\"u" + i + "@example.com\"}") : ExportRow.rejected(String.valueOf(i), null, "email is empty");
+            batches.addAll(batcher.add(List.of(row), 3L, export, i == rows - 1));
+        }
+        assertEquals(List.of(0, 0, (rows - 1) / 100 + 1), batches.stream().map(b -> b.getRows().size()).toList(), "one import of every row sent");
+        assertEquals(rows - (rows - 1) / 100 - 1, batches.stream().mapToInt(b -> b.getNotSent().size()).sum(), "every row not sent is recorded");
+        assertTrue(batches.stream().allMatch(b -> b.getNotSent().size() <= ImportBatch.MAX_NOT_SENT));
+    }
+
+    @Test
     void runs_batch_separately() {
         ExportDefinition export = export(2, 8_000_000);
         assertEquals(0, batcher.add(List.of(row(1, "{\"email\":\"a@example.com\"}")), 1L, export, false).size());
