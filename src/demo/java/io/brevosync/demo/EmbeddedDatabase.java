@@ -23,7 +23,14 @@ public final class EmbeddedDatabase implements AutoCloseable {
     }
 
     public static EmbeddedDatabase start(Path dataDir) throws IOException {
-        return new EmbeddedDatabase(EmbeddedPostgres.builder().setDataDirectory(dataDir.toAbsolutePath()).setCleanDataDirectory(false).start());
+        return start(dataDir, java.util.Map.of());
+    }
+
+    /** With these server settings (postgresql.conf), e.g. the benchmark's pg_stat_statements. */
+    public static EmbeddedDatabase start(Path dataDir, java.util.Map<String, String> settings) throws IOException {
+        EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder().setDataDirectory(dataDir.toAbsolutePath()).setCleanDataDirectory(false);
+        settings.forEach(builder::setServerConfig);
+        return new EmbeddedDatabase(builder.start());
     }
 
     /** Its JDBC URL, without credentials (given as USER and PASSWORD, like a production DB_URL). */

@@ -1,8 +1,7 @@
 package io.brevosync.run;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -18,11 +17,6 @@ final class RowLedger {
     /** Row outcomes. */
     static final String PENDING = "pending";
     private static final String ROW_COLUMNS = "profile_id, email, action, outcome, code, reason, attempts, created_at";
-    /**
-     * An address of the export that must leave the list although its profile stays (an old address, no consent, a
-     * skipped conflict): owed until Brevo confirms it out, whatever happens to this run (pending_unlink).
-     */
-    private static final String OWE = "insert into pending_unlink (export_id, email, profile_id, since_run) values (?, ?, ?, ?) on conflict do nothing";
 
     private final Jdbc db;
 
@@ -40,29 +34,41 @@ final class RowLedger {
 
     /**
      * Rows not sent (rejected, no_consent, dead) with their outcome, rows sent with a note (adjusted), and (unless told
-     * not to) the addresses to unlink as pending removals.
+     * not to) the addresses to unlink as pending removals; an address that must leave the list although its profile
+     * stays (an old address, no consent, a skipped conflict) is also owed (pending_unlink) until Brevo confirms it out,
+     * whatever happens to this run. One statement per table over arrays, not one per row (170,000 rows took ~6 s of
+     * PostgreSQL one by one).
      */
     void recordRows(long runId, String exportId, List<ExportRow> rows, boolean unlinks) throws SQLException {
-        try (Connection c = db.dataSource().getConnection();
-                PreparedStatement s = c.prepareStatement("insert into export_row (run_id, profile_id, email, action, outcome, reason) values (?, ?, ?, ?, ?, ?)");
-                PreparedStatement owed = c.prepareStatement(OWE)) {
-            for (ExportRow row : rows) {
-                if (row.outcome() != null) {
-                    add(s, runId, row.profileId(), row.email(), row.action(), row.outcome(), row.reason());
-                } else if (row.note() != null && unlinks) {
-                    add(s, runId, row.profileId(), row.email(), row.action(), ExportRow.ADJUSTED, row.note());
-                }
-                if (unlinks && row.unlinks()) {
-                    boolean leaves = row.action().equals(ExportRow.REMOVE);
-                    add(s, runId, row.profileId(), row.unlinkEmail(), leaves ? ExportRow.REMOVE : ExportRow.UNLINK, PENDING, null);
-                    if (!leaves) {
-                        add(owed, exportId, row.unlinkEmail(), row.profileId(), runId);
-                    }
+        List<String[]> recorded = new ArrayList<>();
+        List<String[]> owed = new ArrayList<>();
+        for (ExportRow row : rows) {
+            if (row.outcome() != null) {
+                recorded.add(new String[] {row.profileId(), row.email(), row.action(), row.outcome(), row.reason()});
+            } else if (row.note() != null && unlinks) {
+                recorded.add(new String[] {row.profileId(), row.email(), row.action(), ExportRow.ADJUSTED, row.note()});
+            }
+            if (unlinks && row.unlinks()) {
+                boolean leaves = row.action().equals(ExportRow.REMOVE);
+                recorded.add(new String[] {row.profileId(), row.unlinkEmail(), leaves ? ExportRow.REMOVE : ExportRow.UNLINK, PENDING, null});
+                if (!leaves) {
+                    owed.add(new String[] {row.unlinkEmail(), row.profileId()});
                 }
             }
-            s.executeBatch();
-            owed.executeBatch();
         }
+        if (!recorded.isEmpty()) {
+            db.update("insert into export_row (run_id, profile_id, email, action, outcome, reason) select ?, u.* from unnest(?::text[], ?::text[], "
+                    + "?::text[], ?::text[], ?::text[]) as u", runId, column(recorded, 0), column(recorded, 1), column(recorded, 2), column(recorded, 3),
+                    column(recorded, 4));
+        }
+        if (!owed.isEmpty()) {
+            db.update("insert into pending_unlink (export_id, email, profile_id, since_run) select ?, u.e, u.p, ? from unnest(?::text[], ?::text[]) as u(e, p) "
+                    + "on conflict do nothing", exportId, runId, column(owed, 0), column(owed, 1));
+        }
+    }
+
+    private static String[] column(List<String[]> rows, int index) {
+        return rows.stream().map(row -> row[index]).toArray(String[]::new);
     }
 
     /** One row's outcome, found after its batch was recorded (code: Brevo's, or ours; reason and code may be null). */
@@ -74,7 +80,8 @@ final class RowLedger {
     /** The address of a profile that stays must leave the list: a pending unlink of the run, owed until done. */
     void unlinkLater(long runId, String exportId, String profileId, String email) throws SQLException {
         rowOutcome(runId, profileId, email, ExportRow.UNLINK, PENDING, null, null);
-        db.update(OWE, exportId, email, profileId, runId);
+        db.update("insert into pending_unlink (export_id, email, profile_id, since_run) values (?, ?, ?, ?) on conflict do nothing", exportId, email,
+                profileId, runId);
     }
 
     /**
@@ -97,13 +104,6 @@ final class RowLedger {
                 select u.p as profile_id, u.e as email, u.ph as phone, b.created_at from export_batch b,
                   unnest(b.profile_ids, b.emails, b.phones) as u(p, e, ph)
                 where b.run_id = ? and b.batch_no = any(?::int[]) and u.ph is not null""", runId, batchNos.stream().map(String::valueOf).toArray());
-    }
-
-    private static void add(PreparedStatement s, Object... values) throws SQLException {
-        for (int i = 0; i < values.length; i++) {
-            s.setObject(i + 1, values[i]);
-        }
-        s.addBatch();
     }
 
     void batch(long runId, int batchNo, List<ExportRow> rows, int bytes, Long processId, String status, String error) throws SQLException {

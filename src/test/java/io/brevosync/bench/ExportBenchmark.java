@@ -68,8 +68,13 @@ public final class ExportBenchmark {
                 System.getProperty("java.class.path"), "io.brevosync.sandbox.BrevoSandbox", "--port", String.valueOf(sandboxPort),
                 "--api-key", key, "--limits", "general", "--lists", "1").redirectErrorStream(true)
                 .redirectOutput(work.resolve("sandbox.log").toFile()).start();
-        EmbeddedDatabase postgres = EmbeddedDatabase.start(work.resolve("postgres"));
+        // pg_stat_statements: where PostgreSQL's time goes, printed under each full export
+        EmbeddedDatabase postgres = EmbeddedDatabase.start(work.resolve("postgres"), Map.of("shared_preload_libraries", "pg_stat_statements",
+                "pg_stat_statements.track", "all"));
         Database database = postgres.connect(4, 5000);
+        try (Connection c = database.dataSource().getConnection(); Statement s = c.createStatement()) {
+            s.execute("create extension if not exists pg_stat_statements");
+        }
         Main main = null;
         try {
             String sandboxRoot = "http://localhost:" + sandboxPort;
@@ -148,6 +153,7 @@ public final class ExportBenchmark {
         account(database, sandboxRoot, key, n, messy);
         long expected = expectedMembers(database);
         JsonNode before = JSON.readTree(get(sandboxRoot + "/sandbox/requests?limit=0")).get("counters");
+        statements(database, true);
         HeapPeak heap = HeapPeak.start();
         long gcBefore = gcMillis();
         double[] cpuBefore = cpu(sandbox);
@@ -171,11 +177,13 @@ public final class ExportBenchmark {
         long requests = counter.applyAsLong("demo POST /v3/contacts/import 202");
         long bytes = counter.applyAsLong("demo bytes");
         JsonNode summary = JSON.readTree(run.body());
+        String statements = statements(database, false);
         double limit = physicalLimit(database, sandboxRoot, key);
         double baseline = baseline(database, sandboxRoot, key, n, messy);
         System.out.printf("%-9d | %8.1f | %9.0f | %8d | %9.1f | %6d MB | %9s | %7d | %7d | %8.1f | %6.2f | %10.1f | %6.2f%n", n, seconds, n / seconds,
                 requests, bytes / 1e6, heap.sampled / 1_000_000, heap.live(), gc, heap.rss / 1_000_000, limit, seconds / limit, baseline, seconds / baseline);
         System.out.println(timeline);
+        System.out.print(statements);
         System.out.printf("  %s rows added, %s rejected, %s adjusted; %d contact look-ups, %d list pages read%n", summary.path("rowsAdded").asText(),
                 summary.path("rowsRejected").asText(), summary.path("rowsAdjusted").asText(), counter.applyAsLong("demo GET /v3/contacts/{identifier} 200")
                         + counter.applyAsLong("demo GET /v3/contacts/{identifier} 404"), counter.applyAsLong("demo GET /v3/contacts/lists/{id}/contacts 200"));
@@ -261,6 +269,26 @@ public final class ExportBenchmark {
         while (listSize(sandboxRoot, 1) < n / 2) {
             Thread.sleep(50);
         }
+    }
+
+    /** PostgreSQL's statements by time spent since the last reset (and resets, if asked), the top six as lines. */
+    private static String statements(Database database, boolean reset) throws Exception {
+        StringBuilder lines = new StringBuilder();
+        try (Connection c = database.dataSource().getConnection(); Statement s = c.createStatement()) {
+            if (reset) {
+                s.execute("select pg_stat_statements_reset()");
+                return "";
+            }
+            try (java.sql.ResultSet rs = s.executeQuery("select calls, total_exec_time, rows, regexp_replace(query, '\\s+', ' ', 'g') from pg_stat_statements "
+                    + "where query not like '%pg_stat_statements%' order by total_exec_time desc limit 6")) {
+                while (rs.next()) {
+                    String query = rs.getString(4);
+                    lines.append(String.format("  PostgreSQL %6.1f s in %5d calls, %8d rows: %s%n", rs.getDouble(2) / 1000, rs.getLong(1), rs.getLong(3),
+                            query.length() > 110 ? query.substring(0, 110) + "…" : query));
+                }
+            }
+        }
+        return lines.toString();
     }
 
     /** The contacts the list holds once every row is delivered: one per valid email. */
