@@ -225,6 +225,23 @@ class DataQualityTest extends ServerTest {
         assertEquals(List.of(), contactReads(), "the refused number is remembered");
     }
 
+    @Test
+    @Order(8)
+    void a_query_that_returns_a_profile_twice_still_delivers_it_once() throws Exception {
+        java.nio.file.Files.writeString(server.exportsDir().resolve("twice.camel.yaml"), TestServer.exportFile(Map.of("exportId", "twice", "listId", "12",
+                "segments", "any", "mapping", "EMAIL=email,FIRSTNAME=first_name", "query", "select p.id as profile_id, p.email, p.first_name from profile p "
+                        + "where p.id = 900008 and 'any' = any(:#segments) union all select p.id, p.email, p.first_name from profile p where p.id = 900008")));
+        JsonNode reload = TestServer.JSON.readTree(server.api("POST", "/api/exports/reload").body());
+        assertTrue(reload.get("errors").isEmpty(), reload.toString());
+        JsonNode run = server.runAndWait("twice");
+        assertTrue(run.get("status").asText().startsWith("succeeded"), run.toString());
+        assertEquals(List.of("plain@example.com"), server.sandbox().account("default").members(12).stream().map(m -> (String) m.get("email")).toList());
+        assertEquals(List.of("900008"), server.strings("select profile_id from sync_state where export_id = 'twice' and hash is not null"));
+        imports.clear();
+        server.runAndWait("twice");
+        assertEquals(List.of(), imports, "delivered: not sent again");
+    }
+
     /** The contacts the run read: look-ups and pages of the list. */
     private List<String> contactReads() {
         return reads.stream().filter(read -> read.startsWith("/v3/contacts/") && !read.startsWith("/v3/contacts/attributes")).toList();

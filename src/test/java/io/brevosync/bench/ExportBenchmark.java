@@ -41,7 +41,7 @@ import org.postgresql.copy.CopyOut;
  * General plan's limits and the 10 MB body limit, timed until the sandbox's list holds all N; then the physical limit
  * of this machine (the same rows read out of PostgreSQL as JSON while the same bytes are POSTed, without Camel) and
  * the exporter a user would write instead ({@link BaselineExporter}), each with the export's ratio to it. Run with
- * {@code mvn -Pbenchmark verify} (sizes: {@code -Dbench.sizes=100000,1000000}; the sandbox's heap, which holds every
+ * {@code mvn -Pbenchmark verify} (sizes: {@code -Dbench.sizes=100000,1000000}; data sets: {@code -Dbench.data=clean,messy}; the sandbox's heap, which holds every
  * contact: {@code -Dbench.sandbox-heap=3g}). Each size runs on clean data, then on messy data: a full export, a 1 %
  * rerun and a rerun with nothing changed. Prints figures; asserts nothing.
  */
@@ -118,7 +118,8 @@ public final class ExportBenchmark {
             System.out.printf("%n%-9s | %-8s | %-9s | %-8s | %-9s | %-9s | %-9s | %-7s | %-7s | %-8s | %-6s | %-10s | %-6s%n", "profiles", "export s", "rows/s",
                     "requests", "MB sent", "peak heap", "live heap", "GC ms", "RSS MB", "limit s", "ratio", "baseline s", "ratio");
             for (int n : sizes) {
-                for (boolean messy : new boolean[] {false, true}) {
+                for (String data : System.getProperty("bench.data", "clean,messy").split(",")) {
+                    boolean messy = data.trim().equals("messy");
                     load(database, n, messy);
                     System.out.println(messy ? "messy data: 10 % share one of 1,000 numbers, 5 % invalid emails, 2 % duplicate emails; the account holds half the contacts with other SMS numbers"
                             : "clean data");
