@@ -139,11 +139,12 @@ public final class ExportRun {
     }
 
     /**
-     * Imports pending after which a long run looks at the processes between two batches, so their sync state (~0.9 s
-     * of database work a batch of 46,000 rows on the 2-core machine) is written while it reads, and only the last one
-     * or two are left for after the last batch: ~11 of the 100 calls an hour /v3/processes allows, a million rows.
+     * Imports pending after which a long run looks at the processes between two batches, so their sync state (~0.6 s
+     * of database work a batch of 46,000 rows on the 2-core machine) is written while it reads: ~7 of the 100 calls an
+     * hour /v3/processes allows, a million rows. (At 2 the tail after the last batch was ~3 s shorter, but the looks
+     * doubled and three nodes sharing one key ran out of that budget.)
      */
-    static final int PENDING_BEFORE_POLL = 2;
+    static final int PENDING_BEFORE_POLL = 4;
 
     /** True when enough imports are pending and no look is under way: the look is then under way until {@link #lookEnded}. */
     synchronized boolean startLook() {
