@@ -27,12 +27,14 @@ public final class ImportBatcher {
         List<ImportBatch> complete = new ArrayList<>(2);
         ImportBatch batch = open.computeIfAbsent(runId, id -> ImportBatch.within(export));
         for (ExportRow row : rows) {
-            if (!batch.isEmpty() && !batch.fits(row) && !row.isSent()) {
-                complete.add(batch.takeNotSent());
-            } else if (!batch.isEmpty() && !batch.fits(row)) {
-                complete.add(batch);
-                batch = ImportBatch.within(export);
-                open.put(runId, batch);
+            if (!batch.isEmpty() && !batch.fits(row)) {
+                if (row.isSent()) {
+                    complete.add(batch);
+                    batch = ImportBatch.within(export);
+                    open.put(runId, batch);
+                } else {
+                    complete.add(batch.takeNotSent());
+                }
             }
             batch.add(row);
         }

@@ -17,7 +17,7 @@ public final class PhoneOwners {
 
     /** Gives the number to the profile; answers the profile that already has it (or "another profile"), or null. */
     public synchronized String claim(String attribute, String number, String profileId) {
-        long key = key(number, key(attribute, 0xcbf29ce484222325L));
+        long key = key(attribute, number);
         // at most three quarters full (10 million numbers: 16.8 million slots, 285 MB; see the README, Performance)
         if ((size + 1) * 4L > keys.length * 3L) {
             grow();
@@ -36,7 +36,7 @@ public final class PhoneOwners {
 
     /** Whether several profiles of the run claimed the number. */
     public synchronized boolean isContested(String attribute, String number) {
-        int slot = slot(keys, key(number, key(attribute, 0xcbf29ce484222325L)));
+        int slot = slot(keys, key(attribute, number));
         return keys[slot] != 0 && contested[slot];
     }
 
@@ -64,6 +64,11 @@ public final class PhoneOwners {
             slot = (slot + 1) & mask;
         }
         return slot;
+    }
+
+    /** The number's key: attribute and number hashed together. */
+    private static long key(String attribute, String number) {
+        return key(number, key(attribute, 0xcbf29ce484222325L));
     }
 
     /**

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -108,7 +109,7 @@ public final class ExportRun {
 
     /** The batches to check for SMS conflicts with the numbers Brevo counted in each, once: the map is emptied. */
     Map<Integer, Integer> takePhoneConflicts() {
-        Map<Integer, Integer> taken = new java.util.TreeMap<>();
+        Map<Integer, Integer> taken = new TreeMap<>();
         for (Integer batchNo : List.copyOf(phoneConflicts.keySet())) {
             taken.put(batchNo, phoneConflicts.remove(batchNo));
         }

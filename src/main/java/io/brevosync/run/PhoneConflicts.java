@@ -59,15 +59,15 @@ public final class PhoneConflicts {
         int counted;
         /** the contested row the last call looked up (null: the last call read a page of the list) */
         Sent lookingUp;
+        int lookups;
+        Instant since;
+        int offset;
+        long total = -1;
 
         /** Whether the last call looked up a number's owner (else it read a page of the list). */
         public boolean isLookingUp() {
             return lookingUp != null;
         }
-        int lookups;
-        Instant since;
-        int offset;
-        long total = -1;
 
         /** Every number Brevo counted is found, or the list is read to its end. */
         public boolean isDone() {

@@ -62,9 +62,14 @@ final class RowLedger {
                     column(recorded, 4));
         }
         if (!owed.isEmpty()) {
-            db.update("insert into pending_unlink (export_id, email, profile_id, since_run) select ?, u.e, u.p, ? from unnest(?::text[], ?::text[]) as u(e, p) "
-                    + "on conflict do nothing", exportId, runId, column(owed, 0), column(owed, 1));
+            owe(runId, exportId, column(owed, 0), column(owed, 1));
         }
+    }
+
+    /** These addresses (of these profiles) are owed an unlink since this run, unless already owed. */
+    private void owe(long runId, String exportId, String[] emails, String[] profileIds) throws SQLException {
+        db.update("insert into pending_unlink (export_id, email, profile_id, since_run) select ?, u.e, u.p, ? from unnest(?::text[], ?::text[]) as u(e, p) "
+                + "on conflict do nothing", exportId, runId, emails, profileIds);
     }
 
     private static String[] column(List<String[]> rows, int index) {
@@ -80,8 +85,7 @@ final class RowLedger {
     /** The address of a profile that stays must leave the list: a pending unlink of the run, owed until done. */
     void unlinkLater(long runId, String exportId, String profileId, String email) throws SQLException {
         rowOutcome(runId, profileId, email, ExportRow.UNLINK, PENDING, null, null);
-        db.update("insert into pending_unlink (export_id, email, profile_id, since_run) values (?, ?, ?, ?) on conflict do nothing", exportId, email,
-                profileId, runId);
+        owe(runId, exportId, new String[] {email}, new String[] {profileId});
     }
 
     /**

@@ -30,20 +30,28 @@ public final class SyncState {
         return new long[] {((Number) row.get("rows")).longValue(), ((Number) row.get("members")).longValue()};
     }
 
-    /** Whether the export's rows are hashed by value ({@link SyncQuery#byValue}): asked once a run, the query may change. */
+    /**
+     * Whether the export's rows are hashed by value ({@link SyncQuery#byValue}): asked each time its query is read (a
+     * plan, no row), as the tables under the query may change between runs.
+     */
     public boolean hashesByValue(ExportDefinition export) throws SQLException {
         SyncQuery.Statement columns = SyncQuery.columns(export);
-        try (Connection c = db.dataSource().getConnection(); PreparedStatement s = Jdbc.prepare(c, columns.sql(), columns.parameters().toArray());
-                ResultSet rs = s.executeQuery()) {
+        try (Connection c = db.dataSource().getConnection()) {
             if (c.getMetaData().getDatabaseMajorVersion() < 14) {
                 return false; // hash_record_extended came with PostgreSQL 14
             }
+            return SyncQuery.byValue(columnTypes(c, columns));
+        }
+    }
+
+    private static List<String> columnTypes(Connection c, SyncQuery.Statement query) throws SQLException {
+        try (PreparedStatement s = Jdbc.prepare(c, query.sql(), query.parameters().toArray()); ResultSet rs = s.executeQuery()) {
             ResultSetMetaData meta = rs.getMetaData();
             List<String> types = new ArrayList<>();
             for (int i = 1; i <= meta.getColumnCount(); i++) {
                 types.add(meta.getColumnTypeName(i));
             }
-            return SyncQuery.byValue(types);
+            return types;
         }
     }
 
