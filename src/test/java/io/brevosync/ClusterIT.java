@@ -101,7 +101,7 @@ class ClusterIT {
                 // once it misses its check-ins, then the survivor's run finds the killed run's lock gone)
                 sandbox.faults().latencyMs(100);
                 importedToAlpha.set(0);
-                sql(database, "update profile set last_name = 'Killed' || id where id % 3 = 0");
+                TestServer.sql(database.dataSource(), "update profile set last_name = 'Killed' || id where id % 3 = 0");
                 String node = awaitRunningNode(database, "alpha");
                 TestServer.await("3 batches of alpha accepted", Duration.ofSeconds(30), () -> importedToAlpha.get() >= 3 * BATCH);
                 int killed = Integer.parseInt(node.substring("node-".length())) - 1;
@@ -138,7 +138,7 @@ class ClusterIT {
             thread = new Thread(() -> {
                 for (int tick = 0; running; tick++) {
                     try {
-                        sql(database, "update profile set first_name = 'Tick" + tick + "' where id % 40 = " + tick % 40);
+                        TestServer.sql(database.dataSource(), "update profile set first_name = 'Tick" + tick + "' where id % 40 = " + tick % 40);
                         Thread.sleep(1000);
                     } catch (Exception e) {
                         return;
@@ -170,12 +170,6 @@ class ClusterIT {
             return TestServer.strings(database.dataSource(), sql);
         } catch (java.sql.SQLException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    private static void sql(Database database, String sql) throws java.sql.SQLException {
-        try (var c = database.dataSource().getConnection(); var s = c.createStatement()) {
-            s.execute(sql);
         }
     }
 

@@ -315,7 +315,12 @@ public final class TestServer implements AutoCloseable {
     }
 
     public void sql(String sql) throws SQLException {
-        try (Connection c = db().getConnection(); Statement s = c.createStatement()) {
+        sql(db(), sql);
+    }
+
+    /** Runs the statements (several may be separated by ;). */
+    public static void sql(DataSource db, String sql) throws SQLException {
+        try (Connection c = db.getConnection(); Statement s = c.createStatement()) {
             s.execute(sql);
         }
     }

@@ -29,6 +29,7 @@ import javax.imageio.ImageIO;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.brevosync.Application;
+import io.brevosync.TestServer;
 import io.brevosync.db.Database;
 import io.brevosync.demo.EmbeddedDatabase;
 import io.brevosync.export.ExportFiles;
@@ -74,9 +75,7 @@ public final class ExportBenchmark {
         EmbeddedDatabase postgres = EmbeddedDatabase.start(work.resolve("postgres"), Map.of("shared_preload_libraries", "pg_stat_statements",
                 "pg_stat_statements.track", "all"));
         Database database = postgres.connect(4, 5000);
-        try (Connection c = database.dataSource().getConnection(); Statement s = c.createStatement()) {
-            s.execute("create extension if not exists pg_stat_statements");
-        }
+        TestServer.sql(database.dataSource(), "create extension if not exists pg_stat_statements");
         Main main = null;
         try {
             String sandboxRoot = "http://localhost:" + sandboxPort;
@@ -157,7 +156,7 @@ public final class ExportBenchmark {
     private static double[] full(Database database, String sandboxRoot, String key, int apiPort, Process sandbox, int n, boolean messy) throws Exception {
         account(database, sandboxRoot, key, n, messy);
         long expected = expectedMembers(database);
-        JsonNode before = JSON.readTree(get(sandboxRoot + "/sandbox/requests?limit=0")).get("counters");
+        JsonNode before = counters(sandboxRoot);
         statements(database, true);
         HeapPeak heap = HeapPeak.start();
         long gcBefore = gcMillis();
@@ -177,7 +176,7 @@ public final class ExportBenchmark {
                 Runtime.getRuntime().availableProcessors() * seconds);
         long gc = gcMillis() - gcBefore;
         heap.stop();
-        JsonNode after = JSON.readTree(get(sandboxRoot + "/sandbox/requests?limit=0")).get("counters");
+        JsonNode after = counters(sandboxRoot);
         java.util.function.ToLongFunction<String> counter = name -> after.path(name).asLong() - before.path(name).asLong();
         long requests = counter.applyAsLong("demo POST /v3/contacts/import 202");
         long bytes = counter.applyAsLong("demo bytes");
@@ -204,18 +203,16 @@ public final class ExportBenchmark {
      */
     private static double rerun(Database database, String sandboxRoot, int apiPort, int n, String label, String change, long expectedUpdates) throws Exception {
         if (change != null) {
-            try (Connection c = database.dataSource().getConnection(); Statement s = c.createStatement()) {
-                s.execute(change);
-            }
+            TestServer.sql(database.dataSource(), change);
         }
-        JsonNode before = JSON.readTree(get(sandboxRoot + "/sandbox/requests?limit=0")).get("counters");
+        JsonNode before = counters(sandboxRoot);
         HeapPeak heap = HeapPeak.start();
         long gcBefore = gcMillis();
         long start = System.nanoTime();
         HttpResponse<String> run = run(apiPort);
         double seconds = (System.nanoTime() - start) / 1e9;
         heap.stop();
-        JsonNode after = JSON.readTree(get(sandboxRoot + "/sandbox/requests?limit=0")).get("counters");
+        JsonNode after = counters(sandboxRoot);
         String imports = "demo POST /v3/contacts/import 202";
         JsonNode summary = JSON.readTree(run.body());
         System.out.printf("%-9s | %8.1f | %9s | %8d | %9.1f | %6d MB | %9s | %7d | %7d | %s rows updated, %s unchanged, status %s%n", label, seconds, "",
@@ -239,15 +236,13 @@ public final class ExportBenchmark {
                 + "else 'customer' || i || '@example.com' end" : "'customer' || i || '@example.com'";
         String phone = messy ? "case when i % 10 = 0 then '+3363' || lpad(((i / 10) % 1000)::text, 7, '0') else '+3361' || lpad(i::text, 7, '0') end"
                 : "'+3361' || lpad(i::text, 7, '0')";
-        try (Connection c = database.dataSource().getConnection(); Statement s = c.createStatement()) {
-            s.execute("truncate profile cascade; delete from segment; truncate sync_state; truncate pending_unlink");
-            s.execute("insert into profile (id, email, first_name, last_name, phone, country, city, birth_date, consent) "
-                    + "select i, " + email + ", 'First' || (i % 1000), 'Last' || (i % 997), " + phone + ", "
-                    + "'FR', 'Paris', date '1950-01-01' + (i % 20000), true from generate_series(1, " + n + ") i");
-            s.execute("insert into segment (name) values ('bench')");
-            s.execute("insert into segment_member (segment_id, profile_id) select (select id from segment where name = 'bench'), id from profile");
-            s.execute("analyze");
-        }
+        TestServer.sql(database.dataSource(), "truncate profile cascade; delete from segment; truncate sync_state; truncate pending_unlink;"
+                + "insert into profile (id, email, first_name, last_name, phone, country, city, birth_date, consent) "
+                + "select i, " + email + ", 'First' || (i % 1000), 'Last' || (i % 997), " + phone + ", "
+                + "'FR', 'Paris', date '1950-01-01' + (i % 20000), true from generate_series(1, " + n + ") i;"
+                + "insert into segment (name) values ('bench');"
+                + "insert into segment_member (segment_id, profile_id) select (select id from segment where name = 'bench'), id from profile;"
+                + "analyze");
         System.out.printf("%nloaded %d profiles in %.1f s%n", n, (System.nanoTime() - start) / 1e9);
     }
 
@@ -261,16 +256,8 @@ public final class ExportBenchmark {
             return;
         }
         post(sandboxRoot + "/sandbox/accounts/demo/lists", "{\"name\":\"Elsewhere\",\"folderId\":1}", null);
-        try (Connection c = database.exportDataSource().getConnection(); ImportPoster poster = new ImportPoster(sandboxRoot, key, 2)) {
-            CopyOut copy = c.unwrap(PGConnection.class).getCopyAPI().copyOut("copy (select json_build_object('email', 'customer' || i || '@example.com', "
-                    + "'attributes', json_build_object('SMS', '+3362' || lpad(i::text, 7, '0'))) from generate_series(2, " + n + ", 2) i) to stdout");
-            byte[] line;
-            while ((line = copy.readFromCopy()) != null) {
-                poster.add(line, line.length - 1);
-            }
-            poster.finish();
-            c.rollback();
-        }
+        post(database, sandboxRoot, key, 2, "copy (select json_build_object('email', 'customer' || i || '@example.com', "
+                + "'attributes', json_build_object('SMS', '+3362' || lpad(i::text, 7, '0'))) from generate_series(2, " + n + ", 2) i) to stdout");
         while (listSize(sandboxRoot, 1) < n / 2) {
             Thread.sleep(50);
         }
@@ -320,13 +307,14 @@ public final class ExportBenchmark {
         }
     }
 
+    /** The sandbox's request counters so far ("account METHOD endpoint status", "account bytes"). */
+    private static JsonNode counters(String sandboxRoot) throws Exception {
+        return JSON.readTree(get(sandboxRoot + "/sandbox/requests?limit=0")).get("counters");
+    }
+
     /** The contacts the list holds once every row is delivered: one per valid email. */
     private static long expectedMembers(Database database) throws Exception {
-        try (Connection c = database.dataSource().getConnection(); Statement s = c.createStatement();
-                java.sql.ResultSet rs = s.executeQuery("select count(distinct lower(email)) from profile where email not like '%@@%'")) {
-            rs.next();
-            return rs.getLong(1);
-        }
+        return Long.parseLong(TestServer.strings(database.dataSource(), "select count(distinct lower(email)) from profile where email not like '%@@%'").get(0));
     }
 
     /**
@@ -335,11 +323,17 @@ public final class ExportBenchmark {
      */
     private static double physicalLimit(Database database, String sandboxRoot, String key) throws Exception {
         long start = System.nanoTime();
-        try (Connection c = database.exportDataSource().getConnection(); ImportPoster poster = new ImportPoster(sandboxRoot, key)) {
-            CopyOut copy = c.unwrap(PGConnection.class).getCopyAPI().copyOut("""
-                    copy (select json_build_object('email', email, 'attributes', json_build_object('FIRSTNAME', first_name, 'LASTNAME', last_name,
-                      'SMS', phone, 'COUNTRY', country, 'CITY', city, 'BIRTHDATE', birth_date)) from profile p
-                      join segment_member m on m.profile_id = p.id) to stdout""");
+        post(database, sandboxRoot, key, 1, """
+                copy (select json_build_object('email', email, 'attributes', json_build_object('FIRSTNAME', first_name, 'LASTNAME', last_name,
+                  'SMS', phone, 'COUNTRY', country, 'CITY', city, 'BIRTHDATE', birth_date)) from profile p
+                  join segment_member m on m.profile_id = p.id) to stdout""");
+        return (System.nanoTime() - start) / 1e9;
+    }
+
+    /** The JSON items a COPY … TO STDOUT writes, one a line, POSTed as ~8 MB imports into the list while they are read. */
+    private static void post(Database database, String sandboxRoot, String key, long listId, String copySql) throws Exception {
+        try (Connection c = database.exportDataSource().getConnection(); ImportPoster poster = new ImportPoster(sandboxRoot, key, listId)) {
+            CopyOut copy = c.unwrap(PGConnection.class).getCopyAPI().copyOut(copySql);
             byte[] line;
             while ((line = copy.readFromCopy()) != null) {
                 poster.add(line, line.length - 1); // without its newline
@@ -347,7 +341,6 @@ public final class ExportBenchmark {
             poster.finish();
             c.rollback();
         }
-        return (System.nanoTime() - start) / 1e9;
     }
 
     /** The exporter a user would write instead, on an account as the export had it: seconds until the list holds every row. */
