@@ -348,6 +348,35 @@ class ListSyncTest extends ServerTest {
         assertEquals(1, server.runAndWait("jsonrow").get("rowsUpdated").asInt(), "only the json column changed");
     }
 
+    @Test
+    @Order(13)
+    void a_run_finds_its_import_under_sixty_newer_processes_by_paging_not_by_id() throws Exception {
+        var account = server.sandbox().account("default");
+        server.sql("update profile set first_name = coalesce(first_name, '') || 'x' where id in (select m.profile_id from segment_member m "
+                + "join segment s on s.id = m.segment_id where s.name = 'newsletter' order by m.profile_id limit 20)");
+        long busyList = account.createList("busy", 1);
+        long byIdBefore = server.sandbox().requests().count("default", "GET /v3/processes/{id}", 200);
+        server.sandbox().faults().importDelayMs(2000);
+        try {
+            long runId = server.startRun("jsonrow", false);
+            TestServer.await("the run's import", java.time.Duration.ofSeconds(20), () -> calls.stream().anyMatch(c -> c.startsWith("POST /v3/contacts/import ")));
+            // another client of the account imports 60 times meanwhile: the run's import is no longer among the latest 50
+            for (int i = 0; i < 60; i++) {
+                account.importContacts(TestServer.JSON.readTree("{\"listIds\":[" + busyList + "],\"jsonBody\":[{\"email\":\"busy" + i + "@example.com\"}]}"), null);
+            }
+            server.sandbox().faults().importDelayMs(0);
+            JsonNode run = server.awaitRun("jsonrow", runId);
+            assertTrue(run.get("rowsUpdated").asInt() > 0, run.toString());
+            assertEquals(0, run.get("rowsFailed").asInt(), run.toString());
+        } finally {
+            server.sandbox().faults().clear();
+        }
+        assertEquals(byIdBefore, server.sandbox().requests().count("default", "GET /v3/processes/{id}", 200), "found on a later page, not by id");
+        calls.clear();
+        server.runAndWait("jsonrow");
+        assertEquals(List.of(), calls, "what the import applied is the sync state: nothing is sent again");
+    }
+
     /** A request the sandbox answered: an import (post) or a look at the processes, and when. */
     private record RequestLogEntry(boolean post, String time) {
         static RequestLogEntry of(io.brevosync.sandbox.RequestLog.Entry entry) {

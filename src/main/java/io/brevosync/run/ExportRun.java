@@ -141,15 +141,15 @@ public final class ExportRun {
 
     /**
      * Imports pending after which a long run looks at the processes between two batches, so their sync state (~0.6 s
-     * of database work a batch of 46,000 rows on the 2-core machine) is written while it reads: ~7 of the 100 calls an
-     * hour /v3/processes allows, a million rows. (At 2 the tail after the last batch was ~3 s shorter, but the looks
-     * doubled and three nodes sharing one key ran out of that budget.)
+     * of database work a batch of 46,000 rows on the 2-core machine) is written while it reads. The looks are spaced
+     * too (ImportWait), so a long run spends a few of the 100 calls an hour /v3/processes allows, not one a batch.
+     * (At 2 the tail after the last batch was ~3 s shorter, but three nodes sharing one key ran out of that budget.)
      */
     static final int PENDING_BEFORE_POLL = 4;
 
-    /** True when enough imports are pending and no look is under way: the look is then under way until {@link #lookEnded}. */
+    /** True when enough imports are pending, no look is under way and one is due: it is then under way until {@link #lookEnded}. */
     synchronized boolean startLook() {
-        if (pendingProcesses.size() < PENDING_BEFORE_POLL || !looking.isDone()) {
+        if (pendingProcesses.size() < PENDING_BEFORE_POLL || !looking.isDone() || !importWait.lookBetweenBatchesDue()) {
             return false;
         }
         looking = new CompletableFuture<>();

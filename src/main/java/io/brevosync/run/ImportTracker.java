@@ -2,9 +2,7 @@ package io.brevosync.run;
 
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.Map;
 
 import io.brevosync.brevo.BrevoAnswers;
@@ -71,23 +69,30 @@ public final class ImportTracker {
         return Map.of("id", processId, "status", BrevoAnswers.LOST, "error", "Brevo answered 404: it no longer knows the process");
     }
 
+    /** A look at the run's imports begins: it reads the pages of processes that show those pending now. */
+    public ProcessLook look(@ExchangeProperty("run") ExportRun run) {
+        return new ProcessLook(run.pending().keySet());
+    }
+
     /**
-     * An answer of GET /v3/processes (a page) or /v3/processes/{id}: record the processes of this run that have ended.
-     * The run's imports a page did not show (a busy account has more than 50 newer processes, or Brevo lost them) are
-     * left in the property unseenImports, to be looked up by id.
+     * An answer of GET /v3/processes (a page of the look) or /v3/processes/{id}, or none (null: Brevo did not answer,
+     * the look ends): the run's processes that ended are recorded.
      */
-    public void processesPolled(Exchange exchange, @ExchangeProperty("run") ExportRun run) throws SQLException {
+    public void processesPolled(Exchange exchange, @ExchangeProperty("run") ExportRun run, @ExchangeProperty("look") ProcessLook look) throws SQLException {
         Map<?, ?> answer = exchange.getIn().getBody(Map.class);
-        Set<Long> seen = new HashSet<>();
-        for (BrevoAnswers.Process process : BrevoAnswers.processes(answer)) {
-            seen.add(process.id());
+        if (answer == null) {
+            look.failed();
+            return;
+        }
+        List<BrevoAnswers.Process> processes = BrevoAnswers.processes(answer);
+        for (BrevoAnswers.Process process : processes) {
             if (process.ended() && run.done(process.id())) {
                 processEnded(run, run.getId(), run.getExport().id(), process.id(), process.status(), process.error(), process.invalidEmails(),
                         process.duplicateEmails() + process.duplicatePhones(), process.duplicatePhones());
             }
         }
         if (!answer.containsKey("id")) {
-            exchange.setProperty("unseenImports", run.pending().keySet().stream().filter(id -> !seen.contains(id)).toList());
+            look.read(processes, run.pending().keySet());
         }
     }
 

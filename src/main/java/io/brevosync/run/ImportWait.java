@@ -4,24 +4,21 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * How a run waits for its import processes after a pass: looks spaced from brevo.process-poll-first, doubling up to
- * brevo.process-poll-max (/v3/processes allows 100 calls an hour), for brevo.import-timeout at most.
+ * When a pass looks at its import processes (/v3/processes allows 100 calls an hour): between batches, the first look
+ * at once, then spaced from brevo.process-poll-first doubling up to brevo.process-poll-max, so a run of ten minutes
+ * makes about a dozen; after the pass, spaced the same way from its end, for brevo.import-timeout at most.
  */
 final class ImportWait {
 
-    private final Duration first;
-    private final Duration max;
     private final Duration timeout;
-    private volatile Duration delay;
+    private final Spacing betweenBatches;
+    private final Spacing afterPass;
     private volatile Instant deadline;
-    /** System.nanoTime() of the next look at the processes; 0: the wait has not begun */
-    private volatile long nextLook;
 
     ImportWait(Duration first, Duration max, Duration timeout) {
-        this.first = first;
-        this.max = max;
         this.timeout = timeout;
-        this.delay = first;
+        this.betweenBatches = new Spacing(first, max);
+        this.afterPass = new Spacing(first, max);
     }
 
     /** True while imports are pending and the timeout, counted from the first ask, has not passed. */
@@ -32,29 +29,75 @@ final class ImportWait {
         return pending && Instant.now().isBefore(deadline);
     }
 
-    /** Milliseconds to wait before the next tick: until the next look is due, one second at most (a cancel is seen within it). */
+    /** Milliseconds to wait before the next tick after the pass: until the next look is due, one second at most (a cancel is seen within it). */
     long nextTick() {
-        if (nextLook == 0) {
-            nextLook = System.nanoTime() + delay.toNanos();
-        }
-        return Math.max(0, Math.min(1000, (nextLook - System.nanoTime()) / 1_000_000));
+        return Math.max(0, Math.min(1000, afterPass.nanosUntilDue() / 1_000_000));
     }
 
-    /** True when the next look at the processes is due: the one after it is then scheduled, the wait doubling, capped. */
+    /** True when the next look after the pass is due: the one after it is then scheduled. */
     boolean lookDue() {
-        if (nextLook == 0 || System.nanoTime() < nextLook) {
-            return false;
-        }
-        Duration doubled = delay.multipliedBy(2);
-        delay = doubled.compareTo(max) > 0 ? max : doubled;
-        nextLook = System.nanoTime() + delay.toNanos();
-        return true;
+        return afterPass.take();
+    }
+
+    /** True when a look between two batches may be made now: the one after it is then scheduled. */
+    boolean lookBetweenBatchesDue() {
+        betweenBatches.beginNow();
+        return betweenBatches.take();
     }
 
     /** A new pass waits anew. */
     void reset() {
-        delay = first;
         deadline = null;
-        nextLook = 0;
+        betweenBatches.restart();
+        afterPass.restart();
+    }
+
+    /** Looks spaced by a wait that starts at first and doubles up to max. */
+    private static final class Spacing {
+        private final Duration first;
+        private final Duration max;
+        private Duration delay;
+        /** System.nanoTime() of the next look; meaningless until begun */
+        private long next;
+        private boolean begun;
+
+        Spacing(Duration first, Duration max) {
+            this.first = first;
+            this.max = max;
+            restart();
+        }
+
+        synchronized void restart() {
+            delay = first;
+            begun = false;
+        }
+
+        /** The first look is due the first wait from the first time this is asked. */
+        synchronized long nanosUntilDue() {
+            if (!begun) {
+                begun = true;
+                next = System.nanoTime() + delay.toNanos();
+            }
+            return next - System.nanoTime();
+        }
+
+        /** The first look is due now. */
+        synchronized void beginNow() {
+            if (!begun) {
+                begun = true;
+                next = System.nanoTime();
+            }
+        }
+
+        /** True when the next look is due: the one after it is then scheduled, the wait doubling, capped. */
+        synchronized boolean take() {
+            if (!begun || System.nanoTime() - next < 0) {
+                return false;
+            }
+            Duration doubled = delay.multipliedBy(2);
+            delay = doubled.compareTo(max) > 0 ? max : doubled;
+            next = System.nanoTime() + delay.toNanos();
+            return true;
+        }
     }
 }

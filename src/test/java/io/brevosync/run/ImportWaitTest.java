@@ -1,0 +1,39 @@
+package io.brevosync.run;
+
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Looks at the processes are spaced, doubling, so a long run spends a few of the 100 calls an hour, not one a batch. */
+class ImportWaitTest {
+
+    private final ImportWait wait = new ImportWait(Duration.ofMillis(200), Duration.ofMillis(500), Duration.ofMinutes(1));
+
+    @Test
+    void between_batches_the_first_look_is_at_once_and_the_next_ones_wait_twice_as_long_capped() throws Exception {
+        assertTrue(wait.lookBetweenBatchesDue());
+        assertFalse(wait.lookBetweenBatchesDue(), "the next one waits");
+        Thread.sleep(200);
+        assertFalse(wait.lookBetweenBatchesDue(), "twice the first wait: 400 ms");
+        Thread.sleep(250);
+        assertTrue(wait.lookBetweenBatchesDue());
+        Thread.sleep(300);
+        assertFalse(wait.lookBetweenBatchesDue(), "capped at 500 ms, not 800");
+        Thread.sleep(250);
+        assertTrue(wait.lookBetweenBatchesDue());
+    }
+
+    @Test
+    void after_the_pass_the_first_look_waits_the_first_wait_and_a_new_pass_starts_again() throws Exception {
+        assertTrue(wait.lookBetweenBatchesDue());
+        assertTrue(wait.nextTick() > 100, "the wait after the pass begins at its first tick");
+        assertFalse(wait.lookDue());
+        Thread.sleep(wait.nextTick() + 10);
+        assertTrue(wait.lookDue());
+        wait.reset();
+        assertTrue(wait.lookBetweenBatchesDue(), "a new pass looks between its batches at once again");
+    }
+}
