@@ -117,6 +117,21 @@ class AlertsTest extends ServerTest {
     }
 
     @Test
+    @Order(2)
+    void a_rerun_that_rejects_the_same_rows_again_does_not_look_worse_than_the_first() throws Exception {
+        // the demo data rejects far less than half its rows; a rerun sends nothing, and rejects those rows again
+        export("steady", "rejectedPercent=50");
+        JsonNode first = server.runAndWait("steady");
+        JsonNode second = server.runAndWait("steady");
+        assertEquals(0, second.get("rowsSent").asInt(), second.toString());
+        assertEquals(first.get("rowsRejected").asInt(), second.get("rowsRejected").asInt());
+        assertTrue(second.get("rowsRejected").asInt() > 0 && second.get("rowsRejected").asInt() * 2 < second.get("rowsRead").asInt(), second.toString());
+        Thread.sleep(500);
+        assertEquals(List.of("false"), server.strings("select firing::text from alert_state where export_id = 'steady' and rule = 'rejected'"));
+        assertEquals(List.of(), states("steady", "rejected"));
+    }
+
+    @Test
     @Order(3)
     void a_braked_run_waiting_and_a_stale_export_alert_on_the_schedule() throws Exception {
         export("braked", "brakeWait=1s,stale=2s", "maxRemovalPercent", "1");

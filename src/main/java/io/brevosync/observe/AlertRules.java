@@ -6,7 +6,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * When an export's alerts fire: rejected or failed rows above a percentage of the rows sent, a run longer than a
+ * When an export's alerts fire: rejected or failed rows above a percentage of the rows read, a run longer than a
  * duration, a braked run waiting longer than a duration, no successful run for longer than a duration (a failed run
  * always alerts). An export's {@code alerts} parameter overrides the defaults of application.properties (alerts.*),
  * e.g. {@code rejectedPercent=5,runtime=30m,stale=26h}; {@code none} silences it.

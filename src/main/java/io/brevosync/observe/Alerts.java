@@ -42,11 +42,12 @@ public final class Alerts {
         }
         boolean failed = status.startsWith("failed");
         change(alerts, id, "failed", failed, failed ? "run " + runId + " " + status + ": " + run.get("message") : "run " + runId + " " + status);
-        long sent = number(run, "rowsSent") + number(run, "rowsRejected");
+        // of the export's rows, not of those sent: a rerun sends little, but rejects again every row not yet fixed
+        long rows = number(run, "rowsRead");
         long bad = number(run, "rowsRejected") + number(run, "rowsFailed") + number(run, "rowsDead");
-        double percent = sent == 0 ? 0 : bad * 100.0 / sent;
+        double percent = rows == 0 ? 0 : bad * 100.0 / rows;
         change(alerts, id, "rejected", percent > rules.rejectedPercent(), String.format("run %s: %d of %d rows rejected or failed (%.1f %%, alert above %s %%)",
-                runId, bad, sent, percent, rules.rejectedPercent()));
+                runId, bad, rows, percent, rules.rejectedPercent()));
         Duration took = ExportMetrics.took(run);
         change(alerts, id, "runtime", took.compareTo(rules.runtime()) > 0, String.format("run %s took %.1f s (alert above %.1f s)", runId,
                 took.toMillis() / 1000.0, rules.runtime().toMillis() / 1000.0));
