@@ -119,7 +119,7 @@ public class ExportConfiguration implements CamelConfiguration {
         ImportTracker tracker = new ImportTracker(ledger, syncState, importTimeout, metrics);
         Outage outage = new Outage(millis(p, "db.outage-wait"), database.dataSource());
         RunControl runs = new RunControl(exports, batcher, ledger, syncState, locks, tracker, millis(p, "brevo.process-poll-first"),
-                millis(p, "brevo.process-poll-max"), importTimeout, metrics, outage);
+                millis(p, "brevo.process-poll-max"), importTimeout, name -> connections.window(name, "/processes"), metrics, outage);
         PassReader reader = new PassReader(ledger, syncState);
         ConnectionPolicies policies = new ConnectionPolicies(jdbc, connections.names(), property(p, "access.privacy-version"), ledger::cancelActive);
         if (!property(p, "access.record-consent-as").isEmpty()) {

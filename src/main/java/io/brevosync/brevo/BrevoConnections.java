@@ -48,6 +48,7 @@ public final class BrevoConnections {
     private static final class Pacer {
         private final String budget;
         private final long intervalNanos;
+        private final RateWindow window = new RateWindow();
         private long next = System.nanoTime();
         private volatile SharedBudget shared;
         /** System.nanoTime() before which the shared budget is not asked again, after the database failed to answer */
@@ -173,6 +174,11 @@ public final class BrevoConnections {
         return connection(name).baseUrl();
     }
 
+    /** What Brevo last said of the calls left to the connection's budget that the path is in. */
+    public RateWindow window(String name, String path) {
+        return connection(name).pacer(path).window;
+    }
+
     /** The status of Brevo's last answer on the connection (0: none yet): a 401 says its key is refused. */
     public int lastStatus(String name) {
         return connection(name).lastStatus().get();
@@ -223,6 +229,7 @@ public final class BrevoConnections {
         Long remaining = number(in.getHeader("x-sib-ratelimit-remaining"));
         Long reset = number(in.getHeader("x-sib-ratelimit-reset"));
         connection.lastStatus().set(status);
+        pacer.window.observed(remaining, reset);
         meter.answered(connectionName, in.getHeader(Exchange.HTTP_METHOD, String.class), path, status, remaining);
         if (status == 429) {
             int waits = call.rateLimited();

@@ -121,7 +121,7 @@ public final class RowMapper {
                 }
                 if (value.value() != null) {
                     item.writeFieldName(mapped.attribute());
-                    item.writeObject(value.value());
+                    write(item, value.value());
                     sms = mapped.attribute().equals("SMS") ? (String) value.value() : sms;
                 }
             }
@@ -134,6 +134,23 @@ public final class RowMapper {
             return ExportRow.rejected(profileId, email, "row is " + bytes.size() + " bytes as JSON, above the " + rowMaxBytes + "-byte row limit");
         }
         return ExportRow.accepted(profileId, email, bytes.toByteArray(), notes.isEmpty() ? null : String.join("; ", notes), sms);
+    }
+
+    /** A value as JSON: the usual types directly (writeObject would go through the ObjectMapper for each), any other through it. */
+    private static void write(JsonGenerator item, Object value) throws IOException {
+        if (value instanceof String text) {
+            item.writeString(text);
+        } else if (value instanceof Boolean b) {
+            item.writeBoolean(b);
+        } else if (value instanceof Integer || value instanceof Long || value instanceof Short) {
+            item.writeNumber(((Number) value).longValue());
+        } else if (value instanceof java.math.BigDecimal decimal) {
+            item.writeNumber(decimal);
+        } else if (value instanceof Double d) {
+            item.writeNumber(d);
+        } else {
+            item.writeObject(value);
+        }
     }
 
     /**

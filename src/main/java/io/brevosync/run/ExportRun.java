@@ -52,11 +52,11 @@ public final class ExportRun {
     private volatile CompletableFuture<Void> sending = CompletableFuture.completedFuture(null);
     private volatile CompletableFuture<Void> looking = CompletableFuture.completedFuture(null);
 
-    ExportRun(long id, ExportDefinition export, boolean fullResync, Duration pollFirst, Duration pollMax, Duration importTimeout) {
+    ExportRun(long id, ExportDefinition export, boolean fullResync, ImportWait importWait) {
         this.id = id;
         this.export = export;
         this.fullResync = fullResync;
-        this.importWait = new ImportWait(pollFirst, pollMax, importTimeout);
+        this.importWait = importWait;
     }
 
     public long getId() {

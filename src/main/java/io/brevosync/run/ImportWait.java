@@ -3,20 +3,26 @@ package io.brevosync.run;
 import java.time.Duration;
 import java.time.Instant;
 
+import io.brevosync.brevo.RateWindow;
+
 /**
  * When a pass looks at its import processes (/v3/processes allows 100 calls an hour): between batches, the first look
  * at once, then spaced from brevo.process-poll-first doubling up to brevo.process-poll-max, so a run of ten minutes
- * makes about a dozen; after the pass, spaced the same way from its end, for brevo.import-timeout at most.
+ * makes about a dozen; after the pass, spaced the same way from its end, for brevo.import-timeout at most. When the
+ * account's window runs short of calls (Brevo's rate-limit headers), looks between batches stop and those after the
+ * pass spread what is left over the rest of the window, so the run is never held for an hour by its own looks.
  */
 final class ImportWait {
 
     private final Duration timeout;
     private final Spacing betweenBatches;
     private final Spacing afterPass;
+    private final RateWindow window;
     private volatile Instant deadline;
 
-    ImportWait(Duration first, Duration max, Duration timeout) {
+    ImportWait(Duration first, Duration max, Duration timeout, RateWindow window) {
         this.timeout = timeout;
+        this.window = window;
         this.betweenBatches = new Spacing(first, max);
         this.afterPass = new Spacing(first, max);
     }
@@ -36,13 +42,16 @@ final class ImportWait {
 
     /** True when the next look after the pass is due: the one after it is then scheduled. */
     boolean lookDue() {
-        return afterPass.take();
+        return afterPass.take(window.spread());
     }
 
     /** True when a look between two batches may be made now: the one after it is then scheduled. */
     boolean lookBetweenBatchesDue() {
+        if (!window.spare()) {
+            return false;
+        }
         betweenBatches.beginNow();
-        return betweenBatches.take();
+        return betweenBatches.take(Duration.ZERO);
     }
 
     /** A new pass waits anew. */
@@ -89,14 +98,14 @@ final class ImportWait {
             }
         }
 
-        /** True when the next look is due: the one after it is then scheduled, the wait doubling, capped. */
-        synchronized boolean take() {
+        /** True when the next look is due: the one after it is then scheduled, the wait doubling, capped (and atLeast). */
+        synchronized boolean take(Duration atLeast) {
             if (!begun || System.nanoTime() - next < 0) {
                 return false;
             }
             Duration doubled = delay.multipliedBy(2);
             delay = doubled.compareTo(max) > 0 ? max : doubled;
-            next = System.nanoTime() + delay.toNanos();
+            next = System.nanoTime() + Math.max(delay.toNanos(), atLeast.toNanos());
             return true;
         }
     }

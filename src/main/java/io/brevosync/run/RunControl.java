@@ -5,9 +5,11 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 import io.brevosync.Refusal;
 import io.brevosync.brevo.BrevoFailures;
+import io.brevosync.brevo.RateWindow;
 import io.brevosync.db.Outage;
 import io.brevosync.export.ExportDefinition;
 import io.brevosync.export.ExportRegistry;
@@ -38,11 +40,14 @@ public final class RunControl {
     private final Duration pollFirst;
     private final Duration pollMax;
     private final Duration importTimeout;
+    /** connection name -> what Brevo last said of its /v3/processes budget */
+    private final Function<String, RateWindow> processWindows;
     private final Map<Long, ExportRun> live = new ConcurrentHashMap<>();
     private final Outage outage;
 
     public RunControl(ExportRegistry exports, ImportBatcher batcher, RunLedger ledger, SyncState sync, RunLocks locks, ImportTracker tracker,
-            Duration pollFirst, Duration pollMax, Duration importTimeout, ExportMetrics metrics, Outage outage) {
+            Duration pollFirst, Duration pollMax, Duration importTimeout, Function<String, RateWindow> processWindows, ExportMetrics metrics, Outage outage) {
+        this.processWindows = processWindows;
         this.metrics = metrics;
         this.outage = outage;
         this.exports = exports;
@@ -70,7 +75,7 @@ public final class RunControl {
     }
 
     private void open(Exchange exchange, long runId, ExportDefinition export, boolean full) throws SQLException {
-        ExportRun run = new ExportRun(runId, export, full, pollFirst, pollMax, importTimeout);
+        ExportRun run = new ExportRun(runId, export, full, new ImportWait(pollFirst, pollMax, importTimeout, processWindows.apply(export.connection())));
         run.expect(ledger.lastRowsRead(export.id(), full));
         String[] profiles = exchange.getProperty("profiles", String[].class);
         if (profiles != null) {

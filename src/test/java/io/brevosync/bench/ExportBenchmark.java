@@ -170,13 +170,13 @@ public final class ExportBenchmark {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         double[] cpuAfter = cpu(sandbox);
+        JsonNode after = counters(sandboxRoot); // before the timeline's own look at the processes
         String timeline = timeline(sandboxRoot, key, started, answered) + String.format(
                 "%n  CPU used meanwhile: route server %.1f s, PostgreSQL %.1f s, sandbox %.1f s (%d cores x %.1f s = %.1f s)",
                 cpuAfter[0] - cpuBefore[0], cpuAfter[1] - cpuBefore[1], cpuAfter[2] - cpuBefore[2], Runtime.getRuntime().availableProcessors(), seconds,
                 Runtime.getRuntime().availableProcessors() * seconds);
         long gc = gcMillis() - gcBefore;
         heap.stop();
-        JsonNode after = counters(sandboxRoot);
         java.util.function.ToLongFunction<String> counter = name -> after.path(name).asLong() - before.path(name).asLong();
         long requests = counter.applyAsLong("demo POST /v3/contacts/import 202");
         long bytes = counter.applyAsLong("demo bytes");
@@ -188,9 +188,11 @@ public final class ExportBenchmark {
                 requests, bytes / 1e6, heap.sampled / 1_000_000, heap.live(), gc, heap.rss / 1_000_000, limit, seconds / limit, baseline, seconds / baseline);
         System.out.println(timeline);
         System.out.print(statements);
-        System.out.printf("  %s rows added, %s rejected, %s adjusted; %d contact look-ups, %d list pages read%n", summary.path("rowsAdded").asText(),
-                summary.path("rowsRejected").asText(), summary.path("rowsAdjusted").asText(), counter.applyAsLong("demo GET /v3/contacts/{identifier} 200")
-                        + counter.applyAsLong("demo GET /v3/contacts/{identifier} 404"), counter.applyAsLong("demo GET /v3/contacts/lists/{id}/contacts 200"));
+        System.out.printf("  %s rows added, %s rejected, %s adjusted; %d contact look-ups, %d list pages read; /v3/processes: %d pages, %d by id%n",
+                summary.path("rowsAdded").asText(), summary.path("rowsRejected").asText(), summary.path("rowsAdjusted").asText(),
+                counter.applyAsLong("demo GET /v3/contacts/{identifier} 200") + counter.applyAsLong("demo GET /v3/contacts/{identifier} 404"),
+                counter.applyAsLong("demo GET /v3/contacts/lists/{id}/contacts 200"), counter.applyAsLong("demo GET /v3/processes 200"),
+                counter.applyAsLong("demo GET /v3/processes/{id} 200") + counter.applyAsLong("demo GET /v3/processes/{id} 404"));
         if (!summary.path("status").asText().startsWith("succeeded")) {
             System.out.println("  run: " + run.body());
         }
@@ -363,14 +365,19 @@ public final class ExportBenchmark {
 
     /** Where a run's time went, from the sandbox's import processes since it started: first and last import received, last one applied. */
     private static String timeline(String sandboxRoot, String key, java.time.Instant started, double answered) throws Exception {
-        JsonNode all = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(sandboxRoot + "/v3/processes?limit=50&sort=desc")).header("api-key", key)
-                .build(), HttpResponse.BodyHandlers.ofString()).body()).path("processes");
+        // newest first, page by page back to the run's first import (a 10 M run has 219)
         List<JsonNode> processes = new ArrayList<>();
-        all.forEach(p -> {
-            if (!java.time.Instant.parse(p.path("created_at").asText()).isBefore(started)) {
-                processes.add(0, p);
+        for (int offset = 0, shown = 50; shown == 50; offset += 50) {
+            JsonNode page = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(sandboxRoot + "/v3/processes?limit=50&sort=desc&offset=" + offset))
+                    .header("api-key", key).build(), HttpResponse.BodyHandlers.ofString()).body()).path("processes");
+            shown = 0;
+            for (JsonNode p : page) {
+                if (!java.time.Instant.parse(p.path("created_at").asText()).isBefore(started)) {
+                    processes.add(0, p);
+                    shown++;
+                }
             }
-        });
+        }
         if (processes.isEmpty()) {
             return "  (no import processes)";
         }

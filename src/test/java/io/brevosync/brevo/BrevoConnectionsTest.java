@@ -60,4 +60,23 @@ class BrevoConnectionsTest {
                 Map.of("brevo.connection.x.api-key-file", dir.resolve("missing").toString())::get, k -> null));
         assertTrue(unreadable.getMessage().startsWith("Brevo connection 'x': cannot read its API key file"), unreadable.getMessage());
     }
+
+    @Test
+    void the_rate_limit_headers_of_an_answer_say_what_is_left_of_its_budget() throws Exception {
+        BrevoConnections connections = BrevoConnections.fromProperties(List.of("default"), k -> null, Map.of("BREVO_API_KEY", "xkeysib-k")::get);
+        RateWindow processes = connections.window("default", "/processes");
+        assertTrue(processes.spare(), "nothing said yet: no limit known");
+        Exchange exchange = new DefaultExchange(new DefaultCamelContext());
+        exchange.setProperty("connection", "default");
+        exchange.setProperty("brevoPath", "/processes?limit=50&offset=0&sort=desc");
+        exchange.setProperty("brevoCall", connections.call(exchange));
+        exchange.getIn().setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
+        exchange.getIn().setHeader("x-sib-ratelimit-remaining", "12");
+        exchange.getIn().setHeader("x-sib-ratelimit-reset", "1200");
+        connections.answered(exchange);
+        assertEquals(12, processes.remaining());
+        assertFalse(processes.spare());
+        assertTrue(processes.spread().toSeconds() >= 99 && processes.spread().toSeconds() <= 100, processes.spread().toString());
+        assertEquals(Long.MAX_VALUE, connections.window("default", "/contacts/import").remaining(), "the contacts budget is another");
+    }
 }

@@ -280,4 +280,26 @@ class RowMapperTest {
         return new ExportDefinition("t", "default", 1, List.of("s"), mapping, "0 0 2 * * ?", "UTC", true, "select 1", 100, 1_000_000, "remove", 0, 20,
                 new DataQuality(region, invalidPhone, conflict, blanks, oversized, 2000, consent, false), "", "report", "");
     }
+
+    @Test
+    void the_address_checks_accept_exactly_what_their_regular_expressions_do() {
+        java.util.regex.Pattern localPart = java.util.regex.Pattern.compile("[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*");
+        java.util.regex.Pattern domain = java.util.regex.Pattern.compile("([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+([a-z]{2,63}|xn--[a-z0-9-]{1,59})");
+        // short texts over the characters that decide, and long labels around the 63-character limits
+        String alphabet = "ab0Z.-x_n!@ é";
+        java.util.Random random = new java.util.Random(19);
+        int accepted = 0;
+        for (int i = 0; i < 300_000; i++) {
+            StringBuilder text = new StringBuilder();
+            int length = random.nextInt(12);
+            for (int j = 0; j < length; j++) {
+                text.append(i % 10 == 0 && random.nextInt(4) == 0 ? "a".repeat(55 + random.nextInt(12)) : alphabet.charAt(random.nextInt(alphabet.length())));
+            }
+            String candidate = i % 3 == 0 ? text + ".xn--" + text : text.toString();
+            assertEquals(localPart.matcher(candidate).matches(), Normalise.isLocalPart(candidate, candidate.length()), "local part [" + candidate + "]");
+            assertEquals(domain.matcher(candidate).matches(), Normalise.isDomain(candidate), "domain [" + candidate + "]");
+            accepted += Normalise.isDomain(candidate) ? 1 : 0;
+        }
+        assertTrue(accepted > 1000, "the texts reach the accepting cases too: " + accepted);
+    }
 }

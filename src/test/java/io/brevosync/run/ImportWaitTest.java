@@ -2,6 +2,7 @@ package io.brevosync.run;
 
 import java.time.Duration;
 
+import io.brevosync.brevo.RateWindow;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,7 +11,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Looks at the processes are spaced, doubling, so a long run spends a few of the 100 calls an hour, not one a batch. */
 class ImportWaitTest {
 
-    private final ImportWait wait = new ImportWait(Duration.ofMillis(200), Duration.ofMillis(500), Duration.ofMinutes(1));
+    private final RateWindow window = new RateWindow();
+    private final ImportWait wait = new ImportWait(Duration.ofMillis(200), Duration.ofMillis(500), Duration.ofMinutes(1), window);
 
     @Test
     void between_batches_the_first_look_is_at_once_and_the_next_ones_wait_twice_as_long_capped() throws Exception {
@@ -35,5 +37,20 @@ class ImportWaitTest {
         assertTrue(wait.lookDue());
         wait.reset();
         assertTrue(wait.lookBetweenBatchesDue(), "a new pass looks between its batches at once again");
+    }
+
+    @Test
+    void short_of_calls_the_looks_between_batches_stop_and_those_after_the_pass_spread_what_is_left() throws Exception {
+        window.observed(99L, 3600L);
+        assertTrue(wait.lookBetweenBatchesDue(), "plenty left");
+        // 20 calls left for the next 100 s: none spent between batches, one every 5 s after the pass
+        window.observed(20L, 100L);
+        Thread.sleep(450);
+        assertFalse(wait.lookBetweenBatchesDue());
+        Thread.sleep(wait.nextTick() + 10);
+        assertTrue(wait.lookDue());
+        assertTrue(wait.nextTick() == 1000, "the next look is seconds away, not 400 ms");
+        window.observed(20L, 0L);
+        assertTrue(wait.lookBetweenBatchesDue(), "the window has reset");
     }
 }
