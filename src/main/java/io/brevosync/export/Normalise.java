@@ -219,11 +219,11 @@ public final class Normalise {
         String shown = "'" + abbreviate(text) + "'";
         PhoneNumber e164 = e164(international);
         if (e164 != null) {
-            return PHONES.isValidNumber(e164) ? Outcome.of(international) : Outcome.leftOut(shown + " is not a valid phone number");
+            return PhonePlans.isValid(e164) ? Outcome.of(international) : Outcome.leftOut(shown + " is not a valid phone number");
         }
         try {
             PhoneNumber number = PHONES.parse(international, region.isEmpty() ? "ZZ" : region);
-            if (PHONES.isValidNumber(number)) {
+            if (PhonePlans.isValid(number)) {
                 return Outcome.of(PHONES.format(number, PhoneNumberUtil.PhoneNumberFormat.E164));
             }
             return Outcome.leftOut(shown + " is not a valid phone number" + (region.isEmpty() || international.startsWith("+") ? "" : " in " + region));

@@ -302,4 +302,46 @@ class RowMapperTest {
         }
         assertTrue(accepted > 1000, "the texts reach the accepting cases too: " + accepted);
     }
+
+    @Test
+    void a_phone_number_is_valid_exactly_when_libphonenumber_says_so() {
+        var phones = com.google.i18n.phonenumbers.PhoneNumberUtil.getInstance();
+        java.util.Random random = new java.util.Random(19);
+        int valid = 0;
+        int checked = 0;
+        List<com.google.i18n.phonenumbers.Phonenumber.PhoneNumber> examples = new java.util.ArrayList<>();
+        for (String region : phones.getSupportedRegions()) {
+            for (var type : com.google.i18n.phonenumbers.PhoneNumberUtil.PhoneNumberType.values()) {
+                var example = phones.getExampleNumberForType(region, type);
+                if (example != null) {
+                    examples.add(example);
+                }
+            }
+        }
+        for (int code : phones.getSupportedGlobalNetworkCallingCodes()) {
+            examples.add(phones.getExampleNumberForNonGeoEntity(code));
+        }
+        for (var example : examples) {
+            String national = String.valueOf(example.getNationalNumber());
+            // the example, its last digits changed, one digit more or less, and digits at random
+            for (int i = 0; i < 12; i++) {
+                String digits = switch (i % 4) {
+                    case 0 -> national.substring(0, Math.max(1, national.length() - 1 - random.nextInt(3))) + random.nextInt(1000);
+                    case 1 -> national + random.nextInt(10);
+                    case 2 -> national.length() > 2 ? national.substring(0, national.length() - 1) : national;
+                    default -> String.valueOf(1 + (long) (random.nextDouble() * Math.pow(10, 3 + random.nextInt(11))));
+                };
+                var number = new com.google.i18n.phonenumbers.Phonenumber.PhoneNumber().setCountryCode(example.getCountryCode())
+                        .setNationalNumber(Long.parseLong(digits.substring(0, Math.min(digits.length(), 17))));
+                if (example.hasItalianLeadingZero() && i % 2 == 0) {
+                    number.setItalianLeadingZero(true);
+                }
+                boolean expected = phones.isValidNumber(number);
+                assertEquals(expected, PhonePlans.isValid(number), number.toString());
+                valid += expected ? 1 : 0;
+                checked++;
+            }
+        }
+        assertTrue(valid > 1000 && checked - valid > 1000, valid + " valid of " + checked);
+    }
 }
