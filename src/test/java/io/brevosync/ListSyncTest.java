@@ -377,6 +377,25 @@ class ListSyncTest extends ServerTest {
         assertEquals(List.of(), calls, "what the import applied is the sync state: nothing is sent again");
     }
 
+    @Test
+    @Order(14)
+    void a_first_run_whose_import_failed_records_the_rows_its_second_pass_delivered_as_delivered() throws Exception {
+        // a new export's rows are first written as new: those of the failed import are already there, with their failure
+        Files.writeString(server.exportsDir().resolve("fresh.camel.yaml"), TestServer.exportFile(Map.of("exportId", "fresh", "listId", "13",
+                "segments", "newsletter", "mapping", "EMAIL=email,FIRSTNAME=first_name", "batchMaxRows", "100")));
+        JsonNode reload = TestServer.JSON.readTree(server.api("POST", "/api/exports/reload").body());
+        assertTrue(reload.get("errors").isEmpty(), reload.toString());
+        server.sandbox().faults().failNextImports(1);
+        JsonNode run = server.runAndWait("fresh");
+        assertEquals(0, run.get("rowsFailed").asInt(), run.toString());
+        assertTrue(run.get("rowsDelivered").asInt() > 100, run.toString());
+        assertEquals(List.of(run.get("rowsDelivered").asInt() + " delivered, 0 failed"), server.strings("select count(*) filter (where hash is not null) "
+                + "|| ' delivered, ' || count(*) filter (where failures > 0 or last_error is not null) || ' failed' from sync_state where export_id = 'fresh'"));
+        calls.clear();
+        server.runAndWait("fresh");
+        assertEquals(List.of(), calls, "delivered: not sent again");
+    }
+
     /** A request the sandbox answered: an import (post) or a look at the processes, and when. */
     private record RequestLogEntry(boolean post, String time) {
         static RequestLogEntry of(io.brevosync.sandbox.RequestLog.Entry entry) {

@@ -140,7 +140,7 @@ public final class TestServer implements AutoCloseable {
     /** The same, with the test exports of test-exports/test.camel.yaml and the sandbox lists they write (1-11). */
     public static TestServer startWithTestExports(Map<String, String> overrides) throws Exception {
         Map<String, String> properties = new LinkedHashMap<>();
-        properties.put(LISTS, "Newsletter,Small,Big,Mirror,Churn,Exited,Promo,Matrix,Quality,French,Owed,Rows");
+        properties.put(LISTS, "Newsletter,Small,Big,Mirror,Churn,Exited,Promo,Matrix,Quality,French,Owed,Rows,Fresh");
         properties.putAll(overrides);
         return start(properties, Path.of("routes/exports/newsletter.camel.yaml"), Path.of("src/test/resources/test-exports/test.camel.yaml"));
     }

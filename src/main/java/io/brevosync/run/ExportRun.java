@@ -72,6 +72,11 @@ public final class ExportRun {
         return membersBefore;
     }
 
+    /** The export had delivered nothing when the run began (its first run, or after a reset): its rows are new. */
+    boolean startedWithoutSyncState() {
+        return stateRows == 0;
+    }
+
     /** The export's sync state when the run started: its rows, and how many of them have an address in the list. */
     void synced(long rows, long members) {
         this.stateRows = rows;

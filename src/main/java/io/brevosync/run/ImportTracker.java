@@ -110,7 +110,7 @@ public final class ImportTracker {
             metrics.importEnded(run.getExport().connection(), processId, status);
         }
         if (status.equals("completed")) {
-            sync.delivered(exportId, runId, batchNo);
+            sync.delivered(exportId, runId, batchNo, run != null && run.startedWithoutSyncState());
             if (phoneDuplicates > 0 && run != null) {
                 run.phoneConflictsIn(batchNo, phoneDuplicates);
             }
