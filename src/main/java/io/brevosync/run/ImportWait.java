@@ -7,12 +7,16 @@ import io.brevosync.brevo.RateWindow;
 
 /**
  * When a pass looks at its import processes (/v3/processes allows 100 calls an hour): between batches, the first look
- * at once, then spaced from brevo.process-poll-first doubling up to brevo.process-poll-max, so a run of ten minutes
- * makes about a dozen; after the pass, spaced the same way from its end, for brevo.import-timeout at most. When the
+ * at once, then spaced from brevo.process-poll-first doubling up to 8 times it (16 s by default, so what Brevo applied
+ * is at most that far behind when the pass ends), about 25 looks for a run of ten minutes; after the pass, spaced from
+ * brevo.process-poll-first doubling up to brevo.process-poll-max, for brevo.import-timeout at most. When the
  * account's window runs short of calls (Brevo's rate-limit headers), looks between batches stop and those after the
  * pass spread what is left over the rest of the window, so the run is never held for an hour by its own looks.
  */
 final class ImportWait {
+
+    /** The looks between batches are spaced this many times brevo.process-poll-first at most. */
+    static final int BETWEEN_BATCHES_MAX_FACTOR = 8;
 
     private final Duration timeout;
     private final Spacing betweenBatches;
@@ -23,7 +27,8 @@ final class ImportWait {
     ImportWait(Duration first, Duration max, Duration timeout, RateWindow window) {
         this.timeout = timeout;
         this.window = window;
-        this.betweenBatches = new Spacing(first, max);
+        Duration betweenMax = first.multipliedBy(BETWEEN_BATCHES_MAX_FACTOR);
+        this.betweenBatches = new Spacing(first, betweenMax.compareTo(max) < 0 ? betweenMax : max);
         this.afterPass = new Spacing(first, max);
     }
 

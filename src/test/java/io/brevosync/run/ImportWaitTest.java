@@ -29,6 +29,17 @@ class ImportWaitTest {
     }
 
     @Test
+    void between_batches_the_wait_stops_doubling_at_eight_times_the_first() throws Exception {
+        ImportWait longWait = new ImportWait(Duration.ofMillis(50), Duration.ofSeconds(10), Duration.ofMinutes(1), window);
+        assertTrue(longWait.lookBetweenBatchesDue());
+        // 100, 200, 400 ms, then 400 again (not 800)
+        for (long gap : new long[] {100, 200, 400, 400}) {
+            Thread.sleep(gap + 20);
+            assertTrue(longWait.lookBetweenBatchesDue(), "due after " + gap + " ms");
+        }
+    }
+
+    @Test
     void after_the_pass_the_first_look_waits_the_first_wait_and_a_new_pass_starts_again() throws Exception {
         assertTrue(wait.lookBetweenBatchesDue());
         assertTrue(wait.nextTick() > 100, "the wait after the pass begins at its first tick");
