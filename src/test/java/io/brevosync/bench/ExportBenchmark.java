@@ -48,6 +48,9 @@ import org.postgresql.copy.CopyOut;
  */
 public final class ExportBenchmark {
 
+    /** brevo.process-poll-first and -max: -Dbench.poll=2000,60000 for the production defaults. */
+    private static final String[] POLL = System.getProperty("bench.poll", "250,2000").split(",");
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final String TOKEN = "bench-token-" + UUID.randomUUID();
@@ -105,7 +108,7 @@ public final class ExportBenchmark {
                     Map.entry("brevo.connection.default.base-url", sandboxRoot + "/v3"), Map.entry("brevo.connection.default.api-key-file", keyFile.toString()),
                     Map.entry("api.token", TOKEN), Map.entry("access.record-consent-as", "benchmark"),
                     Map.entry("camel.server.port", String.valueOf(apiPort)), Map.entry("camel.management.port", String.valueOf(apiPort)),
-                    Map.entry("brevo.process-poll-first", "250"), Map.entry("brevo.process-poll-max", "2000"));
+                    Map.entry("brevo.process-poll-first", POLL[0]), Map.entry("brevo.process-poll-max", POLL[1]));
             properties.forEach(main::addOverrideProperty);
             main.start();
             ExportFiles files = main.getCamelContext().getRegistry().lookupByNameAndType("exportFiles", ExportFiles.class);
