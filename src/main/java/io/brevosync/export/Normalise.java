@@ -56,8 +56,6 @@ public final class Normalise {
     /** Padding trimmed off every text: whitespace, no-break and zero-width spaces, byte order marks. The same set in SQL. */
     static final String PADDING = " \t\r\n\u000B\f\u00A0\u2007\u202F\u200B\u200C\u200D\u2060\uFEFF";
     private static final int EMAIL_MAX = 254;
-    /** What an address's local part may have besides letters and digits (RFC 5322 atoms, no quoted forms). */
-    private static final String LOCAL_SYMBOLS = "!#$%&'*+/=?^_`{|}~-";
     private static final Pattern ISO_DATE = Pattern.compile("\\d{4}-\\d{2}-\\d{2}([T ].*)?");
     private static final Set<String> TRUE = Set.of("true", "t", "yes", "y", "1", "on");
     private static final Set<String> FALSE = Set.of("false", "f", "no", "n", "0", "off");
@@ -79,7 +77,7 @@ public final class Normalise {
     /** An address Brevo takes: trimmed, lower-case, ASCII local part, domain in ASCII (IDN punycode), 254 characters at most. */
     public static Outcome email(Object raw) {
         String email = emailKey(raw);
-        boolean ascii = isAscii(email, email.length());
+        boolean ascii = EmailSyntax.isAscii(email, email.length());
         email = ascii ? email : Normalizer.normalize(email, Normalizer.Form.NFC);
         if (email.isEmpty()) {
             return Outcome.rejected("email is empty");
@@ -88,9 +86,9 @@ public final class Normalise {
         String problem = null;
         if (at <= 0 || at == email.length() - 1 || email.indexOf('@') != at) {
             problem = "it needs exactly one @ with text on both sides";
-        } else if (!isAscii(email, at)) {
+        } else if (!EmailSyntax.isAscii(email, at)) {
             problem = "the part before the @ has non-ASCII characters, which Brevo does not accept";
-        } else if (at > 64 || !isLocalPart(email, at)) {
+        } else if (at > 64 || !EmailSyntax.isLocalPart(email, at)) {
             problem = "the part before the @ has a space, a misplaced dot or a character an address cannot have";
         } else {
             String domain;
@@ -99,7 +97,7 @@ public final class Normalise {
             } catch (IllegalArgumentException e) {
                 domain = null;
             }
-            if (domain == null || !isDomain(domain)) {
+            if (domain == null || !EmailSyntax.isDomain(domain)) {
                 problem = "the domain is not a valid internet domain";
             } else {
                 email = email.substring(0, at + 1) + domain;
@@ -109,104 +107,6 @@ public final class Normalise {
             }
         }
         return problem == null ? Outcome.of(email) : Outcome.rejected("email '" + abbreviate(email) + "' is not a valid address: " + problem);
-    }
-
-    private static boolean isAscii(String text, int end) {
-        for (int i = 0; i < end; i++) {
-            if (text.charAt(i) >= 128) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /**
-     * The text's first {@code end} characters are dot-separated atoms of letters, digits and {@link #LOCAL_SYMBOLS}
-     * (the regular expression {@code [A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*}; a loop
-     * costs a fraction of the matcher on every row).
-     */
-    static boolean isLocalPart(String text, int end) {
-        boolean atomStart = true;
-        for (int i = 0; i < end; i++) {
-            char c = text.charAt(i);
-            if (c == '.') {
-                if (atomStart) {
-                    return false;
-                }
-                atomStart = true;
-            } else if (isAsciiAlphanumeric(c) || LOCAL_SYMBOLS.indexOf(c) >= 0) {
-                atomStart = false;
-            } else {
-                return false;
-            }
-        }
-        return end > 0 && !atomStart;
-    }
-
-    /**
-     * Dot-separated labels of 1 to 63 lower-case letters, digits and inner hyphens, then a top-level domain of 2 to 63
-     * letters or an IDN one (xn--…): the regular expression
-     * {@code ([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+([a-z]{2,63}|xn--[a-z0-9-]{1,59})}.
-     */
-    static boolean isDomain(String domain) {
-        int start = 0;
-        int dot = domain.indexOf('.');
-        if (dot < 0) {
-            return false;
-        }
-        while (dot >= 0) {
-            if (!isLabel(domain, start, dot)) {
-                return false;
-            }
-            start = dot + 1;
-            dot = domain.indexOf('.', start);
-        }
-        return isTopLevel(domain, start, domain.length());
-    }
-
-    private static boolean isLabel(String text, int start, int end) {
-        int length = end - start;
-        if (length < 1 || length > 63 || !isLowerAlphanumeric(text.charAt(start)) || !isLowerAlphanumeric(text.charAt(end - 1))) {
-            return false;
-        }
-        for (int i = start + 1; i < end - 1; i++) {
-            if (!isLowerAlphanumeric(text.charAt(i)) && text.charAt(i) != '-') {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static boolean isTopLevel(String text, int start, int end) {
-        int length = end - start;
-        if (text.startsWith("xn--", start)) {
-            if (length < 5 || length > 63) {
-                return false;
-            }
-            for (int i = start + 4; i < end; i++) {
-                if (!isLowerAlphanumeric(text.charAt(i)) && text.charAt(i) != '-') {
-                    return false;
-                }
-            }
-            return true;
-        }
-        if (length < 2 || length > 63) {
-            return false;
-        }
-        for (int i = start; i < end; i++) {
-            if (text.charAt(i) < 'a' || text.charAt(i) > 'z') {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static boolean isLowerAlphanumeric(char c) {
-        return c >= 'a' && c <= 'z' || c >= '0' && c <= '9';
-    }
-
-    private static boolean isAsciiAlphanumeric(char c) {
-        return isLowerAlphanumeric(c) || c >= 'A' && c <= 'Z';
     }
 
     /**
