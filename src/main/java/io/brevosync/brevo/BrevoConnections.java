@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.SQLException;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -37,64 +36,6 @@ public final class BrevoConnections {
 
         Pacer pacer(String path) {
             return path != null && path.startsWith("/contacts") ? contacts : other;
-        }
-    }
-
-    /**
-     * Spaces the requests of one budget of a connection (shared by every export and thread) to its rate: across the
-     * servers on the database once {@link #share} gave it the shared budget, in this JVM alone before that (and
-     * while the database does not answer).
-     */
-    private static final class Pacer {
-        private final String budget;
-        private final long intervalNanos;
-        private final RateWindow window = new RateWindow();
-        private long next = System.nanoTime();
-        private volatile SharedBudget shared;
-        /** System.nanoTime() before which the shared budget is not asked again, after the database failed to answer */
-        private volatile long sharedAgainAt;
-
-        /**
-         * requestsPerSecond 0: no fixed rate, only the waits Brevo's headers ask for. Spaced 5 % wider than the rate:
-         * a request held up on its way (a busy CPU, a pause) then never makes a second of Brevo's count one too many.
-         */
-        Pacer(String budget, double requestsPerSecond) {
-            this.budget = budget;
-            this.intervalNanos = requestsPerSecond > 0 ? (long) (1_050_000_000L / requestsPerSecond) : 0;
-        }
-
-        /** Reserves the next slot; answers how long to wait for it, in nanoseconds. */
-        long reserve() {
-            SharedBudget budgets = shared;
-            if (budgets != null && System.nanoTime() - sharedAgainAt >= 0) {
-                try {
-                    return budgets.reserve(budget, intervalNanos);
-                } catch (SQLException e) {
-                    sharedAgainAt = System.nanoTime() + 10_000_000_000L;
-                    LOG.warn("Brevo budget '{}': the database does not answer, pacing this server alone for 10 s: {}", budget, e.getMessage());
-                }
-            }
-            synchronized (this) {
-                long now = System.nanoTime();
-                long at = Math.max(now, next);
-                next = at + intervalNanos;
-                return at - now;
-            }
-        }
-
-        /** No request before the given number of milliseconds: the account's window is used up. */
-        void holdFor(long millis) {
-            synchronized (this) {
-                next = Math.max(next, System.nanoTime() + millis * 1_000_000);
-            }
-            SharedBudget budgets = shared;
-            if (budgets != null) {
-                try {
-                    budgets.holdFor(budget, millis);
-                } catch (SQLException e) {
-                    LOG.warn("Brevo budget '{}': could not hold the other servers: {}", budget, e.getMessage());
-                }
-            }
         }
     }
 
@@ -161,8 +102,8 @@ public final class BrevoConnections {
     public void share(javax.sql.DataSource dataSource) {
         SharedBudget budgets = new SharedBudget(dataSource);
         connections.values().forEach(c -> {
-            c.contacts().shared = budgets;
-            c.other().shared = budgets;
+            c.contacts().share(budgets);
+            c.other().share(budgets);
         });
     }
 
@@ -176,7 +117,7 @@ public final class BrevoConnections {
 
     /** What Brevo last said of the calls left to the connection's budget that the path is in. */
     public RateWindow window(String name, String path) {
-        return connection(name).pacer(path).window;
+        return connection(name).pacer(path).window();
     }
 
     /** The status of Brevo's last answer on the connection (0: none yet): a 401 says its key is refused. */
@@ -229,7 +170,7 @@ public final class BrevoConnections {
         Long remaining = number(in.getHeader("x-sib-ratelimit-remaining"));
         Long reset = number(in.getHeader("x-sib-ratelimit-reset"));
         connection.lastStatus().set(status);
-        pacer.window.observed(remaining, reset);
+        pacer.window().observed(remaining, reset);
         meter.answered(connectionName, in.getHeader(Exchange.HTTP_METHOD, String.class), path, status, remaining);
         if (status == 429) {
             int waits = call.rateLimited();
