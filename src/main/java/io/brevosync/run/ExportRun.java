@@ -50,7 +50,6 @@ public final class ExportRun {
     /** rows the last comparable run read: the total a percentage is of (0: unknown) */
     private volatile long expectedRows;
     private volatile CompletableFuture<Void> sending = CompletableFuture.completedFuture(null);
-    private volatile CompletableFuture<Void> looking = CompletableFuture.completedFuture(null);
 
     ExportRun(long id, ExportDefinition export, boolean fullResync, ImportWait importWait) {
         this.id = id;
@@ -144,30 +143,18 @@ public final class ExportRun {
         }
     }
 
-    /**
-     * Imports pending after which a long run looks at the processes between two batches, so their sync state (~0.6 s
-     * of database work a batch of 46,000 rows on the 2-core machine) is written while it reads. The looks are spaced
-     * too (ImportWait), so a long run spends a few of the 100 calls an hour /v3/processes allows, not one a batch.
-     * (At 2 the tail after the last batch was ~3 s shorter, but three nodes sharing one key ran out of that budget.)
-     */
-    static final int PENDING_BEFORE_POLL = 4;
-
-    /** True when enough imports are pending, no look is under way and one is due: it is then under way until {@link #lookEnded}. */
-    synchronized boolean startLook() {
-        if (pendingProcesses.size() < PENDING_BEFORE_POLL || !looking.isDone() || !importWait.lookBetweenBatchesDue()) {
-            return false;
-        }
-        looking = new CompletableFuture<>();
-        return true;
+    /** A look at the processes may be made between two batches now (ImportWait): it is then under way until {@link #lookEnded}. */
+    boolean startLook() {
+        return importWait.startLookBetweenBatches(pendingProcesses.size());
     }
 
     void lookEnded() {
-        looking.complete(null);
+        importWait.lookEnded();
     }
 
     /** Waits until a look at the processes started between batches is over (it handles its own errors). */
     void awaitLook() {
-        looking.join();
+        importWait.awaitLook();
     }
 
     /** A run of a few profiles only (the preview's send): their ids; empty for a whole run. */

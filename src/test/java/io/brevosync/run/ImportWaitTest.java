@@ -16,52 +16,72 @@ class ImportWaitTest {
 
     @Test
     void between_batches_the_first_look_is_at_once_and_the_next_ones_wait_twice_as_long_capped() throws Exception {
-        assertTrue(wait.lookBetweenBatchesDue());
-        assertFalse(wait.lookBetweenBatchesDue(), "the next one waits");
+        assertTrue(due(wait));
+        assertFalse(due(wait), "the next one waits");
         Thread.sleep(200);
-        assertFalse(wait.lookBetweenBatchesDue(), "twice the first wait: 400 ms");
+        assertFalse(due(wait), "twice the first wait: 400 ms");
         Thread.sleep(250);
-        assertTrue(wait.lookBetweenBatchesDue());
+        assertTrue(due(wait));
         Thread.sleep(300);
-        assertFalse(wait.lookBetweenBatchesDue(), "capped at 500 ms, not 800");
+        assertFalse(due(wait), "capped at 500 ms, not 800");
         Thread.sleep(250);
-        assertTrue(wait.lookBetweenBatchesDue());
+        assertTrue(due(wait));
     }
 
     @Test
     void between_batches_the_wait_stops_doubling_at_eight_times_the_first() throws Exception {
         ImportWait longWait = new ImportWait(Duration.ofMillis(50), Duration.ofSeconds(10), Duration.ofMinutes(1), window);
-        assertTrue(longWait.lookBetweenBatchesDue());
+        assertTrue(due(longWait));
         // 100, 200, 400 ms, then 400 again (not 800)
         for (long gap : new long[] {100, 200, 400, 400}) {
             Thread.sleep(gap + 20);
-            assertTrue(longWait.lookBetweenBatchesDue(), "due after " + gap + " ms");
+            assertTrue(due(longWait), "due after " + gap + " ms");
         }
     }
 
     @Test
     void after_the_pass_the_first_look_waits_the_first_wait_and_a_new_pass_starts_again() throws Exception {
-        assertTrue(wait.lookBetweenBatchesDue());
+        assertTrue(due(wait));
         assertTrue(wait.nextTick() > 100, "the wait after the pass begins at its first tick");
         assertFalse(wait.lookDue());
         Thread.sleep(wait.nextTick() + 10);
         assertTrue(wait.lookDue());
         wait.reset();
-        assertTrue(wait.lookBetweenBatchesDue(), "a new pass looks between its batches at once again");
+        assertTrue(due(wait), "a new pass looks between its batches at once again");
     }
 
     @Test
     void short_of_calls_the_looks_between_batches_stop_and_those_after_the_pass_spread_what_is_left() throws Exception {
         window.observed(99L, 3600L);
-        assertTrue(wait.lookBetweenBatchesDue(), "plenty left");
+        assertTrue(due(wait), "plenty left");
         // 20 calls left for the next 100 s: none spent between batches, one every 5 s after the pass
         window.observed(20L, 100L);
         Thread.sleep(450);
-        assertFalse(wait.lookBetweenBatchesDue());
+        assertFalse(due(wait));
         Thread.sleep(wait.nextTick() + 10);
         assertTrue(wait.lookDue());
         assertTrue(wait.nextTick() == 1000, "the next look is seconds away, not 400 ms");
         window.observed(20L, 0L);
-        assertTrue(wait.lookBetweenBatchesDue(), "the window has reset");
+        assertTrue(due(wait), "the window has reset");
+    }
+
+    @Test
+    void a_look_between_batches_needs_four_pending_imports_and_none_under_way() {
+        assertFalse(wait.startLookBetweenBatches(ImportWait.PENDING_BEFORE_POLL - 1));
+        assertTrue(wait.startLookBetweenBatches(ImportWait.PENDING_BEFORE_POLL));
+        wait.reset();
+        assertFalse(wait.startLookBetweenBatches(ImportWait.PENDING_BEFORE_POLL), "one is under way");
+        wait.lookEnded();
+        wait.awaitLook();
+        assertTrue(wait.startLookBetweenBatches(ImportWait.PENDING_BEFORE_POLL));
+    }
+
+    /** Whether a look between batches may be made now, with enough imports pending; the look is over at once. */
+    private static boolean due(ImportWait wait) {
+        boolean due = wait.startLookBetweenBatches(ImportWait.PENDING_BEFORE_POLL);
+        if (due) {
+            wait.lookEnded();
+        }
+        return due;
     }
 }
