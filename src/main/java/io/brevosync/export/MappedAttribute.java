@@ -12,6 +12,13 @@ import java.util.Set;
  */
 public record MappedAttribute(String attribute, String column, String type) {
 
+    /** Names interned: a run looks each column up in every row, and a row's labels are interned too (SyncRows). */
+    public MappedAttribute {
+        attribute = attribute.intern();
+        column = column.intern();
+        type = type.intern();
+    }
+
     public static final String TEXT = "text";
     public static final String NUMBER = "number";
     public static final String DATE = "date";
