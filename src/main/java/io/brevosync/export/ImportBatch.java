@@ -1,6 +1,5 @@
 package io.brevosync.export;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -117,16 +116,26 @@ public final class ImportBatch {
      * Brevo holds only when the export sends blanks (emptyContactsAttributes); rows then carry them as "".
      */
     public byte[] importRequest(long listId, boolean sendBlanks) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(bytes);
-        out.writeBytes(("{\"listIds\":[" + listId + "],\"updateExistingContacts\":true,\"emptyContactsAttributes\":" + sendBlanks + ",\"jsonBody\":[")
-                .getBytes(StandardCharsets.UTF_8));
+        byte[] head = ("{\"listIds\":[" + listId + "],\"updateExistingContacts\":true,\"emptyContactsAttributes\":" + sendBlanks + ",\"jsonBody\":[")
+                .getBytes(StandardCharsets.UTF_8);
+        int length = head.length + Math.max(0, rows.size() - 1) + 2;
+        for (ExportRow row : rows) {
+            length += row.json().length;
+        }
+        // written into an array of its exact size: the body is ~8 MB, and a stream's buffer and copy were twice that
+        byte[] body = new byte[length];
+        System.arraycopy(head, 0, body, 0, head.length);
+        int at = head.length;
         for (int i = 0; i < rows.size(); i++) {
             if (i > 0) {
-                out.write(',');
+                body[at++] = ',';
             }
-            out.writeBytes(rows.get(i).json());
+            byte[] json = rows.get(i).json();
+            System.arraycopy(json, 0, body, at, json.length);
+            at += json.length;
         }
-        out.writeBytes("]}".getBytes(StandardCharsets.UTF_8));
-        return out.toByteArray();
+        body[at++] = ']';
+        body[at] = '}';
+        return body;
     }
 }

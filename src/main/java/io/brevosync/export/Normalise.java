@@ -117,9 +117,10 @@ public final class Normalise {
         String text = strip(raw.toString());
         String international = text.startsWith("00") ? "+" + text.substring(2) : text;
         String shown = "'" + abbreviate(text) + "'";
-        PhoneNumber e164 = e164(international);
-        if (e164 != null) {
-            return PhonePlans.isValid(e164) ? Outcome.of(international) : Outcome.leftOut(shown + " is not a valid phone number");
+        int countryCode = e164CountryCode(international);
+        if (countryCode > 0) {
+            String national = international.substring(1 + String.valueOf(countryCode).length());
+            return PhonePlans.isValid(countryCode, national) ? Outcome.of(international) : Outcome.leftOut(shown + " is not a valid phone number");
         }
         try {
             PhoneNumber number = PHONES.parse(international, region.isEmpty() ? "ZZ" : region);
@@ -136,29 +137,29 @@ public final class Normalise {
     }
 
     /**
-     * The number of a text already in E.164 form (+ and 8 to 15 digits, no leading zero after the country code), read
-     * without libphonenumber's parser: it costs a fifth, and most stored numbers look like this. Else null.
+     * The country calling code of a text already in E.164 form (+ and 8 to 15 digits, no leading zero after the
+     * country code), read without libphonenumber's parser: it costs a fifth, and most stored numbers look like this.
+     * Else 0.
      */
-    private static PhoneNumber e164(String text) {
+    private static int e164CountryCode(String text) {
         int length = text.length();
-        if (length < 9 || length > 16 || text.charAt(0) != '+') {
-            return null;
+        if (length < 9 || length > 16 || text.charAt(0) != '+' || text.charAt(1) == '0') {
+            return 0;
         }
         for (int i = 1; i < length; i++) {
             if (text.charAt(i) < '0' || text.charAt(i) > '9') {
-                return null;
+                return 0;
             }
         }
         // country calling codes are 1 to 3 digits and none is the prefix of another
+        int countryCode = 0;
         for (int digits = 1; digits <= 3; digits++) {
-            int countryCode = Integer.parseInt(text.substring(1, 1 + digits));
+            countryCode = countryCode * 10 + (text.charAt(digits) - '0');
             if (!PHONES.getRegionCodeForCountryCode(countryCode).equals("ZZ")) {
-                String national = text.substring(1 + digits);
-                return national.length() < 4 || national.charAt(0) == '0' ? null
-                        : new PhoneNumber().setCountryCode(countryCode).setNationalNumber(Long.parseLong(national));
+                return length - 1 - digits < 4 || text.charAt(1 + digits) == '0' ? 0 : countryCode;
             }
         }
-        return null;
+        return 0;
     }
 
     /** A blank value: null, or a text of padding only (also an empty array). */

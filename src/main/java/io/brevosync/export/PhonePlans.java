@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import com.google.i18n.phonenumbers.PhoneNumberUtil;
@@ -26,19 +28,40 @@ final class PhonePlans {
     /** libphonenumber's region code of the non-geographical numbers (+800, +808…) */
     private static final String WORLD = "001";
     private static final Map<String, Plan> PLANS = new ConcurrentHashMap<>();
+    /** country calling code -> the plan of its only region; SHARED when several regions have it (+1, +7, +44…) */
+    private static final AtomicReferenceArray<Plan> BY_CODE = new AtomicReferenceArray<>(1000);
+    private static final Plan SHARED = new Plan(-1, null, List.of());
 
     private PhonePlans() {
     }
 
     static boolean isValid(PhoneNumber number) {
         String region = PHONES.getRegionCodeForNumber(number);
-        if (region == null) {
+        return region != null && plan(region, number.getCountryCode()).fits(number.getCountryCode(), PHONES.getNationalSignificantNumber(number));
+    }
+
+    /**
+     * The same answer for a number in parts, its national number without leading zero (as E.164 writes it): no
+     * PhoneNumber is made, nor its national number written again, unless several regions share the country code and
+     * libphonenumber has to tell which one the number is of.
+     */
+    static boolean isValid(int countryCode, String nationalNumber) {
+        if (countryCode < 1 || countryCode >= BY_CODE.length()) {
             return false;
         }
-        int countryCode = number.getCountryCode();
-        Plan plan = PLANS.computeIfAbsent(region.equals(WORLD) ? WORLD + countryCode : region, key -> Plan.of(region.equals(WORLD)
+        Plan plan = BY_CODE.get(countryCode);
+        if (plan == null) {
+            List<String> regions = PHONES.getRegionCodesForCountryCode(countryCode);
+            plan = regions.size() == 1 ? plan(regions.get(0), countryCode) : regions.isEmpty() ? Plan.of(null) : SHARED;
+            BY_CODE.set(countryCode, plan);
+        }
+        return plan == SHARED ? isValid(new PhoneNumber().setCountryCode(countryCode).setNationalNumber(Long.parseLong(nationalNumber)))
+                : plan.fits(countryCode, nationalNumber);
+    }
+
+    private static Plan plan(String region, int countryCode) {
+        return PLANS.computeIfAbsent(region.equals(WORLD) ? WORLD + countryCode : region, key -> Plan.of(region.equals(WORLD)
                 ? METADATA.getMetadataForNonGeographicalRegion(countryCode) : METADATA.getMetadataForRegion(region)));
-        return plan.countryCode == countryCode && plan.fits(PHONES.getNationalSignificantNumber(number));
     }
 
     /** One region's plan: its general pattern and those of its number types. A region without metadata fits nothing. */
@@ -60,8 +83,8 @@ final class PhonePlans {
             return new Plan(metadata.getCountryCode(), Desc.of(metadata.getGeneralDesc()), List.copyOf(types));
         }
 
-        boolean fits(String nationalNumber) {
-            if (general == null || !general.matches(nationalNumber)) {
+        boolean fits(int numberCountryCode, String nationalNumber) {
+            if (numberCountryCode != countryCode || general == null || !general.matches(nationalNumber)) {
                 return false;
             }
             for (Desc type : types) {
@@ -73,16 +96,23 @@ final class PhonePlans {
         }
     }
 
-    /** A number type's possible lengths (empty: any) and pattern; null for a type the region does not have. */
-    private record Desc(List<Integer> lengths, Pattern pattern) {
+    /**
+     * A number type's possible lengths (empty: any) and pattern; null for a type the region does not have. Each thread
+     * keeps its own matcher of the pattern: a new one per number was two arrays and a matcher, ~400 MB of garbage a
+     * million numbers.
+     */
+    private record Desc(List<Integer> lengths, ThreadLocal<Matcher> matcher) {
 
         static Desc of(PhoneNumberDesc desc) {
-            return desc == null || desc.getNationalNumberPattern().isEmpty() ? null
-                    : new Desc(List.copyOf(desc.getPossibleLengthList()), Pattern.compile(desc.getNationalNumberPattern()));
+            if (desc == null || desc.getNationalNumberPattern().isEmpty()) {
+                return null;
+            }
+            Pattern pattern = Pattern.compile(desc.getNationalNumberPattern());
+            return new Desc(List.copyOf(desc.getPossibleLengthList()), ThreadLocal.withInitial(() -> pattern.matcher("")));
         }
 
         boolean matches(String nationalNumber) {
-            return (lengths.isEmpty() || lengths.contains(nationalNumber.length())) && pattern.matcher(nationalNumber).matches();
+            return (lengths.isEmpty() || lengths.contains(nationalNumber.length())) && matcher.get().reset(nationalNumber).matches();
         }
     }
 }

@@ -1,15 +1,9 @@
 package io.brevosync.export;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.brevosync.export.Normalise.Outcome;
 import io.brevosync.sync.SyncQuery;
 import org.apache.camel.Body;
@@ -23,7 +17,6 @@ import org.apache.camel.ExchangeProperty;
  */
 public final class RowMapper {
 
-    private final ObjectMapper json = new ObjectMapper();
     private final int rowMaxBytes;
     private final int maxAttempts;
 
@@ -39,7 +32,7 @@ public final class RowMapper {
      * profile without consent has its address unlinked.
      */
     public ExportRow map(@Body Map<String, Object> row, @ExchangeProperty("export") ExportDefinition export,
-            @ExchangeProperty("fullResync") Boolean fullResync, @ExchangeProperty("phoneOwners") PhoneOwners owners) throws JsonProcessingException {
+            @ExchangeProperty("fullResync") Boolean fullResync, @ExchangeProperty("phoneOwners") PhoneOwners owners) {
         String lastEmail = (String) row.get(SyncQuery.EMAIL);
         if (row.get("profile_id") == null) {
             return ExportRow.left((String) row.get(SyncQuery.PROFILE_ID), lastEmail);
@@ -62,7 +55,7 @@ public final class RowMapper {
 
     /** The rows of one step of the run's split, each as {@link #map} decides. */
     public List<ExportRow> mapAll(@Body List<Map<String, Object>> rows, @ExchangeProperty("export") ExportDefinition export,
-            @ExchangeProperty("fullResync") Boolean fullResync, @ExchangeProperty("phoneOwners") PhoneOwners owners) throws JsonProcessingException {
+            @ExchangeProperty("fullResync") Boolean fullResync, @ExchangeProperty("phoneOwners") PhoneOwners owners) {
         List<ExportRow> mapped = new ArrayList<>(rows.size());
         for (Map<String, Object> row : rows) {
             mapped.add(map(row, export, fullResync, owners));
@@ -75,7 +68,7 @@ public final class RowMapper {
     }
 
     /** The profile's Brevo import item, or why it is not sent. Owners: the run's phone numbers so far (null: not checked). */
-    public ExportRow mapProfile(Map<String, Object> row, ExportDefinition export, PhoneOwners owners) throws JsonProcessingException {
+    public ExportRow mapProfile(Map<String, Object> row, ExportDefinition export, PhoneOwners owners) {
         Object id = row.get("profile_id");
         String profileId = id == null ? null : String.valueOf(id);
         Object rawEmail = row.get(export.emailColumn());
@@ -94,63 +87,37 @@ public final class RowMapper {
             return ExportRow.notSent(profileId, email, ExportRow.NO_CONSENT, "no consent: " + quality.consentColumn() + " is " + row.get(quality.consentColumn()));
         }
         // the import item is written as it is mapped: no map of attributes per row
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+        ImportItem item = new ImportItem(email);
         List<String> notes = new ArrayList<>();
         String sms = null;
-        try (JsonGenerator item = json.createGenerator(bytes)) {
-            item.writeStartObject();
-            item.writeStringField("email", email);
-            item.writeObjectFieldStart("attributes");
-            for (MappedAttribute mapped : export.mapping().values()) {
-                Object raw = row.get(mapped.column());
-                if (mapped.attribute().equals("EMAIL")) {
-                    continue;
-                }
-                if (Normalise.isBlank(raw)) {
-                    if (quality.sendBlanks()) {
-                        item.writeStringField(mapped.attribute(), "");
-                    }
-                    continue;
-                }
-                Outcome value = mapped.isPhone() ? phone(mapped.attribute(), raw, profileId, row, quality, owners) : Normalise.typed(raw, mapped.type(), quality);
-                if (value.isRejected()) {
-                    return ExportRow.rejected(profileId, email, mapped.attribute() + " " + value.rejection());
-                }
-                if (value.note() != null) {
-                    notes.add(mapped.attribute() + " " + value.note());
-                }
-                if (value.value() != null) {
-                    item.writeFieldName(mapped.attribute());
-                    write(item, value.value());
-                    sms = mapped.attribute().equals("SMS") ? (String) value.value() : sms;
-                }
+        for (MappedAttribute mapped : export.mapping().values()) {
+            Object raw = row.get(mapped.column());
+            if (mapped.attribute().equals("EMAIL")) {
+                continue;
             }
-            item.writeEndObject();
-            item.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e); // not thrown: the stream is in memory
+            if (Normalise.isBlank(raw)) {
+                if (quality.sendBlanks()) {
+                    item.attribute(mapped.attribute(), "");
+                }
+                continue;
+            }
+            Outcome value = mapped.isPhone() ? phone(mapped.attribute(), raw, profileId, row, quality, owners) : Normalise.typed(raw, mapped.type(), quality);
+            if (value.isRejected()) {
+                return ExportRow.rejected(profileId, email, mapped.attribute() + " " + value.rejection());
+            }
+            if (value.note() != null) {
+                notes.add(mapped.attribute() + " " + value.note());
+            }
+            if (value.value() != null) {
+                item.attribute(mapped.attribute(), value.value());
+                sms = mapped.attribute().equals("SMS") ? (String) value.value() : sms;
+            }
         }
-        if (bytes.size() > rowMaxBytes) {
-            return ExportRow.rejected(profileId, email, "row is " + bytes.size() + " bytes as JSON, above the " + rowMaxBytes + "-byte row limit");
+        byte[] bytes = item.end();
+        if (bytes.length > rowMaxBytes) {
+            return ExportRow.rejected(profileId, email, "row is " + bytes.length + " bytes as JSON, above the " + rowMaxBytes + "-byte row limit");
         }
-        return ExportRow.accepted(profileId, email, bytes.toByteArray(), notes.isEmpty() ? null : String.join("; ", notes), sms);
-    }
-
-    /** A value as JSON: the usual types directly (writeObject would go through the ObjectMapper for each), any other through it. */
-    private static void write(JsonGenerator item, Object value) throws IOException {
-        if (value instanceof String text) {
-            item.writeString(text);
-        } else if (value instanceof Boolean b) {
-            item.writeBoolean(b);
-        } else if (value instanceof Integer || value instanceof Long || value instanceof Short) {
-            item.writeNumber(((Number) value).longValue());
-        } else if (value instanceof java.math.BigDecimal decimal) {
-            item.writeNumber(decimal);
-        } else if (value instanceof Double d) {
-            item.writeNumber(d);
-        } else {
-            item.writeObject(value);
-        }
+        return ExportRow.accepted(profileId, email, bytes, notes.isEmpty() ? null : String.join("; ", notes), sms);
     }
 
     /**

@@ -12,7 +12,6 @@ import java.util.function.Consumer;
 
 import javax.sql.DataSource;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.brevosync.Refusal;
 import io.brevosync.db.Jdbc;
@@ -171,11 +170,7 @@ public final class Preview {
     }
 
     private ExportRow map(Map<String, Object> row, ExportDefinition export, PhoneOwners owners) {
-        try {
-            return mapper.map(row, export, false, owners);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return mapper.map(row, export, false, owners);
     }
 
     /** The count a row adds to, as a run would record it. */

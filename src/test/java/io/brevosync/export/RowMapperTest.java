@@ -90,6 +90,11 @@ class RowMapperTest {
         "+33 1 23             | FR  | null | SMS '+33 1 23' is not a valid phone number; left out",
         "call me              | FR  | null | SMS 'call me' is not a phone number; left out",
         "+0 123 456 789       | ''  | null | SMS '+0 123 456 789' has no country code and the export has no phoneRegion; left out",
+        "+447911123456        | ''  | +447911123456 | null",
+        "+14155552671         | FR  | +14155552671  | null",
+        "+80012345678         | ''  | +80012345678  | null",
+        "+3361234567          | ''  | null | SMS '+3361234567' is not a valid phone number; left out",
+        "+01234567890         | ''  | null | SMS '+01234567890' has no country code and the export has no phoneRegion; left out",
     })
     void phones(String phone, String region, String sent, String note) throws Exception {
         ExportRow row = map(Map.of("email", "a@example.com", "phone", phone), region);
@@ -338,10 +343,58 @@ class RowMapperTest {
                 }
                 boolean expected = phones.isValidNumber(number);
                 assertEquals(expected, PhonePlans.isValid(number), number.toString());
+                if (!number.hasItalianLeadingZero()) {
+                    // the same number in parts, as an E.164 text is read
+                    assertEquals(expected, PhonePlans.isValid(number.getCountryCode(), String.valueOf(number.getNationalNumber())), number.toString());
+                }
                 valid += expected ? 1 : 0;
                 checked++;
             }
         }
         assertTrue(valid > 1000 && checked - valid > 1000, valid + " valid of " + checked);
+    }
+
+    @Test
+    void an_import_item_is_the_json_that_jacksons_generator_writes() throws Exception {
+        var factory = new ObjectMapper().getFactory();
+        java.util.Random random = new java.util.Random(23);
+        // plain ASCII, JSON's escapes, controls, DEL, accents, a character outside the BMP (a surrogate pair)
+        String[] pieces = {"a", "Z", "0", " ", "@.", "\"", "\\", "/", "\t", "\n", "\u0000", "\u001f", "\u007f", "\u00e9", "\u20ac", "\ud83d\ude00"};
+        java.util.function.Supplier<String> text = () -> {
+            StringBuilder built = new StringBuilder();
+            for (int i = random.nextInt(12); i > 0; i--) {
+                built.append(pieces[random.nextInt(random.nextBoolean() ? 5 : pieces.length)]);
+            }
+            return built.toString();
+        };
+        for (int n = 0; n < 20_000; n++) {
+            String email = text.get();
+            ImportItem item = new ImportItem(email);
+            java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
+            try (var generator = factory.createGenerator(expected)) {
+                generator.writeStartObject();
+                generator.writeStringField("email", email);
+                generator.writeObjectFieldStart("attributes");
+                for (int a = random.nextInt(4); a > 0; a--) {
+                    Object value = switch (random.nextInt(8)) {
+                        case 0 -> random.nextLong();
+                        case 1 -> random.nextInt();
+                        case 2 -> new BigDecimal(random.nextInt(100_000)).movePointLeft(random.nextInt(12) - 4);
+                        case 3 -> random.nextDouble() * Math.pow(10, random.nextInt(40) - 20);
+                        case 4 -> random.nextBoolean();
+                        case 5 -> random.nextFloat();
+                        case 6 -> List.of(text.get(), text.get());
+                        default -> text.get();
+                    };
+                    String name = text.get();
+                    generator.writeFieldName(name);
+                    generator.writeObject(value);
+                    item.attribute(name, value);
+                }
+                generator.writeEndObject();
+                generator.writeEndObject();
+            }
+            assertEquals(expected.toString(java.nio.charset.StandardCharsets.UTF_8), new String(item.end(), java.nio.charset.StandardCharsets.UTF_8));
+        }
     }
 }
