@@ -32,12 +32,13 @@ public final class RowMapper {
      * profile without consent has its address unlinked.
      */
     public ExportRow map(@Body Map<String, Object> row, @ExchangeProperty("export") ExportDefinition export,
-            @ExchangeProperty("fullResync") Boolean fullResync, @ExchangeProperty("phoneOwners") PhoneOwners owners) {
+            @ExchangeProperty("fullResync") Boolean fullResync, @ExchangeProperty("phoneOwners") PhoneOwners owners,
+            @ExchangeProperty("emailOwners") EmailOwners emails) {
         String lastEmail = (String) row.get(SyncQuery.EMAIL);
         if (row.get("profile_id") == null) {
             return ExportRow.left((String) row.get(SyncQuery.PROFILE_ID), lastEmail);
         }
-        ExportRow mapped = mapProfile(row, export, owners).inState(row.get(SyncQuery.PROFILE_ID) != null);
+        ExportRow mapped = mapProfile(row, export, owners, emails).inState(row.get(SyncQuery.PROFILE_ID) != null);
         if (ExportRow.NO_CONSENT.equals(mapped.outcome())) {
             return mapped.unlinking(lastEmail);
         }
@@ -55,10 +56,11 @@ public final class RowMapper {
 
     /** The rows of one step of the run's split, each as {@link #map} decides. */
     public List<ExportRow> mapAll(@Body List<Map<String, Object>> rows, @ExchangeProperty("export") ExportDefinition export,
-            @ExchangeProperty("fullResync") Boolean fullResync, @ExchangeProperty("phoneOwners") PhoneOwners owners) {
+            @ExchangeProperty("fullResync") Boolean fullResync, @ExchangeProperty("phoneOwners") PhoneOwners owners,
+            @ExchangeProperty("emailOwners") EmailOwners emails) {
         List<ExportRow> mapped = new ArrayList<>(rows.size());
         for (Map<String, Object> row : rows) {
-            mapped.add(map(row, export, fullResync, owners));
+            mapped.add(map(row, export, fullResync, owners, emails));
         }
         return mapped;
     }
@@ -69,6 +71,11 @@ public final class RowMapper {
 
     /** The profile's Brevo import item, or why it is not sent. Owners: the run's phone numbers so far (null: not checked). */
     public ExportRow mapProfile(Map<String, Object> row, ExportDefinition export, PhoneOwners owners) {
+        return mapProfile(row, export, owners, null);
+    }
+
+    /** The same; emails: the addresses a first run gave so far (null: the query's sync_email_owner says who keeps each). */
+    ExportRow mapProfile(Map<String, Object> row, ExportDefinition export, PhoneOwners owners, EmailOwners emails) {
         Object id = row.get("profile_id");
         String profileId = id == null ? null : String.valueOf(id);
         Object rawEmail = row.get(export.emailColumn());
@@ -78,7 +85,7 @@ public final class RowMapper {
             return ExportRow.rejected(profileId, key.isEmpty() ? null : key, checked.rejection());
         }
         String email = (String) checked.value();
-        Object owner = row.get(SyncQuery.EMAIL_OWNER);
+        Object owner = emails == null ? row.get(SyncQuery.EMAIL_OWNER) : emails.claim(Normalise.emailKey(rawEmail), profileId);
         if (owner != null && !String.valueOf(owner).equals(profileId)) {
             return ExportRow.rejected(profileId, email, "duplicate: profile " + owner + " has the same email and is exported instead (the lowest profile id keeps an address)");
         }

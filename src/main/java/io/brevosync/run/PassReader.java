@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 
+import io.brevosync.export.EmailOwners;
 import io.brevosync.export.ExportDefinition;
 import io.brevosync.export.PhoneOwners;
 import io.brevosync.sync.SyncQuery;
@@ -55,8 +56,12 @@ public final class PassReader {
             LOG.info("Export {} run {}: sending again the {} rows whose import process failed", export.id(), runId, only.length);
         }
         exchange.getIn().removeHeaders("*");
+        SyncState.Columns columns = sync.columns(export);
+        // nothing delivered yet: no comparison, and the run finds the owners of shared addresses as the rows come
+        boolean firstRun = run.pass() == 1 && state[0] == 0 && only.length == 0 && SyncQuery.streamsFirstRun(columns.profileIdType());
+        SyncQuery.Statement statement = firstRun ? SyncQuery.firstRun(export, columns.byValue()) : SyncQuery.of(export, full, only, columns.byValue());
+        exchange.setProperty("emailOwners", firstRun ? new EmailOwners() : null);
         // the query comes from the message body, where camel-sql takes positional parameters
-        SyncQuery.Statement statement = SyncQuery.of(export, full, only, sync.hashesByValue(export));
         exchange.getIn().setBody(statement.sql());
         exchange.getIn().setHeader(SqlConstants.SQL_PARAMETERS, statement.parameters());
         exchange.setProperty("phoneOwners", new PhoneOwners());

@@ -170,7 +170,7 @@ public final class Preview {
     }
 
     private ExportRow map(Map<String, Object> row, ExportDefinition export, PhoneOwners owners) {
-        return mapper.map(row, export, false, owners);
+        return mapper.map(row, export, false, owners, null);
     }
 
     /** The count a row adds to, as a run would record it. */

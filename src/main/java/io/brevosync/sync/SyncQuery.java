@@ -68,6 +68,35 @@ public final class SyncQuery {
         return new Statement(wrap(query.sql(), export.emailColumn(), mapsPhones, byValue), parameters);
     }
 
+    /** Profile id types a run can hold as a long (EmailOwners): a first run of their exports streams ({@link #firstRun}). */
+    private static final Set<String> WHOLE_NUMBERS = Set.of("int2", "int4", "int8");
+
+    /** Whether a first run of an export whose profile_id has this type (a type name) can use {@link #firstRun}. */
+    public static boolean streamsFirstRun(String profileIdType) {
+        return WHOLE_NUMBERS.contains(profileIdType);
+    }
+
+    /**
+     * A first run's query (the export has no sync state, so nothing can be unchanged or gone): the export's rows in
+     * profile id order, hashed as {@link #of} hashes every row that is delivered, without the window over the whole
+     * segment that finds each address's owner, nor the full join. The run finds the owners itself as the rows come
+     * (EmailOwners: in profile id order the first row with an address has the lowest id), so PostgreSQL hands the rows
+     * out as it reads them (the default query: by index) instead of after two sorts of every row. A delivered row is
+     * its address's owner, so its sync_email_owner is its own id, as the window of a later run gives it; a row refused as
+     * a duplicate is never delivered and is compared again by every run. Parameters: the fingerprint, the query's own.
+     */
+    public static Statement firstRun(ExportDefinition export, boolean byValue) {
+        Statement query = query(export);
+        List<Object> parameters = new ArrayList<>();
+        parameters.add(export.fingerprint());
+        parameters.addAll(query.parameters());
+        return new Statement("""
+                select q.*, null::text as sync_profile_id, null::text as sync_email, null::bigint as sync_hash, null::int as sync_failures,
+                       null::bigint as sync_failed_hash, null::text as sync_last_error, null::text as sync_sms_conflict, %2$s as row_hash
+                from (select q0.*, q0.profile_id as sync_email_owner from (%1$s) q0) q
+                order by q.profile_id""".formatted(query.sql(), hash(byValue)), parameters);
+    }
+
     /** The export's query returning no row: its result's column types, for {@link #byValue}. */
     public static Statement columns(ExportDefinition export) {
         Statement query = query(export);
@@ -102,7 +131,6 @@ public final class SyncQuery {
      */
     static String wrap(String query, String emailColumn, boolean ordered, boolean byValue) {
         String key = Normalise.emailKeySql("q0." + emailColumn);
-        String hash = byValue ? "hash_record_extended(q, hashtextextended(?::text, 0))" : "hashtextextended(?::text || q::text, 0)";
         return """
                 select d.* from (
                   select q.*, s.profile_id as sync_profile_id, s.email as sync_email, s.hash as sync_hash, s.failures as sync_failures,
@@ -114,6 +142,11 @@ public final class SyncQuery {
                 ) d
                 where (?::boolean or d.profile_id is null or d.sync_hash is distinct from d.row_hash)
                   and (cardinality(?::text[]) = 0 or d.profile_id::text = any(?::text[]) or d.sync_profile_id = any(?::text[]))
-                """.formatted(query, key, hash) + (ordered ? "order by d.profile_id" : "");
+                """.formatted(query, key, hash(byValue)) + (ordered ? "order by d.profile_id" : "");
+    }
+
+    /** The row's hash, seeded with the export's fingerprint (the first parameter). */
+    private static String hash(boolean byValue) {
+        return byValue ? "hash_record_extended(q, hashtextextended(?::text, 0))" : "hashtextextended(?::text || q::text, 0)";
     }
 }

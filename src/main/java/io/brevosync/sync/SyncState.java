@@ -30,29 +30,32 @@ public final class SyncState {
         return new long[] {((Number) row.get("rows")).longValue(), ((Number) row.get("members")).longValue()};
     }
 
+    /** What the export's query returns, as a run needs it: whether its rows hash by value, and its profile_id's type name. */
+    public record Columns(boolean byValue, String profileIdType) {
+    }
+
     /**
-     * Whether the export's rows are hashed by value ({@link SyncQuery#byValue}): asked each time its query is read (a
-     * plan, no row), as the tables under the query may change between runs.
+     * Whether the export's rows are hashed by value ({@link SyncQuery#byValue}) and the type of its profile_id: asked
+     * each time its query is read (a plan, no row), as the tables under the query may change between runs.
      */
-    public boolean hashesByValue(ExportDefinition export) throws SQLException {
-        SyncQuery.Statement columns = SyncQuery.columns(export);
-        try (Connection c = db.dataSource().getConnection()) {
-            if (c.getMetaData().getDatabaseMajorVersion() < 14) {
-                return false; // hash_record_extended came with PostgreSQL 14
+    public Columns columns(ExportDefinition export) throws SQLException {
+        SyncQuery.Statement query = SyncQuery.columns(export);
+        try (Connection c = db.dataSource().getConnection();
+                PreparedStatement s = Jdbc.prepare(c, query.sql(), query.parameters().toArray()); ResultSet rs = s.executeQuery()) {
+            ResultSetMetaData meta = rs.getMetaData();
+            List<String> types = new ArrayList<>();
+            String profileIdType = "";
+            for (int i = 1; i <= meta.getColumnCount(); i++) {
+                types.add(meta.getColumnTypeName(i));
+                profileIdType = meta.getColumnLabel(i).equalsIgnoreCase("profile_id") ? meta.getColumnTypeName(i) : profileIdType;
             }
-            return SyncQuery.byValue(columnTypes(c, columns));
+            // hash_record_extended came with PostgreSQL 14
+            return new Columns(c.getMetaData().getDatabaseMajorVersion() >= 14 && SyncQuery.byValue(types), profileIdType);
         }
     }
 
-    private static List<String> columnTypes(Connection c, SyncQuery.Statement query) throws SQLException {
-        try (PreparedStatement s = Jdbc.prepare(c, query.sql(), query.parameters().toArray()); ResultSet rs = s.executeQuery()) {
-            ResultSetMetaData meta = rs.getMetaData();
-            List<String> types = new ArrayList<>();
-            for (int i = 1; i <= meta.getColumnCount(); i++) {
-                types.add(meta.getColumnTypeName(i));
-            }
-            return types;
-        }
+    public boolean hashesByValue(ExportDefinition export) throws SQLException {
+        return columns(export).byValue();
     }
 
     /** The addresses the export owes an unlink (pending_unlink), for the dry run. */

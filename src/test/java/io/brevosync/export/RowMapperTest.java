@@ -240,6 +240,30 @@ class RowMapperTest {
         assertTrue(map(values, "").isSent());
     }
 
+    @Test
+    void in_a_first_run_the_first_profile_with_an_address_keeps_it_as_the_rows_come_in_profile_id_order() throws Exception {
+        EmailOwners emails = new EmailOwners();
+        ExportDefinition export = export("");
+        // the query's owner column says each row is its own (a first run): the run decides
+        java.util.function.BiFunction<Long, String, ExportRow> row = (id, email) -> mapper.mapProfile(profile(id, Map.of("email", email,
+                SyncQuery.EMAIL_OWNER, id)), export, null, emails);
+        assertTrue(row.apply(2L, "a@example.com").isSent());
+        assertTrue(row.apply(2L, " A@Example.com").isSent(), "the same profile read twice keeps its address");
+        assertEquals("duplicate: profile 2 has the same email and is exported instead (the lowest profile id keeps an address)",
+                row.apply(5L, "a@EXAMPLE.com ").reason());
+        assertTrue(row.apply(6L, "b@example.com").isSent());
+        assertTrue(row.apply(1L, "not an email").isRejected() && row.apply(3L, "not an email").reason().startsWith("email "),
+                "an invalid address is refused for itself, not as a duplicate");
+        // thousands of addresses: the table grows and still knows every owner
+        for (long id = 10; id < 5_000; id++) {
+            assertTrue(row.apply(id, "user" + id + "@example.com").isSent());
+        }
+        for (long id = 10; id < 5_000; id += 499) {
+            assertEquals("duplicate: profile " + id + " has the same email and is exported instead (the lowest profile id keeps an address)",
+                    row.apply(id + 100_000, "USER" + id + "@example.com").reason());
+        }
+    }
+
     @ParameterizedTest(name = "consent [{0}] -> sent {1}")
     @CsvSource(delimiter = '|', nullValues = "null", value = {"true | true", "yes | true", "false | false", "null | false", "'' | false"})
     void rows_without_consent_are_not_sent(String consent, boolean sent) throws Exception {

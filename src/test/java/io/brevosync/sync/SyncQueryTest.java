@@ -30,6 +30,20 @@ class SyncQueryTest {
     }
 
     @Test
+    void a_first_run_streams_its_rows_in_profile_id_order_without_a_window_or_a_join() {
+        ExportDefinition export = export(new MappedAttribute("LASTNAME", "phone", "text"));
+        SyncQuery.Statement first = SyncQuery.firstRun(export, true);
+        assertFalse(first.sql().contains(" over ("), "no window: " + first.sql());
+        assertFalse(first.sql().contains("full join"), "no sync state to join: " + first.sql());
+        assertTrue(first.sql().contains("q0.profile_id as sync_email_owner"), "a delivered row owns its address: " + first.sql());
+        assertTrue(first.sql().strip().endsWith("order by q.profile_id"), "the first row with an address has the lowest id, phone or not");
+        assertEquals(export.fingerprint(), first.parameters().get(0));
+        assertEquals(2, first.parameters().size(), "fingerprint, the segments");
+        assertTrue(SyncQuery.streamsFirstRun("int8") && SyncQuery.streamsFirstRun("int4"));
+        assertFalse(SyncQuery.streamsFirstRun("uuid"), "a run keeps email owners as longs");
+    }
+
+    @Test
     void rows_are_hashed_by_value_only_when_every_column_type_has_a_hash_function() {
         assertTrue(SyncQuery.byValue(List.of("int8", "text", "date", "bool", "_text", "jsonb")));
         assertFalse(SyncQuery.byValue(List.of("int8", "json")), "json has no hash function");
