@@ -58,7 +58,7 @@ public final class PassReader {
         exchange.getIn().removeHeaders("*");
         SyncState.Columns columns = sync.columns(export);
         // nothing delivered yet: no comparison, and the run finds the owners of shared addresses as the rows come
-        boolean firstRun = run.pass() == 1 && state[0] == 0 && only.length == 0 && SyncQuery.streamsFirstRun(columns.profileIdType());
+        boolean firstRun = run.pass() == 1 && run.startedWithoutSyncState() && only.length == 0 && SyncQuery.streamsFirstRun(columns.profileIdType());
         SyncQuery.Statement statement = firstRun ? SyncQuery.firstRun(export, columns.byValue()) : SyncQuery.of(export, full, only, columns.byValue());
         exchange.setProperty("emailOwners", firstRun ? new EmailOwners() : null);
         // the query comes from the message body, where camel-sql takes positional parameters
