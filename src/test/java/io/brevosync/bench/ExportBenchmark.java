@@ -135,8 +135,9 @@ public final class ExportBenchmark {
             }
             Path chart = Path.of("src/site/resources/benchmark.png");
             chart(points, chart);
-            System.out.println("\nChart: " + chart + "  (machine: " + Runtime.getRuntime().availableProcessors() + " cores, -Xmx"
-                    + Runtime.getRuntime().maxMemory() / 1_000_000 + "m, Java " + System.getProperty("java.version") + ")");
+            List<String> jvm = java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream().filter(a -> a.startsWith("-X")).toList();
+            System.out.println("\nChart: " + chart + "  (machine: " + Runtime.getRuntime().availableProcessors() + " cores, " + String.join(" ", jvm)
+                    + ", Java " + System.getProperty("java.version") + ")");
         } finally {
             if (main != null) {
                 main.stop();
@@ -212,6 +213,7 @@ public final class ExportBenchmark {
             TestServer.sql(database.dataSource(), change);
         }
         JsonNode before = counters(sandboxRoot);
+        statements(database, true);
         HeapPeak heap = HeapPeak.start();
         long gcBefore = gcMillis();
         java.time.Instant started = java.time.Instant.now();
@@ -225,6 +227,7 @@ public final class ExportBenchmark {
                 after.path(imports).asLong() - before.path(imports).asLong(), (after.path("demo bytes").asLong() - before.path("demo bytes").asLong()) / 1e6,
                 heap.sampled / 1_000_000, heap.live(), gcMillis() - gcBefore, heap.rss / 1_000_000, summary.path("rowsUpdated").asText(),
                 summary.path("rowsUnchanged").asText(), summary.path("status").asText());
+        System.out.print(statements(database, false));
         if (expectedUpdates >= 0 && summary.path("rowsUpdated").asLong() != expectedUpdates) {
             System.out.println("  expected " + expectedUpdates + " rows updated; run: " + run.body());
         }
