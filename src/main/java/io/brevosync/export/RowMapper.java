@@ -69,12 +69,10 @@ public final class RowMapper {
         return rowMaxBytes;
     }
 
-    /** The profile's Brevo import item, or why it is not sent. Owners: the run's phone numbers so far (null: not checked). */
-    public ExportRow mapProfile(Map<String, Object> row, ExportDefinition export, PhoneOwners owners) {
-        return mapProfile(row, export, owners, null);
-    }
-
-    /** The same; emails: the addresses a first run gave so far (null: the query's sync_email_owner says who keeps each). */
+    /**
+     * The profile's Brevo import item, or why it is not sent. Owners: the run's phone numbers so far (null: not
+     * checked); emails: the addresses a first run gave so far (null: the query's sync_email_owner says who keeps each).
+     */
     ExportRow mapProfile(Map<String, Object> row, ExportDefinition export, PhoneOwners owners, EmailOwners emails) {
         Object id = row.get("profile_id");
         String profileId = id == null ? null : String.valueOf(id);

@@ -57,7 +57,7 @@ class RowMapperTest {
     void emails(String email, String sent, String rejection) throws Exception {
         ExportRow row = map(Map.of("email", email == null ? "" : email), "");
         if (email == null) {
-            row = mapper.mapProfile(profile(new HashMap<>()), export(""), null);
+            row = mapper.mapProfile(profile(new HashMap<>()), export(""), null, null);
         }
         assertEquals(rejection, row.reason());
         assertEquals(sent, row.isSent() ? item(row).get("email").asText() : null);
@@ -107,7 +107,7 @@ class RowMapperTest {
     @Test
     void an_invalid_phone_rejects_the_row_when_the_export_says_so() throws Exception {
         ExportRow row = mapper.mapProfile(profile(Map.of("email", "a@example.com", "phone", "not a phone")),
-                export("FR", DataQuality.REJECT, DataQuality.DROP_SMS, false, DataQuality.TRUNCATE, ""), null);
+                export("FR", DataQuality.REJECT, DataQuality.DROP_SMS, false, DataQuality.TRUNCATE, ""), null, null);
         assertEquals("rejected", row.outcome());
         assertEquals("SMS 'not a phone' is not a phone number", row.reason());
     }
@@ -177,7 +177,8 @@ class RowMapperTest {
         values.put("phone", null);
         values.put("interests", " ");
         assertEquals("{}", item(map(values, "")).get("attributes").toString(), "a blank never erases data in Brevo");
-        ExportRow blanks = mapper.mapProfile(profile(values), export("", DataQuality.DROP, DataQuality.DROP_SMS, true, DataQuality.TRUNCATE, ""), null);
+        ExportRow blanks = mapper.mapProfile(profile(values), export("", DataQuality.DROP, DataQuality.DROP_SMS, true, DataQuality.TRUNCATE, ""),
+                null, null);
         assertEquals("{\"PRENOM\":\"\",\"SMS\":\"\",\"BIRTHDATE\":\"\",\"SCORE\":\"\",\"VIP\":\"\",\"INTERESTS\":\"\"}",
                 item(blanks).get("attributes").toString());
     }
@@ -189,7 +190,7 @@ class RowMapperTest {
         assertEquals("é".repeat(2000), item(cut).get("attributes").get("PRENOM").asText());
         assertEquals("PRENOM is 10000 characters, above the 2000 an export sends; cut to 2000", cut.note());
         ExportRow rejected = mapper.mapProfile(profile(Map.of("email", "a@example.com", "first_name", text)),
-                export("", DataQuality.DROP, DataQuality.DROP_SMS, false, DataQuality.REJECT, ""), null);
+                export("", DataQuality.DROP, DataQuality.DROP_SMS, false, DataQuality.REJECT, ""), null, null);
         assertEquals("PRENOM is 10000 characters, above the 2000 an export sends", rejected.reason());
         assertNull(rejected.json());
     }
@@ -199,7 +200,7 @@ class RowMapperTest {
         Map<String, Object> values = new HashMap<>();
         values.put("email", "a@example.com");
         values.put("interests", "x".repeat(1000) + ";" + "y".repeat(1000));
-        ExportRow mapped = new RowMapper(2_000, 3).mapProfile(profile(values), export(""), null);
+        ExportRow mapped = new RowMapper(2_000, 3).mapProfile(profile(values), export(""), null, null);
         assertTrue(mapped.reason().matches("row is 20\\d\\d bytes as JSON, above the 2000-byte row limit"), mapped.reason());
     }
 
@@ -207,15 +208,15 @@ class RowMapperTest {
     void two_profiles_with_one_number_the_first_keeps_it() throws Exception {
         PhoneOwners owners = new PhoneOwners();
         ExportDefinition export = export("FR");
-        ExportRow first = mapper.mapProfile(profile(3, Map.of("email", "a@example.com", "phone", "06 12 34 56 78")), export, owners);
-        ExportRow second = mapper.mapProfile(profile(9, Map.of("email", "b@example.com", "phone", "+33612345678")), export, owners);
+        ExportRow first = mapper.mapProfile(profile(3, Map.of("email", "a@example.com", "phone", "06 12 34 56 78")), export, owners, null);
+        ExportRow second = mapper.mapProfile(profile(9, Map.of("email", "b@example.com", "phone", "+33612345678")), export, owners, null);
         assertEquals("+33612345678", first.phone());
         assertNull(second.phone());
         assertEquals("SMS +33612345678 is also on profile 3, which keeps it (the lowest profile id does); left out", second.note());
-        assertEquals("+33612345678", mapper.mapProfile(profile(3, Map.of("email", "a@example.com", "phone", "0612345678")), export, owners).phone(),
+        assertEquals("+33612345678", mapper.mapProfile(profile(3, Map.of("email", "a@example.com", "phone", "0612345678")), export, owners, null).phone(),
                 "the same profile read again (a second pass) keeps its number");
         ExportRow skipped = mapper.mapProfile(profile(9, Map.of("email", "b@example.com", "phone", "+33612345678")),
-                export("FR", DataQuality.DROP, DataQuality.SKIP, false, DataQuality.TRUNCATE, ""), owners);
+                export("FR", DataQuality.DROP, DataQuality.SKIP, false, DataQuality.TRUNCATE, ""), owners, null);
         assertEquals("SMS +33612345678 is also on profile 3, which keeps it (the lowest profile id does)", skipped.reason());
     }
 
@@ -269,7 +270,8 @@ class RowMapperTest {
     void rows_without_consent_are_not_sent(String consent, boolean sent) throws Exception {
         Map<String, Object> values = new HashMap<>(Map.of("email", "a@example.com"));
         values.put("consent", "true".equals(consent) ? Boolean.TRUE : consent);
-        ExportRow row = mapper.mapProfile(profile(values), export("", DataQuality.DROP, DataQuality.DROP_SMS, false, DataQuality.TRUNCATE, "consent"), null);
+        ExportRow row = mapper.mapProfile(profile(values), export("", DataQuality.DROP, DataQuality.DROP_SMS, false, DataQuality.TRUNCATE, "consent"),
+                null, null);
         assertEquals(sent, row.isSent());
         if (!sent) {
             assertEquals(ExportRow.NO_CONSENT, row.outcome());
@@ -278,7 +280,7 @@ class RowMapperTest {
     }
 
     private ExportRow map(Map<String, Object> values, String region) throws Exception {
-        return mapper.mapProfile(profile(values), export(region), null);
+        return mapper.mapProfile(profile(values), export(region), null, null);
     }
 
     private static Map<String, Object> profile(Map<String, Object> values) {
