@@ -43,6 +43,7 @@ import io.brevosync.run.RunLedger;
 import io.brevosync.run.RunRemovals;
 import io.brevosync.run.Reconciliation;
 import io.brevosync.run.RunReports;
+import io.brevosync.sync.ChangeFeed;
 import io.brevosync.sync.SyncRows;
 import io.brevosync.sync.SyncState;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -120,7 +121,9 @@ public class ExportConfiguration implements CamelConfiguration {
         Outage outage = new Outage(millis(p, "db.outage-wait"), database.dataSource());
         RunControl runs = new RunControl(exports, batcher, ledger, syncState, locks, tracker, millis(p, "brevo.process-poll-first"),
                 millis(p, "brevo.process-poll-max"), importTimeout, name -> connections.window(name, "/processes"), metrics, outage);
-        PassReader reader = new PassReader(ledger, syncState);
+        ChangeFeed feed = new ChangeFeed(jdbc, property(p, "exports.default-query"));
+        registry.bind("changeFeed", feed);
+        PassReader reader = new PassReader(ledger, syncState, feed);
         ConnectionPolicies policies = new ConnectionPolicies(jdbc, connections.names(), property(p, "access.privacy-version"), ledger::cancelActive);
         if (!property(p, "access.record-consent-as").isEmpty()) {
             policies.recordConsentAs(property(p, "access.record-consent-as"));

@@ -8,6 +8,7 @@ import java.util.List;
 import io.brevosync.export.EmailOwners;
 import io.brevosync.export.ExportDefinition;
 import io.brevosync.export.PhoneOwners;
+import io.brevosync.sync.ChangeFeed;
 import io.brevosync.sync.SyncQuery;
 import io.brevosync.sync.SyncState;
 import org.apache.camel.Body;
@@ -28,10 +29,12 @@ public final class PassReader {
 
     private final RunLedger ledger;
     private final SyncState sync;
+    private final ChangeFeed feed;
 
-    public PassReader(RunLedger ledger, SyncState sync) {
+    public PassReader(RunLedger ledger, SyncState sync, ChangeFeed feed) {
         this.ledger = ledger;
         this.sync = sync;
+        this.feed = feed;
     }
 
     /** Rows of the query per step of the split: one exchange per 500 rows, not per row (Camel copies an exchange's properties for each). */
@@ -59,15 +62,24 @@ public final class PassReader {
         SyncState.Columns columns = sync.columns(export);
         // nothing delivered yet: no comparison, and the run finds the owners of shared addresses as the rows come
         boolean firstRun = run.pass() == 1 && run.startedWithoutSyncState() && only.length == 0 && SyncQuery.streamsFirstRun(columns.profileIdType());
-        SyncQuery.Statement statement = firstRun ? SyncQuery.firstRun(export, columns.byValue()) : SyncQuery.of(export, full, only, columns.byValue());
+        // a run over every profile reads the change feed: only what changed, when the feed knows (else it records its position)
+        ChangeFeed.Scope scope = run.pass() == 1 && only.length == 0 ? feed.open(export, full ? 0 : state[0], columns.profileIdType()) : null;
+        if (scope != null) {
+            exchange.setProperty("feedScope", scope);
+            ledger.compared(runId, scope.everything() ? null : (long) scope.profileIds().length);
+        }
+        SyncQuery.Statement statement = firstRun ? SyncQuery.firstRun(export, columns.byValue())
+                : scope != null && !scope.everything() ? SyncQuery.changed(export, scope.profileIds(), columns.byValue())
+                : SyncQuery.of(export, full, only, columns.byValue());
         exchange.setProperty("emailOwners", firstRun ? new EmailOwners() : null);
         // the query comes from the message body, where camel-sql takes positional parameters
         exchange.getIn().setBody(statement.sql());
         exchange.getIn().setHeader(SqlConstants.SQL_PARAMETERS, statement.parameters());
         exchange.setProperty("phoneOwners", new PhoneOwners());
         if (run.pass() == 1) {
-            LOG.info("Export {} run {} started{}: segments {} -> Brevo list {} via connection '{}'; {} profiles delivered before", export.id(), runId,
-                    full ? " (full resync)" : "", export.segments(), export.listId(), export.connection(), state[1]);
+            LOG.info("Export {} run {} started{}: segments {} -> Brevo list {} via connection '{}'; {} profiles delivered before; comparing {}", export.id(),
+                    runId, full ? " (full resync)" : "", export.segments(), export.listId(), export.connection(), state[1],
+                    scope == null || scope.everything() ? "every profile" : "the " + scope.profileIds().length + " the change feed names");
         }
     }
 

@@ -64,8 +64,41 @@ public final class SyncQuery {
         parameters.add(export.id());
         parameters.add(full);
         parameters.addAll(Collections.nCopies(3, only));
-        boolean mapsPhones = export.mapping().values().stream().anyMatch(MappedAttribute::isPhone);
-        return new Statement(wrap(query.sql(), export.emailColumn(), mapsPhones, byValue), parameters);
+        return new Statement(wrap(query.sql(), export.emailColumn(), mapsPhones(export), byValue), parameters);
+    }
+
+    private static boolean mapsPhones(ExportDefinition export) {
+        return export.mapping().values().stream().anyMatch(MappedAttribute::isPhone);
+    }
+
+    /**
+     * A rerun's query when the change feed names what changed ({@link ChangeFeed}): {@link #of} over the given profiles
+     * and every profile sharing an address with them, now or as last delivered, so each of those addresses finds its
+     * owner among all the rows that have it, and rows are hashed as {@link #of} hashes them. The profiles are looked up
+     * by id and by address (the indexes of profile), not read all. Only for whole-number profile ids.
+     */
+    public static Statement changed(ExportDefinition export, String[] profileIds, boolean byValue) {
+        Statement query = query(export);
+        String key = Normalise.emailKeySql("q0." + export.emailColumn()) + " collate \"C\"";
+        String scoped = """
+                with keys as materialized (
+                  select %2$s as k from (%1$s) q0 where q0.profile_id = any(?::text[]::bigint[])
+                  union select %3$s from sync_state s where s.export_id = ? and s.profile_id = any(?::text[])),
+                scope as materialized (
+                  select q0.* from (%1$s) q0 where q0.profile_id = any(?::text[]::bigint[])
+                  union all
+                  select q0.* from (%1$s) q0 where %2$s = any(array(select k from keys)) and q0.profile_id <> all(?::text[]::bigint[]))
+                """.formatted(query.sql(), key, Normalise.emailKeySql("s.email") + " collate \"C\"");
+        List<Object> parameters = new ArrayList<>(query.parameters());
+        parameters.addAll(List.of(profileIds, export.id(), profileIds));
+        parameters.addAll(query.parameters());
+        parameters.add(profileIds);
+        parameters.addAll(query.parameters());
+        parameters.add(profileIds);
+        parameters.addAll(List.of(export.fingerprint(), export.id(), profileIds, false));
+        parameters.addAll(Collections.nCopies(3, new String[0]));
+        return new Statement(scoped + compare("scope", export.emailColumn(), mapsPhones(export), byValue,
+                " and profile_id in (select unnest(?::text[]) union all select profile_id::text from scope)"), parameters);
     }
 
     /** Profile id types a run can hold as a long (EmailOwners): a first run of their exports streams ({@link #firstRun}). */
@@ -130,19 +163,24 @@ public final class SyncQuery {
      * profiles share; that sort waits for the whole query, so an export without phones (no sort) starts sending sooner.
      */
     static String wrap(String query, String emailColumn, boolean ordered, boolean byValue) {
+        return compare("(" + query + ")", emailColumn, ordered, byValue, "");
+    }
+
+    /** The comparison of the source's rows (a table or a subquery) with the export's sync state, narrowed by stateFilter. */
+    private static String compare(String source, String emailColumn, boolean ordered, boolean byValue, String stateFilter) {
         String key = Normalise.emailKeySql("q0." + emailColumn);
         return """
                 select d.* from (
                   select q.*, s.profile_id as sync_profile_id, s.email as sync_email, s.hash as sync_hash, s.failures as sync_failures,
                          s.failed_hash as sync_failed_hash, s.last_error as sync_last_error, s.sms_conflict as sync_sms_conflict,
                          %3$s as row_hash
-                  from (select q0.*, min(q0.profile_id) over (partition by %2$s collate "C") as sync_email_owner from (%1$s) q0) q
-                  full join (select profile_id, email, hash, failures, failed_hash, last_error, sms_conflict from sync_state where export_id = ?) s
+                  from (select q0.*, min(q0.profile_id) over (partition by %2$s collate "C") as sync_email_owner from %1$s q0) q
+                  full join (select profile_id, email, hash, failures, failed_hash, last_error, sms_conflict from sync_state where export_id = ?%4$s) s
                     on s.profile_id = q.profile_id::text
                 ) d
                 where (?::boolean or d.profile_id is null or d.sync_hash is distinct from d.row_hash)
                   and (cardinality(?::text[]) = 0 or d.profile_id::text = any(?::text[]) or d.sync_profile_id = any(?::text[]))
-                """.formatted(query, key, hash(byValue)) + (ordered ? "order by d.profile_id" : "");
+                """.formatted(source, key, hash(byValue), stateFilter) + (ordered ? "order by d.profile_id" : "");
     }
 
     /** The row's hash, seeded with the export's fingerprint (the first parameter). */

@@ -223,10 +223,11 @@ public final class ExportBenchmark {
         JsonNode after = counters(sandboxRoot);
         String imports = "demo POST /v3/contacts/import 202";
         JsonNode summary = JSON.readTree(run.body());
-        System.out.printf("%-9s | %8.1f | %9s | %8d | %9.1f | %6d MB | %9s | %7d | %7d | %s rows updated, %s unchanged, status %s%n", label, seconds, "",
+        System.out.printf("%-9s | %8.1f | %9s | %8d | %9.1f | %6d MB | %9s | %7d | %7d | %s rows updated, %s unchanged, %s compared, status %s%n", label, seconds, "",
                 after.path(imports).asLong() - before.path(imports).asLong(), (after.path("demo bytes").asLong() - before.path("demo bytes").asLong()) / 1e6,
                 heap.sampled / 1_000_000, heap.live(), gcMillis() - gcBefore, heap.rss / 1_000_000, summary.path("rowsUpdated").asText(),
-                summary.path("rowsUnchanged").asText(), summary.path("status").asText());
+                summary.path("rowsUnchanged").asText(),
+                summary.path("profilesCompared").isNull() ? "every profile" : summary.path("profilesCompared").asText(), summary.path("status").asText());
         System.out.print(statements(database, false));
         if (expectedUpdates >= 0 && summary.path("rowsUpdated").asLong() != expectedUpdates) {
             System.out.println("  expected " + expectedUpdates + " rows updated; run: " + run.body());

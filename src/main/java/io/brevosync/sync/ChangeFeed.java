@@ -1,0 +1,118 @@
+package io.brevosync.sync;
+
+import java.sql.Array;
+import java.sql.SQLException;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+import io.brevosync.db.Jdbc;
+import io.brevosync.export.ExportDefinition;
+import org.apache.camel.Body;
+import org.apache.camel.ExchangeProperty;
+
+/**
+ * The change feed (profile_change, written by statement triggers on profile, segment_member and segment): which
+ * profiles changed since an export's last complete run, so that a rerun of an export on the default query compares
+ * those profiles with its sync state ({@link SyncQuery#changed}) instead of every profile in its segments.
+ *
+ * <p>A run starts from where its export's last complete run began: the oldest transaction still open then
+ * (pg_snapshot_xmin), so a change committed while that run read is taken again, never missed. It compares the profiles
+ * the feed names since, the rows its sync state has not delivered (failed, to send again) and the rows the last run
+ * did not deliver (rejected, without consent, dead: reported again, as a full comparison does). Everything is compared
+ * instead on a first run, a full resync, a new mapping or list (the fingerprint), after a truncate or a segment renamed,
+ * when the last complete run left the ledger, when the default query reads another table or the time, or when the feed
+ * names more than a tenth of the state: then the full comparison is the cheaper one.
+ */
+public final class ChangeFeed {
+
+    /** The tables whose triggers write the feed (V12__change_feed.sql). */
+    private static final Pattern FEED_TABLES = Pattern.compile("\"Relation Name\": \"(?!(profile|segment_member|segment)\")");
+    /** A query on these changes its rows by itself, with no change in a table. */
+    private static final Pattern CLOCK = Pattern.compile("(?i)\\b(now|current_date|current_time|current_timestamp|localtime|localtimestamp|"
+            + "clock_timestamp|statement_timestamp|transaction_timestamp|timeofday|random)\\b");
+    /** Fewer than this many profiles are always compared through the feed. */
+    private static final int SMALL = 10_000;
+
+    /**
+     * What a run compares: from which transaction it read the feed (its position once the run completes), and the
+     * profile ids to compare, or null: every profile.
+     */
+    public record Scope(String since, String[] profileIds) {
+        public boolean everything() {
+            return profileIds == null;
+        }
+    }
+
+    private final Jdbc db;
+    private final String defaultQuery;
+
+    /** @param defaultQuery exports.default-query: the query the triggers cover */
+    public ChangeFeed(Jdbc db, String defaultQuery) {
+        this.db = db;
+        this.defaultQuery = defaultQuery.trim();
+    }
+
+    /**
+     * What the run of the export compares: the feed's profiles, or every profile. Taken before its query, so the
+     * position it records is no later than what the query sees.
+     */
+    public Scope open(ExportDefinition export, long stateRows, String profileIdType) throws SQLException {
+        String since = (String) db.queryOne("select pg_snapshot_xmin(pg_current_snapshot())::text as since").orElseThrow().get("since");
+        Optional<Map<String, Object>> position = stateRows == 0 || !covers(export, profileIdType) ? Optional.empty() : db.queryOne("""
+                select f.since::text as since, f.run_id, f.fingerprint = ? as same,
+                       exists (select 1 from profile_change c where c.xid >= f.since and c.profile_id is null) as everything
+                from export_feed f join export_run r on r.id = f.run_id where f.export_id = ?""", export.fingerprint(), export.id());
+        if (position.isEmpty() || !(Boolean) position.get().get("same") || (Boolean) position.get().get("everything")) {
+            return new Scope(since, null);
+        }
+        Array ids = (Array) db.queryOne("""
+                select array(
+                    select profile_id from profile_change where xid >= ?::xid8
+                    union select profile_id::bigint from sync_state where export_id = ? and (hash is null or failures > 0) and profile_id ~ '^-?[0-9]{1,18}$'
+                    union select profile_id::bigint from export_row where run_id = ? and outcome in ('rejected', 'no_consent', 'failed', 'dead')
+                      and profile_id ~ '^-?[0-9]{1,18}$')::text[] as ids""", position.get().get("since"), export.id(), position.get().get("runId"))
+                .orElseThrow().get("ids");
+        String[] profileIds = (String[]) ids.getArray();
+        return profileIds.length > Math.max(SMALL, stateRows / 10) ? new Scope(since, null) : new Scope(since, profileIds);
+    }
+
+    /**
+     * Whether the feed names every change of the export's rows: it is on the default query, the query reads only the
+     * feed's tables (its plan says, so a view or an edited default query counts) and not the time, and its profile ids
+     * are whole numbers, as the feed's are.
+     */
+    boolean covers(ExportDefinition export, String profileIdType) throws SQLException {
+        if (!export.query().equals(defaultQuery) || !SyncQuery.streamsFirstRun(profileIdType) || CLOCK.matcher(export.query()).find()) {
+            return false;
+        }
+        SyncQuery.Statement plan = SyncQuery.columns(export);
+        String json = String.valueOf(db.queryOne("explain (format json) " + plan.sql(), plan.parameters().toArray()).orElseThrow().values().iterator().next());
+        return !FEED_TABLES.matcher(json).find();
+    }
+
+    /**
+     * The run has ended (its summary): if it completed (succeeded, with rejections or not), the export's next run reads
+     * the feed from where this one began; otherwise from where it would have, and takes this run's changes again.
+     */
+    public void covered(@Body Map<String, Object> summary, @ExchangeProperty("export") ExportDefinition export, @ExchangeProperty("feedScope") Scope scope)
+            throws SQLException {
+        if (scope == null || !String.valueOf(summary.get("status")).startsWith("succeeded")) {
+            return;
+        }
+        db.update("""
+                insert into export_feed (export_id, fingerprint, since, run_id) values (?, ?, ?::xid8, ?)
+                on conflict (export_id) do update set fingerprint = excluded.fingerprint, since = excluded.since, run_id = excluded.run_id, updated_at = now()""",
+                export.id(), export.fingerprint(), scope.since(), ((Number) summary.get("id")).longValue());
+    }
+
+    /**
+     * Drops what no export reads any more: positions whose run has left the ledger (their export compares everything
+     * next), then the feed before the oldest position (all of it when no export has one).
+     */
+    public int trim() throws SQLException {
+        db.update("delete from export_feed f where not exists (select 1 from export_run r where r.id = f.run_id)");
+        return db.update("""
+                delete from profile_change where xid < coalesce((select since from export_feed order by since limit 1), pg_snapshot_xmin(pg_current_snapshot()))""");
+    }
+}

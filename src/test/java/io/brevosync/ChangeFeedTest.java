@@ -1,0 +1,167 @@
+package io.brevosync;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.brevosync.export.Normalise;
+import io.brevosync.sync.ChangeFeed;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A rerun of an export on the default query compares only the profiles the change feed names, and leaves the list
+ * and the sync state as a comparison of every profile would: after each round of random changes the list holds the
+ * segments' result, and a dry run, which compares every profile, finds nothing left to send or remove.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ChangeFeedTest extends ServerTest {
+
+    private static final long MIRROR = 4;
+
+    @Override
+    protected TestServer startServer() throws Exception {
+        return TestServer.startWithTestExports(Map.of("demo.profiles", "1000"));
+    }
+
+    @Test
+    @Order(1)
+    void random_changes_are_mirrored_by_runs_that_compare_only_what_changed() throws Exception {
+        JsonNode first = server.runAndWait("mirror");
+        assertTrue(first.get("profilesCompared").isNull(), "a first run compares every profile: " + first);
+        Random random = new Random(19);
+        for (int round = 1; round <= 6; round++) {
+            server.sql(changes(random, 1000 + round));
+            JsonNode run = server.runAndWait("mirror");
+            String context = "round " + round + ": " + run;
+            long compared = run.get("profilesCompared").asLong(-1);
+            assertTrue(compared > 0 && compared * 4 < run.get("rowsRead").asLong(), context);
+            assertTrue(run.get("status").asText().startsWith("succeeded"), context);
+            assertEquals(server.segmentResult("newsletter", "vip"), server.listMembers(MIRROR), context);
+            JsonNode dry = json(server.api("POST", "/api/exports/mirror/dry-run?sample=3")).get("counts");
+            assertEquals(0, dry.get("rowsAdded").asLong() + dry.get("rowsUpdated").asLong() + dry.get("rowsRemoved").asLong(),
+                    "a comparison of every profile finds nothing left to do: " + dry + "; " + context);
+            // what the last run rejected is reported again, as a comparison of every profile reports it
+            assertEquals(dry.get("rowsRejected").asLong(), run.get("rowsRejected").asLong(), context);
+        }
+        // nothing changed: nothing sent, and only what the last run rejected is read again
+        JsonNode quiet = server.runAndWait("mirror");
+        assertEquals(0, quiet.get("rowsAdded").asLong() + quiet.get("rowsUpdated").asLong() + quiet.get("rowsRemoved").asLong(), quiet.toString());
+        assertEquals(quiet.get("rowsRejected").asLong(), quiet.get("profilesCompared").asLong(), quiet.toString());
+    }
+
+    @Test
+    @Order(2)
+    void an_address_passes_to_the_unchanged_profile_that_shares_it_when_its_owner_leaves() throws Exception {
+        server.sql("""
+                insert into profile (id, email, first_name, last_name) values (5001, 'shared@example.com', 'Owner', 'A'), (5002, ' SHARED@example.com', 'Second', 'B');
+                insert into segment_member (segment_id, profile_id) select id, p from segment, unnest(array[5001, 5002]) p where name = 'newsletter';""");
+        server.runAndWait("mirror");
+        assertTrue(server.listMembers(MIRROR).contains("shared@example.com|Owner|A"));
+
+        server.sql("delete from segment_member where profile_id = 5001");
+        JsonNode run = server.runAndWait("mirror");
+        assertTrue(run.get("profilesCompared").isNumber(), run.toString());
+        assertTrue(server.listMembers(MIRROR).contains("shared@example.com|Second|B"), "profile 5002 did not change, but now owns the address");
+        assertEquals(server.segmentResult("newsletter", "vip"), server.listMembers(MIRROR));
+    }
+
+    @Test
+    @Order(3)
+    void rows_whose_import_failed_are_sent_by_the_next_run() throws Exception {
+        server.sql("""
+                insert into profile (id, email, first_name, last_name) select i, 'retried' || i || '@example.com', 'To', 'Retry' from generate_series(6001, 6003) i;
+                insert into segment_member (segment_id, profile_id) select id, p from segment, generate_series(6001, 6003) p where name = 'newsletter';""");
+        server.runAndWait("mirror");
+        server.sql("update profile set last_name = 'Retried' where id between 6001 and 6003");
+        server.sandbox().faults().failNextImports(2);
+        JsonNode failed = server.runAndWait("mirror");
+        assertEquals("failed", failed.get("status").asText(), failed.toString());
+
+        JsonNode next = server.runAndWait("mirror");
+        assertEquals(3, next.get("rowsUpdated").asLong(), next.toString());
+        assertEquals(server.segmentResult("newsletter", "vip"), server.listMembers(MIRROR));
+    }
+
+    @Test
+    @Order(4)
+    void a_renamed_segment_or_a_query_of_its_own_compares_every_profile() throws Exception {
+        server.runAndWait("mirror");
+        server.sql("update segment set name = 'vip' where name = 'vip'");
+        assertTrue(server.runAndWait("mirror").get("profilesCompared").isNull(), "a segment changed: anyone may have joined or left");
+        assertTrue(server.runAndWait("mirror").get("profilesCompared").isNumber(), "and then the feed again");
+
+        server.runAndWait("quality");
+        server.sql("update profile set first_name = 'Changed' where id = 900001");
+        JsonNode own = server.runAndWait("quality");
+        assertTrue(own.get("profilesCompared").isNull(), "an export with its own query may read any table: " + own);
+    }
+
+    @Test
+    @Order(5)
+    void the_feed_keeps_only_what_an_export_still_reads() throws Exception {
+        server.runAndWait("mirror");
+        server.sql("update profile set city = 'Lyon' where id between 1 and 50");
+        long before = count("select count(*) from profile_change");
+        assertTrue(before >= 50, "the trigger wrote the changes: " + before);
+        server.runAndWait("mirror");
+        server.context().getRegistry().lookupByNameAndType("changeFeed", ChangeFeed.class).trim();
+        assertTrue(count("select count(*) from profile_change") < before, "the feed before every export's position went");
+        assertEquals(0, count("select count(*) from profile_change c where c.xid < (select min(since::text::bigint) from export_feed)::text::xid8"));
+    }
+
+    @Test
+    @Order(6)
+    void the_index_a_run_finds_shared_addresses_by_matches_its_key() throws Exception {
+        try (Connection c = server.db().getConnection(); Statement s = c.createStatement()) {
+            s.execute("set enable_seqscan = off");
+            StringBuilder plan = new StringBuilder();
+            try (ResultSet rs = s.executeQuery("explain select 1 from profile where " + Normalise.emailKeySql("email") + " collate \"C\" = any('{a@example.com}')")) {
+                while (rs.next()) {
+                    plan.append(rs.getString(1)).append('\n');
+                }
+            }
+            assertTrue(plan.toString().contains("profile_email_key"), plan.toString());
+        }
+    }
+
+    /** Changes of one round: names, emails taken from others, joins, leaves, a profile deleted and one added. */
+    private static String changes(Random random, int newId) {
+        List<String> sql = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            sql.add("update profile set first_name = 'Round" + newId + "' where id = " + (1 + random.nextInt(1000)));
+        }
+        for (int i = 0; i < 2; i++) {
+            sql.add("update profile set email = upper((select email from profile where id = " + (1 + random.nextInt(1000)) + ")) where id = " + (1 + random.nextInt(1000)));
+        }
+        for (int i = 0; i < 3; i++) {
+            sql.add("delete from segment_member where profile_id = " + (1 + random.nextInt(1000)));
+            sql.add("insert into segment_member (segment_id, profile_id) select id, " + (1 + random.nextInt(1000))
+                    + " from segment where name = 'newsletter' on conflict do nothing");
+        }
+        sql.add("delete from profile where id = " + (1 + random.nextInt(1000)));
+        sql.add("insert into profile (id, email, first_name, last_name) select " + newId + ", email, 'Copy', 'Of' from profile where id = "
+                + (1 + random.nextInt(1000)) + " union all select " + newId + ", 'new" + newId + "@example.com', 'New', 'One' limit 1");
+        sql.add("insert into segment_member (segment_id, profile_id) select id, " + newId + " from segment where name = 'vip'");
+        return String.join(";\n", sql);
+    }
+
+    private long count(String sql) throws Exception {
+        return Long.parseLong(server.strings(sql).get(0));
+    }
+
+    private static JsonNode json(java.net.http.HttpResponse<String> response) {
+        assertEquals(200, response.statusCode(), response.body());
+        return TestServer.json(response.body().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+}
