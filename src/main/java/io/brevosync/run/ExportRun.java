@@ -217,6 +217,12 @@ public final class ExportRun {
         }
     }
 
+    /** Rejected rows of the last run that stand without being read again (PassReader#standingRejections). */
+    void standing(int rows) {
+        rowsRead.addAndGet(rows);
+        rowsRejected.addAndGet(rows);
+    }
+
     private void count(ExportRow row) {
         if (row.inSegment()) {
             rowsRead.incrementAndGet();

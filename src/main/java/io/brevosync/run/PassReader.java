@@ -83,6 +83,16 @@ public final class PassReader {
         }
     }
 
+    /**
+     * After the first pass of a run that read only what the change feed named (its batches sent): the last run's
+     * rejections of profiles it did not read again stand, recorded and counted as read by this run.
+     */
+    public void standingRejections(@ExchangeProperty("feedScope") ChangeFeed.Scope scope, @ExchangeProperty("run") ExportRun run) throws SQLException {
+        if (run.pass() == 1 && !run.isCanceled() && scope != null && !scope.everything()) {
+            run.standing(ledger.rows().carryRejections(run.getId(), scope.lastRun(), scope.profileIds()));
+        }
+    }
+
     /** Before each pass: the first; then one more if an import process of the run failed (its rows are sent again). */
     public boolean anotherPass(@ExchangeProperty("run") ExportRun run) {
         return run.pass() == 0 || (run.pass() == 1 && run.hasFailedImports() && !run.isCanceled());

@@ -66,6 +66,20 @@ final class RowLedger {
         }
     }
 
+    /**
+     * The rows the last run rejected (or found without consent) that this run did not read again, because their profile
+     * did not change, stand: recorded for this run as they were. Answers how many.
+     */
+    int carryRejections(long runId, long lastRun, String[] changed) throws SQLException {
+        return db.update("""
+                insert into export_row (run_id, profile_id, email, action, outcome, code, reason, permanent)
+                select ?, r.profile_id, r.email, r.action, r.outcome, r.code, r.reason, r.permanent from export_row r
+                where r.run_id = ? and r.outcome in ('rejected', 'no_consent') and r.profile_id not in (select unnest(?::text[]))
+                  and not exists (select 1 from export_row w where w.run_id = ? and w.profile_id = r.profile_id)
+                  and not exists (select 1 from export_batch b, unnest(b.profile_ids) p where b.run_id = ? and p = r.profile_id)""",
+                runId, lastRun, changed, runId, runId);
+    }
+
     /** These addresses (of these profiles) are owed an unlink since this run, unless already owed. */
     private void owe(long runId, String exportId, String[] emails, String[] profileIds) throws SQLException {
         db.update("insert into pending_unlink (export_id, email, profile_id, since_run) select ?, u.e, u.p, ? from unnest(?::text[], ?::text[]) as u(e, p) "

@@ -18,11 +18,12 @@ import org.apache.camel.ExchangeProperty;
  *
  * <p>A run starts from where its export's last complete run began: the oldest transaction still open then
  * (pg_snapshot_xmin), so a change committed while that run read is taken again, never missed. It compares the profiles
- * the feed names since, the rows its sync state has not delivered (failed, to send again) and the rows the last run
- * did not deliver (rejected, without consent, dead: reported again, as a full comparison does). Everything is compared
- * instead on a first run, a full resync, a new mapping or list (the fingerprint), after a truncate or a segment renamed,
- * when the last complete run left the ledger, when the default query reads another table or the time, or when the feed
- * names more than a tenth of the state: then the full comparison is the cheaper one.
+ * the feed names since, the rows its sync state has not delivered (failed, to send again), and the last run's rejected
+ * rows of profiles the state still holds; the last run's other rejections stand for this run too, without being read
+ * (RowLedger#carryRejections), as a full comparison would reject them again. Everything is compared instead on a first
+ * run, a full resync, a new mapping or list (the fingerprint), after a truncate or a segment renamed, when the last
+ * complete run left the ledger, when the default query reads another table or the time, or when the feed names more
+ * than a twentieth of the state: from there on the full comparison is the cheaper one.
  */
 public final class ChangeFeed {
 
@@ -35,10 +36,10 @@ public final class ChangeFeed {
     private static final int SMALL = 10_000;
 
     /**
-     * What a run compares: from which transaction it read the feed (its position once the run completes), and the
-     * profile ids to compare, or null: every profile.
+     * What a run compares: from which transaction it read the feed (its position once the run completes), the
+     * profile ids to compare, or null: every profile, and the export's last complete run (whose rejections stand).
      */
-    public record Scope(String since, String[] profileIds) {
+    public record Scope(String since, String[] profileIds, long lastRun) {
         public boolean everything() {
             return profileIds == null;
         }
@@ -64,17 +65,18 @@ public final class ChangeFeed {
                        exists (select 1 from profile_change c where c.xid >= f.since and c.profile_id is null) as everything
                 from export_feed f join export_run r on r.id = f.run_id where f.export_id = ?""", export.fingerprint(), export.id());
         if (position.isEmpty() || !(Boolean) position.get().get("same") || (Boolean) position.get().get("everything")) {
-            return new Scope(since, null);
+            return new Scope(since, null, 0);
         }
+        long lastRun = ((Number) position.get().get("runId")).longValue();
         Array ids = (Array) db.queryOne("""
                 select array(
                     select profile_id from profile_change where xid >= ?::xid8
                     union select profile_id::bigint from sync_state where export_id = ? and (hash is null or failures > 0) and profile_id ~ '^-?[0-9]{1,18}$'
-                    union select profile_id::bigint from export_row where run_id = ? and outcome in ('rejected', 'no_consent', 'failed', 'dead')
-                      and profile_id ~ '^-?[0-9]{1,18}$')::text[] as ids""", position.get().get("since"), export.id(), position.get().get("runId"))
-                .orElseThrow().get("ids");
+                    union select r.profile_id::bigint from export_row r join sync_state s on s.export_id = ? and s.profile_id = r.profile_id
+                      where r.run_id = ? and r.outcome in ('rejected', 'no_consent') and r.profile_id ~ '^-?[0-9]{1,18}$')::text[] as ids""",
+                position.get().get("since"), export.id(), export.id(), lastRun).orElseThrow().get("ids");
         String[] profileIds = (String[]) ids.getArray();
-        return profileIds.length > Math.max(SMALL, stateRows / 10) ? new Scope(since, null) : new Scope(since, profileIds);
+        return profileIds.length > Math.max(SMALL, stateRows / 20) ? new Scope(since, null, 0) : new Scope(since, profileIds, lastRun);
     }
 
     /**

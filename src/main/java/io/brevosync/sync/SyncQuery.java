@@ -80,25 +80,24 @@ public final class SyncQuery {
     public static Statement changed(ExportDefinition export, String[] profileIds, boolean byValue) {
         Statement query = query(export);
         String key = Normalise.emailKeySql("q0." + export.emailColumn()) + " collate \"C\"";
+        // the ids as a set, then the rows by id: a filter "not one of the ids" would compare each row with every id
         String scoped = """
                 with keys as materialized (
                   select %2$s as k from (%1$s) q0 where q0.profile_id = any(?::text[]::bigint[])
                   union select %3$s from sync_state s where s.export_id = ? and s.profile_id = any(?::text[])),
-                scope as materialized (
-                  select q0.* from (%1$s) q0 where q0.profile_id = any(?::text[]::bigint[])
-                  union all
-                  select q0.* from (%1$s) q0 where %2$s = any(array(select k from keys)) and q0.profile_id <> all(?::text[]::bigint[]))
+                ids as materialized (
+                  select unnest(?::text[]::bigint[]) as id
+                  union select q0.profile_id from (%1$s) q0 where %2$s = any(array(select k from keys))),
+                scope as materialized (select q0.* from (%1$s) q0 where q0.profile_id in (select id from ids))
                 """.formatted(query.sql(), key, Normalise.emailKeySql("s.email") + " collate \"C\"");
         List<Object> parameters = new ArrayList<>(query.parameters());
-        parameters.addAll(List.of(profileIds, export.id(), profileIds));
+        parameters.addAll(List.of(profileIds, export.id(), profileIds, profileIds));
         parameters.addAll(query.parameters());
-        parameters.add(profileIds);
         parameters.addAll(query.parameters());
-        parameters.add(profileIds);
-        parameters.addAll(List.of(export.fingerprint(), export.id(), profileIds, false));
+        parameters.addAll(List.of(export.fingerprint(), export.id(), false));
         parameters.addAll(Collections.nCopies(3, new String[0]));
         return new Statement(scoped + compare("scope", export.emailColumn(), mapsPhones(export), byValue,
-                " and profile_id in (select unnest(?::text[]) union all select profile_id::text from scope)"), parameters);
+                " and profile_id in (select id::text from ids)"), parameters);
     }
 
     /** Profile id types a run can hold as a long (EmailOwners): a first run of their exports streams ({@link #firstRun}). */
