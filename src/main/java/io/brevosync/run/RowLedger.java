@@ -71,12 +71,13 @@ final class RowLedger {
      * did not change, stand: recorded for this run as they were. Answers how many.
      */
     int carryRejections(long runId, long lastRun, String[] changed) throws SQLException {
+        // one hashed set of what this run read (NOT IN a subquery): correlated look-ups took 5 s for 7,000 rows
         return db.update("""
                 insert into export_row (run_id, profile_id, email, action, outcome, code, reason, permanent)
                 select ?, r.profile_id, r.email, r.action, r.outcome, r.code, r.reason, r.permanent from export_row r
-                where r.run_id = ? and r.outcome in ('rejected', 'no_consent') and r.profile_id not in (select unnest(?::text[]))
-                  and not exists (select 1 from export_row w where w.run_id = ? and w.profile_id = r.profile_id)
-                  and not exists (select 1 from export_batch b, unnest(b.profile_ids) p where b.run_id = ? and p = r.profile_id)""",
+                where r.run_id = ? and r.outcome in ('rejected', 'no_consent') and r.profile_id not in (
+                    select unnest(?::text[]) union all select w.profile_id from export_row w where w.run_id = ? and w.profile_id is not null
+                    union all select unnest(b.profile_ids) from export_batch b where b.run_id = ?)""",
                 runId, lastRun, changed, runId, runId);
     }
 
