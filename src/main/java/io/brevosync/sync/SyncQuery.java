@@ -80,24 +80,25 @@ public final class SyncQuery {
     public static Statement changed(ExportDefinition export, String[] profileIds, boolean byValue) {
         Statement query = query(export);
         String key = Normalise.emailKeySql("q0." + export.emailColumn()) + " collate \"C\"";
-        // the ids as a set, then the rows by id: a filter "not one of the ids" would compare each row with every id
+        // the query read twice, by id then by address; the second leaves out the first's rows with one hashed NOT IN
         String scoped = """
-                with keys as materialized (
-                  select %2$s as k from (%1$s) q0 where q0.profile_id = any(?::text[]::bigint[])
-                  union select %3$s from sync_state s where s.export_id = ? and s.profile_id = any(?::text[])),
-                ids as materialized (
-                  select unnest(?::text[]::bigint[]) as id
-                  union select q0.profile_id from (%1$s) q0 where %2$s = any(array(select k from keys))),
-                scope as materialized (select q0.* from (%1$s) q0 where q0.profile_id in (select id from ids))
-                """.formatted(query.sql(), key, Normalise.emailKeySql("s.email") + " collate \"C\"");
+                with changed as materialized (select q0.* from (%1$s) q0 where q0.profile_id = any(?::text[]::bigint[])),
+                keys as materialized (
+                  select %3$s as k from changed c
+                  union select %4$s from sync_state s where s.export_id = ? and s.profile_id = any(?::text[])),
+                scope as materialized (
+                  select * from changed
+                  union all
+                  select q0.* from (%1$s) q0 where %2$s = any(array(select k from keys)) and q0.profile_id not in (select profile_id from changed))
+                """.formatted(query.sql(), key, Normalise.emailKeySql("c." + export.emailColumn()) + " collate \"C\"",
+                Normalise.emailKeySql("s.email") + " collate \"C\"");
         List<Object> parameters = new ArrayList<>(query.parameters());
-        parameters.addAll(List.of(profileIds, export.id(), profileIds, profileIds));
+        parameters.addAll(List.of(profileIds, export.id(), profileIds));
         parameters.addAll(query.parameters());
-        parameters.addAll(query.parameters());
-        parameters.addAll(List.of(export.fingerprint(), export.id(), false));
+        parameters.addAll(List.of(export.fingerprint(), export.id(), profileIds, false));
         parameters.addAll(Collections.nCopies(3, new String[0]));
         return new Statement(scoped + compare("scope", export.emailColumn(), mapsPhones(export), byValue,
-                " and profile_id in (select id::text from ids)"), parameters);
+                " and profile_id in (select unnest(?::text[]) union all select profile_id::text from scope)"), parameters);
     }
 
     /** Profile id types a run can hold as a long (EmailOwners): a first run of their exports streams ({@link #firstRun}). */
