@@ -41,21 +41,21 @@ begin
     return null;
 end $$;
 
-create trigger profile_inserted after insert on profile referencing new table as new_rows
-    for each statement execute function profile_changed('id');
-create trigger profile_updated after update on profile referencing old table as old_rows new table as new_rows
-    for each statement execute function profile_changed('id');
-create trigger profile_deleted after delete on profile referencing old table as old_rows
-    for each statement execute function profile_changed('id');
-create trigger profile_truncated after truncate on profile for each statement execute function profile_changed();
-
-create trigger member_inserted after insert on segment_member referencing new table as new_rows
-    for each statement execute function profile_changed('profile_id');
-create trigger member_updated after update on segment_member referencing old table as old_rows new table as new_rows
-    for each statement execute function profile_changed('profile_id');
-create trigger member_deleted after delete on segment_member referencing old table as old_rows
-    for each statement execute function profile_changed('profile_id');
-create trigger member_truncated after truncate on segment_member for each statement execute function profile_changed();
+-- on profile (its id) and segment_member (its profile_id): <table>_inserted, _updated, _deleted, _truncated
+do $$
+declare
+    t record;
+begin
+    for t in select * from (values ('profile', 'id'), ('segment_member', 'profile_id')) as v (name, id) loop
+        execute format('create trigger %1$s_inserted after insert on %1$I referencing new table as new_rows
+            for each statement execute function profile_changed(%2$L)', t.name, t.id);
+        execute format('create trigger %1$s_updated after update on %1$I referencing old table as old_rows new table as new_rows
+            for each statement execute function profile_changed(%2$L)', t.name, t.id);
+        execute format('create trigger %1$s_deleted after delete on %1$I referencing old table as old_rows
+            for each statement execute function profile_changed(%2$L)', t.name, t.id);
+        execute format('create trigger %1$s_truncated after truncate on %1$I for each statement execute function profile_changed()', t.name);
+    end loop;
+end $$;
 
 -- a segment renamed or deleted changes who is in an export's segments (a deletion also deletes its members)
 create trigger segment_changed after update or delete or truncate on segment for each statement execute function profile_changed();
