@@ -121,7 +121,7 @@ public class ExportConfiguration implements CamelConfiguration {
         Outage outage = new Outage(millis(p, "db.outage-wait"), database.dataSource());
         RunControl runs = new RunControl(exports, batcher, ledger, syncState, locks, tracker, millis(p, "brevo.process-poll-first"),
                 millis(p, "brevo.process-poll-max"), importTimeout, name -> connections.window(name, "/processes"), metrics, outage);
-        ChangeFeed feed = new ChangeFeed(jdbc, property(p, "exports.default-query"));
+        ChangeFeed feed = new ChangeFeed(jdbc, property(p, "exports.default-query"), millis(p, "exports.full-compare-after"));
         registry.bind("changeFeed", feed);
         PassReader reader = new PassReader(ledger, syncState, feed);
         ConnectionPolicies policies = new ConnectionPolicies(jdbc, connections.names(), property(p, "access.privacy-version"), ledger::cancelActive);

@@ -14,6 +14,8 @@ create table export_feed (
     fingerprint  text        not null,
     since        xid8        not null,
     run_id       bigint      not null,
+    -- when a complete run last compared every profile (exports.full-compare-after)
+    compared_all timestamptz not null default now(),
     updated_at   timestamptz not null default now()
 );
 

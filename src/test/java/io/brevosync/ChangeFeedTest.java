@@ -100,11 +100,14 @@ class ChangeFeedTest extends ServerTest {
 
     @Test
     @Order(4)
-    void a_renamed_segment_or_a_query_of_its_own_compares_every_profile() throws Exception {
+    void a_renamed_segment_a_day_gone_by_or_a_query_of_its_own_compares_every_profile() throws Exception {
         server.runAndWait("mirror");
         server.sql("update segment set name = 'vip' where name = 'vip'");
         assertTrue(server.runAndWait("mirror").get("profilesCompared").isNull(), "a segment changed: anyone may have joined or left");
         assertTrue(server.runAndWait("mirror").get("profilesCompared").isNumber(), "and then the feed again");
+        server.sql("update export_feed set compared_all = now() - interval '25 hours' where export_id = 'mirror'");
+        assertTrue(server.runAndWait("mirror").get("profilesCompared").isNull(), "a day after the last comparison of every profile");
+        assertTrue(server.runAndWait("mirror").get("profilesCompared").isNumber(), "which starts the day again");
 
         server.runAndWait("quality");
         server.sql("update profile set first_name = 'Changed' where id = 900001");

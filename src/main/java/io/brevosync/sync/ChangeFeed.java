@@ -2,6 +2,7 @@ package io.brevosync.sync;
 
 import java.sql.Array;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -22,8 +23,9 @@ import org.apache.camel.ExchangeProperty;
  * rows of profiles the state still holds; the last run's other rejections stand for this run too, without being read
  * (RowLedger#carryRejections), as a full comparison would reject them again. Everything is compared instead on a first
  * run, a full resync, a new mapping or list (the fingerprint), after a truncate or a segment renamed, when the last
- * complete run left the ledger, when the default query reads another table or the time, or when the feed names more
- * than a twentieth of the state: from there on the full comparison is the cheaper one.
+ * complete run left the ledger, a day after the last full comparison (exports.full-compare-after: what the triggers
+ * could not see is sent within it), when the default query reads another table or the time, or when the feed names
+ * more than a twentieth of the state: from there on the full comparison is the cheaper one.
  */
 public final class ChangeFeed {
 
@@ -47,11 +49,17 @@ public final class ChangeFeed {
 
     private final Jdbc db;
     private final String defaultQuery;
+    private final Duration fullCompareAfter;
 
-    /** @param defaultQuery exports.default-query: the query the triggers cover */
-    public ChangeFeed(Jdbc db, String defaultQuery) {
+    /**
+     * @param defaultQuery exports.default-query: the query the triggers cover
+     * @param fullCompareAfter exports.full-compare-after: how long since the last comparison of every profile a run
+     *     may still compare only what the feed names
+     */
+    public ChangeFeed(Jdbc db, String defaultQuery, Duration fullCompareAfter) {
         this.db = db;
         this.defaultQuery = defaultQuery.trim();
+        this.fullCompareAfter = fullCompareAfter;
     }
 
     /**
@@ -61,10 +69,11 @@ public final class ChangeFeed {
     public Scope open(ExportDefinition export, long stateRows, String profileIdType) throws SQLException {
         String since = (String) db.queryOne("select pg_snapshot_xmin(pg_current_snapshot())::text as since").orElseThrow().get("since");
         Optional<Map<String, Object>> position = stateRows == 0 || !covers(export, profileIdType) ? Optional.empty() : db.queryOne("""
-                select f.since::text as since, f.run_id, f.fingerprint = ? as same,
+                select f.since::text as since, f.run_id, f.fingerprint = ? and f.compared_all > now() - make_interval(secs => ?) as current,
                        exists (select 1 from profile_change c where c.xid >= f.since and c.profile_id is null) as everything
-                from export_feed f join export_run r on r.id = f.run_id where f.export_id = ?""", export.fingerprint(), export.id());
-        if (position.isEmpty() || !(Boolean) position.get().get("same") || (Boolean) position.get().get("everything")) {
+                from export_feed f join export_run r on r.id = f.run_id where f.export_id = ?""", export.fingerprint(),
+                fullCompareAfter.toMillis() / 1000.0, export.id());
+        if (position.isEmpty() || !(Boolean) position.get().get("current") || (Boolean) position.get().get("everything")) {
             return new Scope(since, null, 0);
         }
         long lastRun = ((Number) position.get().get("runId")).longValue();
@@ -104,8 +113,9 @@ public final class ChangeFeed {
         }
         db.update("""
                 insert into export_feed (export_id, fingerprint, since, run_id) values (?, ?, ?::xid8, ?)
-                on conflict (export_id) do update set fingerprint = excluded.fingerprint, since = excluded.since, run_id = excluded.run_id, updated_at = now()""",
-                export.id(), export.fingerprint(), scope.since(), ((Number) summary.get("id")).longValue());
+                on conflict (export_id) do update set fingerprint = excluded.fingerprint, since = excluded.since, run_id = excluded.run_id,
+                    compared_all = case when ? then now() else export_feed.compared_all end, updated_at = now()""",
+                export.id(), export.fingerprint(), scope.since(), ((Number) summary.get("id")).longValue(), scope.everything());
     }
 
     /**
