@@ -39,9 +39,10 @@ public final class ChangeFeed {
 
     /**
      * What a run compares: from which transaction it read the feed (its position once the run completes), the
-     * profile ids to compare, or null: every profile, and the export's last complete run (whose rejections stand).
+     * profile ids to compare, or null: every profile, their addresses, and the export's last complete run (whose
+     * rejections stand).
      */
-    public record Scope(String since, String[] profileIds, long lastRun) {
+    public record Scope(String since, String[] profileIds, String[] addresses, long lastRun) {
         public boolean everything() {
             return profileIds == null;
         }
@@ -74,7 +75,7 @@ public final class ChangeFeed {
                 from export_feed f join export_run r on r.id = f.run_id where f.export_id = ?""", export.fingerprint(),
                 fullCompareAfter.toMillis() / 1000.0, export.id());
         if (position.isEmpty() || !(Boolean) position.get().get("current") || (Boolean) position.get().get("everything")) {
-            return new Scope(since, null, 0);
+            return new Scope(since, null, null, 0);
         }
         long lastRun = ((Number) position.get().get("runId")).longValue();
         Array ids = (Array) db.queryOne("""
@@ -85,7 +86,12 @@ public final class ChangeFeed {
                       where r.run_id = ? and r.outcome in ('rejected', 'no_consent') and r.profile_id ~ '^-?[0-9]{1,18}$')::text[] as ids""",
                 position.get().get("since"), export.id(), export.id(), lastRun).orElseThrow().get("ids");
         String[] profileIds = (String[]) ids.getArray();
-        return profileIds.length > Math.max(SMALL, stateRows / 20) ? new Scope(since, null, 0) : new Scope(since, profileIds, lastRun);
+        if (profileIds.length > Math.max(SMALL, stateRows / 20)) {
+            return new Scope(since, null, null, 0);
+        }
+        SyncQuery.Statement addresses = SyncQuery.addresses(export, profileIds);
+        Array keys = (Array) db.queryOne(addresses.sql(), addresses.parameters().toArray()).orElseThrow().get("keys");
+        return new Scope(since, profileIds, (String[]) keys.getArray(), lastRun);
     }
 
     /**

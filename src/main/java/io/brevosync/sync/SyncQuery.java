@@ -73,32 +73,39 @@ public final class SyncQuery {
 
     /**
      * A rerun's query when the change feed names what changed ({@link ChangeFeed}): {@link #of} over the given profiles
-     * and every profile sharing an address with them, now or as last delivered, so each of those addresses finds its
-     * owner among all the rows that have it, and rows are hashed as {@link #of} hashes them. The profiles are looked up
-     * by id and by address (the indexes of profile), not read all. Only for whole-number profile ids.
+     * and every profile with one of the given addresses (their keys, {@link #addresses}), so each of those addresses
+     * finds its owner among all the rows that have it, and rows are hashed as {@link #of} hashes them. The rows are
+     * looked up by id, then by address (the indexes of profile), not read all; the addresses come as a constant, which
+     * PostgreSQL hashes when it has to read every row (an array it computes itself is compared element by element).
+     * Only for whole-number profile ids.
      */
-    public static Statement changed(ExportDefinition export, String[] profileIds, boolean byValue) {
+    public static Statement changed(ExportDefinition export, String[] profileIds, String[] addresses, boolean byValue) {
         Statement query = query(export);
-        String key = Normalise.emailKeySql("q0." + export.emailColumn()) + " collate \"C\"";
-        // the query read twice, by id then by address; the second leaves out the first's rows with one hashed NOT IN
         String scoped = """
                 with changed as materialized (select q0.* from (%1$s) q0 where q0.profile_id = any(?::text[]::bigint[])),
-                keys as materialized (
-                  select %3$s as k from changed c
-                  union select %4$s from sync_state s where s.export_id = ? and s.profile_id = any(?::text[])),
                 scope as materialized (
                   select * from changed
                   union all
-                  select q0.* from (%1$s) q0 where %2$s = any(array(select k from keys)) and q0.profile_id not in (select profile_id from changed))
-                """.formatted(query.sql(), key, Normalise.emailKeySql("c." + export.emailColumn()) + " collate \"C\"",
-                Normalise.emailKeySql("s.email") + " collate \"C\"");
+                  select q0.* from (%1$s) q0 where %2$s collate "C" = any(?::text[]) and q0.profile_id not in (select profile_id from changed))
+                """.formatted(query.sql(), Normalise.emailKeySql("q0." + export.emailColumn()));
         List<Object> parameters = new ArrayList<>(query.parameters());
-        parameters.addAll(List.of(profileIds, export.id(), profileIds));
+        parameters.add(profileIds);
         parameters.addAll(query.parameters());
+        parameters.add(addresses);
         parameters.addAll(List.of(export.fingerprint(), export.id(), profileIds, false));
         parameters.addAll(Collections.nCopies(3, new String[0]));
         return new Statement(scoped + compare("scope", export.emailColumn(), mapsPhones(export), byValue,
                 " and profile_id in (select unnest(?::text[]) union all select profile_id::text from scope)"), parameters);
+    }
+
+    /** The addresses (keys) of the given profiles, as the export's query has them and as last delivered. */
+    public static Statement addresses(ExportDefinition export, String[] profileIds) {
+        Statement query = query(export);
+        List<Object> parameters = new ArrayList<>(query.parameters());
+        parameters.addAll(List.of(profileIds, export.id(), profileIds));
+        return new Statement("select array(select k from (select " + Normalise.emailKeySql("q0." + export.emailColumn()) + " as k from (" + query.sql()
+                + ") q0 where q0.profile_id = any(?::text[]::bigint[]) union select " + Normalise.emailKeySql("s.email")
+                + " from sync_state s where s.export_id = ? and s.profile_id = any(?::text[])) a where k is not null) as keys", parameters);
     }
 
     /** Profile id types a run can hold as a long (EmailOwners): a first run of their exports streams ({@link #firstRun}). */
