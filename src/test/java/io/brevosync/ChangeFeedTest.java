@@ -3,12 +3,16 @@ package io.brevosync;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.brevosync.db.Jdbc;
+import io.brevosync.export.ExportDefinition;
+import io.brevosync.export.ExportRegistry;
 import io.brevosync.export.Normalise;
 import io.brevosync.sync.ChangeFeed;
 import org.junit.jupiter.api.MethodOrderer;
@@ -17,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -142,6 +147,22 @@ class ChangeFeedTest extends ServerTest {
             }
             assertTrue(plan.toString().contains("profile_email_key"), plan.toString());
         }
+    }
+
+    @Test
+    @Order(7)
+    void a_default_query_whose_addresses_no_index_finds_compares_every_profile() throws Exception {
+        ExportDefinition m = server.context().getRegistry().lookupByNameAndType("exportRegistry", ExportRegistry.class).get("mirror");
+        String edited = m.query().replace("p.email,", "lower(p.email) as email,");
+        assertTrue(!edited.equals(m.query()), m.query());
+        ExportDefinition onEdited = new ExportDefinition(m.id(), m.connection(), m.listId(), m.segments(), m.mapping(), m.cron(), m.timeZone(), m.enabled(),
+                edited, m.batchMaxRows(), m.batchMaxBytes(), m.exitPolicy(), m.exitListId(), m.maxRemovalPercent(), m.quality(), m.alerts(), m.reconcile(),
+                m.reconcileCron());
+        Jdbc jdbc = new Jdbc(server.db());
+        assertTrue(new ChangeFeed(jdbc, m.query(), Duration.ofDays(1)).covers(m, "int8"), "the shipped query finds addresses by profile_email_key");
+        // lower(email) is not what the index holds: each row would be compared with every changed address
+        assertFalse(new ChangeFeed(jdbc, edited, Duration.ofDays(1)).covers(onEdited, "int8"));
+        assertFalse(new ChangeFeed(jdbc, m.query(), Duration.ofDays(1)).covers(m, "uuid"), "the feed holds whole-number ids");
     }
 
     /** Changes of one round: names, emails taken from others, joins, leaves, a profile deleted and one added. */

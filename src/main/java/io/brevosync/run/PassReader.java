@@ -69,7 +69,7 @@ public final class PassReader {
             ledger.compared(runId, scope.everything() ? null : (long) scope.profileIds().length);
         }
         SyncQuery.Statement statement = firstRun ? SyncQuery.firstRun(export, columns.byValue())
-                : scope != null && !scope.everything() ? SyncQuery.changed(export, scope.profileIds(), scope.addresses(), columns.byValue())
+                : scope != null && !scope.everything() ? SyncQuery.changed(export, scope.profileIds(), columns.byValue())
                 : SyncQuery.of(export, full, only, columns.byValue());
         exchange.setProperty("emailOwners", firstRun ? new EmailOwners() : null);
         // the query comes from the message body, where camel-sql takes positional parameters

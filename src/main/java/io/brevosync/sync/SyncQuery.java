@@ -73,39 +73,47 @@ public final class SyncQuery {
 
     /**
      * A rerun's query when the change feed names what changed ({@link ChangeFeed}): {@link #of} over the given profiles
-     * and every profile with one of the given addresses (their keys, {@link #addresses}), so each of those addresses
-     * finds its owner among all the rows that have it, and rows are hashed as {@link #of} hashes them. The rows are
-     * looked up by id, then by address (the indexes of profile), not read all; the addresses come as a constant, which
-     * PostgreSQL hashes when it has to read every row (an array it computes itself is compared element by element).
-     * Only for whole-number profile ids.
+     * and every profile sharing an address with them, now or as last delivered, so each of those addresses finds its
+     * owner among all the rows that have it, and rows are hashed as {@link #of} hashes them. The profiles are looked up
+     * by id and by address (the indexes of profile), not read all. Only for whole-number profile ids, and only where
+     * an index finds an address ({@link #addressLookup}).
      */
-    public static Statement changed(ExportDefinition export, String[] profileIds, String[] addresses, boolean byValue) {
+    public static Statement changed(ExportDefinition export, String[] profileIds, boolean byValue) {
         Statement query = query(export);
+        // the query read twice, by id then by address; the second leaves out the first's rows with one hashed NOT IN
         String scoped = """
                 with changed as materialized (select q0.* from (%1$s) q0 where q0.profile_id = any(?::text[]::bigint[])),
+                keys as materialized (
+                  select %3$s as k from changed c
+                  union select %4$s from sync_state s where s.export_id = ? and s.profile_id = any(?::text[])),
                 scope as materialized (
                   select * from changed
                   union all
-                  select q0.* from (%1$s) q0 where %2$s collate "C" = any(?::text[]) and q0.profile_id not in (select profile_id from changed))
-                """.formatted(query.sql(), Normalise.emailKeySql("q0." + export.emailColumn()));
+                  %2$s and q0.profile_id not in (select profile_id from changed))
+                """.formatted(query.sql(), byAddress(query.sql(), export, "array(select k from keys)"),
+                Normalise.emailKeySql("c." + export.emailColumn()) + " collate \"C\"", Normalise.emailKeySql("s.email") + " collate \"C\"");
         List<Object> parameters = new ArrayList<>(query.parameters());
-        parameters.add(profileIds);
+        parameters.addAll(List.of(profileIds, export.id(), profileIds));
         parameters.addAll(query.parameters());
-        parameters.add(addresses);
         parameters.addAll(List.of(export.fingerprint(), export.id(), profileIds, false));
         parameters.addAll(Collections.nCopies(3, new String[0]));
         return new Statement(scoped + compare("scope", export.emailColumn(), mapsPhones(export), byValue,
                 " and profile_id in (select unnest(?::text[]) union all select profile_id::text from scope)"), parameters);
     }
 
-    /** The addresses (keys) of the given profiles, as the export's query has them and as last delivered. */
-    public static Statement addresses(ExportDefinition export, String[] profileIds) {
+    /**
+     * The export's rows with one of the addresses (keys) in an array the statement computes. PostgreSQL compares a row
+     * with each element of such an array in turn (it hashes only constant arrays), so this is fast only through an
+     * index on the key, such as profile_email_key: {@link #addressLookup} is its plan, for ChangeFeed to check.
+     */
+    private static String byAddress(String query, ExportDefinition export, String keys) {
+        return "select q0.* from (" + query + ") q0 where " + Normalise.emailKeySql("q0." + export.emailColumn()) + " collate \"C\" = any(" + keys + ")";
+    }
+
+    /** The look-up by address of {@link #changed}, with one address. */
+    public static Statement addressLookup(ExportDefinition export) {
         Statement query = query(export);
-        List<Object> parameters = new ArrayList<>(query.parameters());
-        parameters.addAll(List.of(profileIds, export.id(), profileIds));
-        return new Statement("select array(select k from (select " + Normalise.emailKeySql("q0." + export.emailColumn()) + " as k from (" + query.sql()
-                + ") q0 where q0.profile_id = any(?::text[]::bigint[]) union select " + Normalise.emailKeySql("s.email")
-                + " from sync_state s where s.export_id = ? and s.profile_id = any(?::text[])) a where k is not null) as keys", parameters);
+        return new Statement(byAddress(query.sql(), export, "array(select ''::text)"), query.parameters());
     }
 
     /** Profile id types a run can hold as a long (EmailOwners): a first run of their exports streams ({@link #firstRun}). */
