@@ -69,6 +69,8 @@ public final class ChangeFeed {
     /**
      * What the run of the export compares: the feed's profiles, or every profile. Taken before its query, so the
      * position it records is no later than what the query sees.
+     *
+     * @param stateRows the export's sync state rows; 0 (nothing delivered, or a full resync) compares every profile
      */
     public Scope open(ExportDefinition export, long stateRows, String profileIdType) throws SQLException {
         String since = (String) db.queryOne("select pg_snapshot_xmin(pg_current_snapshot())::text as since").orElseThrow().get("since");

@@ -90,8 +90,8 @@ public final class SyncQuery {
                   select * from changed
                   union all
                   %2$s and q0.profile_id not in (select profile_id from changed))
-                """.formatted(query.sql(), byAddress(query.sql(), export, "array(select k from keys)"),
-                Normalise.emailKeySql("c." + export.emailColumn()) + " collate \"C\"", Normalise.emailKeySql("s.email") + " collate \"C\"");
+                """.formatted(query.sql(), byAddress(query.sql(), export, "array(select k from keys)"), addressKey("c." + export.emailColumn()),
+                addressKey("s.email"));
         List<Object> parameters = new ArrayList<>(query.parameters());
         parameters.addAll(List.of(profileIds, export.id(), profileIds));
         parameters.addAll(query.parameters());
@@ -107,7 +107,15 @@ public final class SyncQuery {
      * index on the key, such as profile_email_key: {@link #addressLookup} is its plan, for ChangeFeed to check.
      */
     private static String byAddress(String query, ExportDefinition export, String keys) {
-        return "select q0.* from (" + query + ") q0 where " + Normalise.emailKeySql("q0." + export.emailColumn()) + " collate \"C\" = any(" + keys + ")";
+        return "select q0.* from (" + query + ") q0 where " + addressKey("q0." + export.emailColumn()) + " = any(" + keys + ")";
+    }
+
+    /**
+     * An address's key as the comparison partitions by it and profile_email_key indexes it (V12__change_feed.sql): the
+     * index serves a look-up only where the expression is the same.
+     */
+    private static String addressKey(String column) {
+        return Normalise.emailKeySql(column) + " collate \"C\"";
     }
 
     /** The look-up by address of {@link #changed}, with one address. */
@@ -183,19 +191,18 @@ public final class SyncQuery {
 
     /** The comparison of the source's rows (a table or a subquery) with the export's sync state, narrowed by stateFilter. */
     private static String compare(String source, String emailColumn, boolean ordered, boolean byValue, String stateFilter) {
-        String key = Normalise.emailKeySql("q0." + emailColumn);
         return """
                 select d.* from (
                   select q.*, s.profile_id as sync_profile_id, s.email as sync_email, s.hash as sync_hash, s.failures as sync_failures,
                          s.failed_hash as sync_failed_hash, s.last_error as sync_last_error, s.sms_conflict as sync_sms_conflict,
                          %3$s as row_hash
-                  from (select q0.*, min(q0.profile_id) over (partition by %2$s collate "C") as sync_email_owner from %1$s q0) q
+                  from (select q0.*, min(q0.profile_id) over (partition by %2$s) as sync_email_owner from %1$s q0) q
                   full join (select profile_id, email, hash, failures, failed_hash, last_error, sms_conflict from sync_state where export_id = ?%4$s) s
                     on s.profile_id = q.profile_id::text
                 ) d
                 where (?::boolean or d.profile_id is null or d.sync_hash is distinct from d.row_hash)
                   and (cardinality(?::text[]) = 0 or d.profile_id::text = any(?::text[]) or d.sync_profile_id = any(?::text[]))
-                """.formatted(source, key, hash(byValue), stateFilter) + (ordered ? "order by d.profile_id" : "");
+                """.formatted(source, addressKey("q0." + emailColumn), hash(byValue), stateFilter) + (ordered ? "order by d.profile_id" : "");
     }
 
     /** The row's hash, seeded with the export's fingerprint (the first parameter). */
