@@ -213,7 +213,11 @@ public final class RunLedger {
 
     /** Retention: finished runs older than the given days go, with their batches and rows; the sync state stays. */
     int deleteOlderThan(int days) throws SQLException {
-        return db.update("delete from export_run where finished_at < now() - make_interval(days => ?) and status not in ('queued', 'running', ?)",
-                days, NEEDS_CONFIRMATION);
+        // the batches go by their foreign key; the rows have none (V13), so they go in the same statement
+        return (int) db.number("""
+                with gone as (delete from export_run where finished_at < now() - make_interval(days => ?) and status not in ('queued', 'running', ?)
+                    returning id),
+                gone_rows as (delete from export_row where run_id in (select id from gone))
+                select count(*) from gone""", days, NEEDS_CONFIRMATION);
     }
 }

@@ -11,6 +11,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.brevosync.db.Jdbc;
 import io.brevosync.export.ExportDefinition;
 import org.apache.camel.Body;
@@ -28,8 +31,9 @@ import org.apache.camel.ExchangeProperty;
  * (RowLedger#carryRejections), as a full comparison would reject them again. Everything is compared instead on a first
  * run, a full resync, a new mapping or list (the fingerprint), after a truncate or a segment renamed, when the last
  * complete run left the ledger, a day after the last full comparison (exports.full-compare-after: what the triggers
- * could not see is sent within it), when the default query reads another table or the time, or when the feed names
- * more than a twentieth of the state: from there on the full comparison is the cheaper one.
+ * could not see is sent within it), when the default query reads another table or the time or its profile_id is not
+ * profile's primary key, or when the feed names more than a twentieth of the state: from there on the full comparison
+ * is the cheaper one.
  */
 public final class ChangeFeed {
 
@@ -104,13 +108,44 @@ public final class ChangeFeed {
             return false;
         }
         // and an index finds an address (SyncQuery#changed): planned with neither whole reads nor nested loops allowed,
-        // the look-up shows the key in an index condition only if some index has it, however small the tables are
+        // the look-up shows the key in an index condition only if some index has it, however small the tables are;
+        // and the query's profile_id is profile's primary key: the feed's ids, each found by one look-up (not one read each)
         return !FEED_TABLES.matcher(plan(SyncQuery.columns(export), "")).find()
-                && plan(SyncQuery.addressLookup(export), "set local enable_seqscan = off; set local enable_nestloop = off").contains(INDEXED_KEY);
+                && plan(SyncQuery.addressLookup(export), "set local enable_seqscan = off; set local enable_nestloop = off").contains(INDEXED_KEY)
+                && findsById(tree(plan(SyncQuery.idLookup(export), "set local enable_seqscan = off")));
+    }
+
+    private static JsonNode tree(String plan) {
+        try {
+            return JSON.readTree(plan);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("EXPLAIN answered no JSON: " + plan, e);
+        }
+    }
+
+    /**
+     * Whether a plan (EXPLAIN FORMAT JSON) of {@link SyncQuery#idLookup} looks up profile by its primary key with the
+     * changed id: so the query's profile_id is profile.id, the id the feed names, and each id costs one index look-up.
+     */
+    private static boolean findsById(JsonNode plan) {
+        if ("profile".equals(plan.path("Relation Name").asText()) && ID_COND.equals(plan.path("Index Cond").asText())) {
+            return true;
+        }
+        for (JsonNode child : plan) { // an array's elements, an object's values: every node below
+            if (findsById(child)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** An index condition on the address key, as EXPLAIN (FORMAT JSON) writes it. */
     private static final String INDEXED_KEY = "\"Index Cond\": \"((NULLIF(lower(btrim(";
+
+    /** The index condition of {@link SyncQuery#idLookup} on profile's primary key. */
+    private static final String ID_COND = "(id = " + SyncQuery.ID_LOOKUP_ALIAS + ".id)";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** The statement's plan (JSON), with these planner settings for its transaction. */
     private String plan(SyncQuery.Statement statement, String settings) throws SQLException {
