@@ -262,6 +262,8 @@ class ListSyncTest extends ServerTest {
         assertEquals(List.of(), server.strings("select reason from export_row where run_id = -1"));
         assertTrue(server.strings("select id from export_run where export_id = 'mirror'").size() > 5, "recent runs stay");
         assertTrue(Integer.parseInt(server.strings("select count(*) from sync_state where export_id = 'mirror'").get(0)) > 100, "the sync state stays");
+        // after every run of this class (adds, updates, removals, unlinks, failures, resyncs): the triggers counted the state right
+        assertEquals(List.of(), server.miscountedSyncStates());
     }
 
     @Test

@@ -44,22 +44,22 @@ final class RowLedger {
         List<String[]> owed = new ArrayList<>();
         for (ExportRow row : rows) {
             if (row.outcome() != null) {
-                recorded.add(new String[] {row.profileId(), row.email(), row.action(), row.outcome(), row.reason()});
+                recorded.add(new String[] {row.profileId(), row.email(), row.action(), row.outcome(), row.reason(), String.valueOf(row.known())});
             } else if (row.note() != null && unlinks) {
-                recorded.add(new String[] {row.profileId(), row.email(), row.action(), ExportRow.ADJUSTED, row.note()});
+                recorded.add(new String[] {row.profileId(), row.email(), row.action(), ExportRow.ADJUSTED, row.note(), String.valueOf(row.known())});
             }
             if (unlinks && row.unlinks()) {
                 boolean leaves = row.action().equals(ExportRow.REMOVE);
-                recorded.add(new String[] {row.profileId(), row.unlinkEmail(), leaves ? ExportRow.REMOVE : ExportRow.UNLINK, PENDING, null});
+                recorded.add(new String[] {row.profileId(), row.unlinkEmail(), leaves ? ExportRow.REMOVE : ExportRow.UNLINK, PENDING, null, "true"});
                 if (!leaves) {
                     owed.add(new String[] {row.unlinkEmail(), row.profileId()});
                 }
             }
         }
         if (!recorded.isEmpty()) {
-            db.update("insert into export_row (run_id, profile_id, email, action, outcome, reason) select ?, u.* from unnest(?::text[], ?::text[], "
-                    + "?::text[], ?::text[], ?::text[]) as u", runId, column(recorded, 0), column(recorded, 1), column(recorded, 2), column(recorded, 3),
-                    column(recorded, 4));
+            db.update("insert into export_row (run_id, profile_id, email, action, outcome, reason, in_state) select ?, u.p, u.e, u.a, u.o, u.r, u.s::boolean "
+                    + "from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) as u (p, e, a, o, r, s)", runId, column(recorded, 0),
+                    column(recorded, 1), column(recorded, 2), column(recorded, 3), column(recorded, 4), column(recorded, 5));
         }
         if (!owed.isEmpty()) {
             owe(runId, exportId, column(owed, 0), column(owed, 1));
@@ -73,8 +73,8 @@ final class RowLedger {
     int carryRejections(long runId, long lastRun, String[] changed) throws SQLException {
         // one hashed set of what this run read (NOT IN a subquery): correlated look-ups took 5 s for 7,000 rows
         return db.update("""
-                insert into export_row (run_id, profile_id, email, action, outcome, code, reason, permanent)
-                select ?, r.profile_id, r.email, r.action, r.outcome, r.code, r.reason, r.permanent from export_row r
+                insert into export_row (run_id, profile_id, email, action, outcome, code, reason, permanent, in_state)
+                select ?, r.profile_id, r.email, r.action, r.outcome, r.code, r.reason, r.permanent, r.in_state from export_row r
                 where r.run_id = ? and r.outcome in ('rejected', 'no_consent') and r.profile_id not in (
                     select unnest(?::text[]) union all select w.profile_id from export_row w where w.run_id = ? and w.profile_id is not null
                     union all select unnest(b.profile_ids) from export_batch b where b.run_id = ?)""",

@@ -92,7 +92,7 @@ public final class ChangeFeed {
                     select profile_id from profile_change where xid >= ?::xid8
                     union select profile_id::bigint from sync_state where export_id = ? and (hash is null or failures > 0) and profile_id ~ '^-?[0-9]{1,18}$'
                     union select r.profile_id::bigint from export_row r join sync_state s on s.export_id = ? and s.profile_id = r.profile_id
-                      where r.run_id = ? and r.outcome in ('rejected', 'no_consent') and r.profile_id ~ '^-?[0-9]{1,18}$')::text[] as ids""",
+                      where r.run_id = ? and r.outcome in ('rejected', 'no_consent') and r.in_state and r.profile_id ~ '^-?[0-9]{1,18}$')::text[] as ids""",
                 position.get().get("since"), export.id(), export.id(), lastRun).orElseThrow().get("ids");
         String[] profileIds = (String[]) ids.getArray();
         return profileIds.length > Math.max(SMALL, stateRows / 20) ? new Scope(since, null, 0) : new Scope(since, profileIds, lastRun);

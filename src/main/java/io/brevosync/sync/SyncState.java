@@ -24,10 +24,13 @@ public final class SyncState {
         this.db = db;
     }
 
-    /** Rows in the state (for the unchanged count) and addresses in the list (for the removal brake). */
+    /**
+     * Rows in the state (for the unchanged count) and addresses in the list (for the removal brake), as the triggers of
+     * V14__sync_state_counts.sql count them: none counted, none there.
+     */
     public long[] counts(String exportId) throws SQLException {
-        var row = db.queryOne("select count(*) as rows, count(email) as members from sync_state where export_id = ?", exportId).orElseThrow();
-        return new long[] {((Number) row.get("rows")).longValue(), ((Number) row.get("members")).longValue()};
+        return db.queryOne("select rows, members from sync_state_count where export_id = ?", exportId)
+                .map(row -> new long[] {((Number) row.get("rows")).longValue(), ((Number) row.get("members")).longValue()}).orElse(new long[] {0, 0});
     }
 
     /** What the export's query returns, as a run needs it: whether its rows hash by value, and its profile_id's type name. */
