@@ -32,6 +32,7 @@ class StartupFailureIT {
     private Path dir;
     private EmbeddedDatabase postgres;
     private String brokenUrl;
+    private String editedUrl;
 
     @BeforeAll
     void start() throws Exception {
@@ -43,6 +44,16 @@ class StartupFailureIT {
             s.execute("create database clashing");
         }
         brokenUrl = postgres.url().replace("/postgres", "/clashing");
+        // and one whose schema history no longer matches the jar's migrations (an applied migration edited since)
+        try (Database database = new Database(postgres.url(), EmbeddedDatabase.USER, EmbeddedDatabase.PASSWORD, 1, 0, Duration.ofSeconds(5));
+                var c = database.dataSource().getConnection(); var s = c.createStatement()) {
+            s.execute("create database edited");
+        }
+        editedUrl = postgres.url().replace("/postgres", "/edited");
+        try (Database database = new Database(editedUrl, EmbeddedDatabase.USER, EmbeddedDatabase.PASSWORD, 2, 0, Duration.ofSeconds(5))) {
+            database.migrate();
+            TestServer.sql(database.dataSource(), "update flyway_schema_history set checksum = 1 where version = '3'");
+        }
         try (Database database = new Database(brokenUrl, EmbeddedDatabase.USER, EmbeddedDatabase.PASSWORD, 1, 0, Duration.ofSeconds(5));
                 var c = database.dataSource().getConnection(); var s = c.createStatement()) {
             s.execute("create table profile (name text)");
@@ -68,6 +79,7 @@ class StartupFailureIT {
         "database unreachable   | DB_URL=jdbc:postgresql://localhost:1/crm       | Cannot connect to PostgreSQL at localhost:1/crm: Connection refused",
         "login refused          | DB_USER=nobody                                 | role \"nobody\" does not exist (check DB_URL, DB_USER and DB_PASSWORD)",
         "migration fails        | DB_URL=broken                                  | The database schema of localhost:",
+        "migration edited       | DB_URL=edited                                  | Migration checksum mismatch for migration version 3; -> Applied to database : 1;",
         "no API token           | API_TOKEN=                                     | API_TOKEN is not set: set it to a secret of at least 16 characters",
         "short API token        | API_TOKEN=short                                | API_TOKEN is too short",
         "no Brevo key           | BREVO_API_KEY=                                 | Brevo connection 'default' has no API key: set the environment variable BREVO_API_KEY",
@@ -83,8 +95,8 @@ class StartupFailureIT {
         try (ServerSocket taken = new ServerSocket()) {
             if (value.equals("taken")) {
                 taken.bind(new InetSocketAddress(Integer.parseInt(env.get("SERVER_PORT"))));
-            } else if (value.equals("broken")) {
-                env.put("DB_URL", brokenUrl);
+            } else if (value.equals("broken") || value.equals("edited")) {
+                env.put("DB_URL", value.equals("broken") ? brokenUrl : editedUrl);
             } else if (variable.equals("BREVO_API_KEY_FILE")) {
                 options = List.of("-Dbrevo.connection.default.api-key-file=" + value);
             } else {

@@ -66,7 +66,7 @@ public final class Database implements AutoCloseable {
             int applied = flyway.migrate().migrationsExecuted;
             LOG.info("Database schema at version {} ({} migrations applied now)", flyway.info().current().getVersion(), applied);
         } catch (FlywayException e) {
-            throw new StartupFailure("The database schema of " + location + " could not be migrated: " + firstLine(rootMessage(e)), e);
+            throw new StartupFailure("The database schema of " + location + " could not be migrated: " + oneLine(rootMessage(e)), e);
         }
     }
 
@@ -122,9 +122,13 @@ public final class Database implements AutoCloseable {
         return String.valueOf(root.getMessage());
     }
 
-    private static String firstLine(String text) {
-        String trimmed = text.strip();
-        int end = trimmed.indexOf('\n');
-        return end < 0 ? trimmed : trimmed.substring(0, end).strip();
+    /**
+     * Flyway's message on one line, its details included (which migration, what differs), without its rulers and
+     * links: the first line alone says only "Validate failed: Migrations have failed validation".
+     */
+    private static String oneLine(String text) {
+        String line = text.lines().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("---") && !l.contains("http"))
+                .collect(java.util.stream.Collectors.joining("; "));
+        return line.length() > 600 ? line.substring(0, 600) + "…" : line;
     }
 }
