@@ -74,10 +74,7 @@ class ChangeFeedTest extends ServerTest {
     @Test
     @Order(2)
     void an_address_passes_to_the_unchanged_profile_that_shares_it_when_its_owner_leaves() throws Exception {
-        server.sql("""
-                insert into profile (id, email, first_name, last_name) values (5001, 'shared@example.com', 'Owner', 'A'), (5002, ' SHARED@example.com', 'Second', 'B');
-                insert into segment_member (segment_id, profile_id) select id, p from segment, unnest(array[5001, 5002]) p where name = 'newsletter';""");
-        server.runAndWait("mirror");
+        deliverInNewsletter("(5001, 'shared@example.com', 'Owner', 'A'), (5002, ' SHARED@example.com', 'Second', 'B')", 5001, 5002);
         assertTrue(server.listMembers(MIRROR).contains("shared@example.com|Owner|A"));
 
         server.sql("delete from segment_member where profile_id = 5001");
@@ -166,10 +163,7 @@ class ChangeFeedTest extends ServerTest {
     @Test
     @Order(8)
     void a_rejected_profile_whose_address_the_list_still_holds_is_compared_again() throws Exception {
-        server.sql("""
-                insert into profile (id, email, first_name, last_name) values (7001, 'first7001@example.com', 'Was', 'First'), (7002, 'kept@example.com', 'Kept', 'B');
-                insert into segment_member (segment_id, profile_id) select id, p from segment, unnest(array[7001, 7002]) p where name = 'newsletter';""");
-        server.runAndWait("mirror");
+        deliverInNewsletter("(7001, 'first7001@example.com', 'Was', 'First'), (7002, 'kept@example.com', 'Kept', 'B')", 7001, 7002);
         // the lower id takes 7002's address: 7002, delivered with it, is now a duplicate, and its sync state still holds it
         server.sql("update profile set email = 'kept@example.com' where id = 7001");
         JsonNode taken = server.runAndWait("mirror");
@@ -182,6 +176,14 @@ class ChangeFeedTest extends ServerTest {
         JsonNode quiet = server.runAndWait("mirror");
         assertEquals(List.of("rejected"), server.strings("select outcome from export_row where run_id = " + quiet.get("id") + " and profile_id = '7002'"));
         assertEquals(server.segmentResult("newsletter", "vip"), server.listMembers(MIRROR));
+    }
+
+    /** New profiles (id, email, first and last name) added to the newsletter segment, and a run that delivers them. */
+    private void deliverInNewsletter(String profiles, int... ids) throws Exception {
+        server.sql("insert into profile (id, email, first_name, last_name) values " + profiles + ";\n"
+                + "insert into segment_member (segment_id, profile_id) select id, p from segment, unnest(array" + java.util.Arrays.toString(ids)
+                + ") p where name = 'newsletter';");
+        server.runAndWait("mirror");
     }
 
     /** Whether the feed covers the export with this query as the default query. */
