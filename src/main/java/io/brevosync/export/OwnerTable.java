@@ -40,21 +40,26 @@ final class OwnerTable {
         return keys[slot] != 0 && contested[slot];
     }
 
+    /**
+     * Twice the slots. The three arrays are all made before any is replaced: a heap too small for them (10 million keys
+     * take 430 MB during the growth) fails the claim with OutOfMemoryError and leaves the table as it was, where
+     * replacing them one by one left keys longer than owners, and every later claim failing.
+     */
     private void grow() {
-        long[] oldKeys = keys;
-        long[] oldOwners = owners;
-        boolean[] oldContested = contested;
-        keys = new long[oldKeys.length * 2];
-        owners = new long[oldKeys.length * 2];
-        contested = new boolean[oldKeys.length * 2];
-        for (int i = 0; i < oldKeys.length; i++) {
-            if (oldKeys[i] != 0) {
-                int slot = slot(keys, oldKeys[i]);
-                keys[slot] = oldKeys[i];
-                owners[slot] = oldOwners[i];
-                contested[slot] = oldContested[i];
+        long[] newKeys = new long[keys.length * 2];
+        long[] newOwners = new long[keys.length * 2];
+        boolean[] newContested = new boolean[keys.length * 2];
+        for (int i = 0; i < keys.length; i++) {
+            if (keys[i] != 0) {
+                int slot = slot(newKeys, keys[i]);
+                newKeys[slot] = keys[i];
+                newOwners[slot] = owners[i];
+                newContested[slot] = contested[i];
             }
         }
+        keys = newKeys;
+        owners = newOwners;
+        contested = newContested;
     }
 
     private static int slot(long[] keys, long key) {

@@ -76,7 +76,7 @@ public final class SyncQuery {
      * and every profile sharing an address with them, now or as last delivered, so each of those addresses finds its
      * owner among all the rows that have it, and rows are hashed as {@link #of} hashes them. The profiles are looked up
      * by id and by address (the indexes of profile), not read all. Only for whole-number profile ids, and only where
-     * an index finds an address ({@link #addressLookup}).
+     * the primary key finds a profile ({@link #idLookup}) and an index an address ({@link #addressLookup}).
      */
     public static Statement changed(ExportDefinition export, String[] profileIds, boolean byValue) {
         Statement query = query(export);
