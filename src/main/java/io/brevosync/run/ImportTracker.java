@@ -164,12 +164,17 @@ public final class ImportTracker {
 
     /** The wait for the imports is over: those still unfinished count as failed (a second pass sends them again). */
     public void importsTimedOut(@ExchangeProperty("run") ExportRun run) throws SQLException {
+        importsUnfinished(run, "did not finish within " + importTimeout);
+    }
+
+    /** The run ends with imports unfinished (why): they count as failed, so the next pass or run sends their rows again. */
+    void importsUnfinished(ExportRun run, String why) throws SQLException {
         if (run.isCanceled()) {
             return; // left unconfirmed: the next run looks them up (confirm-interrupted-imports)
         }
         for (Long processId : List.copyOf(run.pending().keySet())) {
             run.done(processId);
-            processEnded(run, run.getId(), run.getExport().id(), processId, TIMEOUT, "did not finish within " + importTimeout, 0, 0, 0);
+            processEnded(run, run.getId(), run.getExport().id(), processId, TIMEOUT, why, 0, 0, 0);
         }
     }
 }

@@ -186,6 +186,9 @@ public final class RunControl {
 
     /** The run's end in the ledger: its unfinished imports, its removals, its counts and status. */
     private Map<String, Object> close(ExportRun run, String error, boolean retryable) throws SQLException {
+        if (error != null) {
+            tracker.importsUnfinished(run, "unfinished when the run failed");
+        }
         tracker.importsTimedOut(run);
         boolean canceled = run.isCanceled() && run.refusal() == null;
         if (error != null || canceled) {
