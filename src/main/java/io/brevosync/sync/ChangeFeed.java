@@ -9,6 +9,8 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -38,7 +40,7 @@ import org.apache.camel.ExchangeProperty;
 public final class ChangeFeed {
 
     /** The tables whose triggers write the feed (V12__change_feed.sql). */
-    private static final Pattern FEED_TABLES = Pattern.compile("\"Relation Name\": \"(?!(profile|segment_member|segment)\")");
+    private static final Set<String> FEED_TABLES = Set.of("profile", "segment_member", "segment");
     /** A query on these changes its rows by itself, with no change in a table. */
     private static final Pattern CLOCK = Pattern.compile("(?i)\\b(now|current_date|current_time|current_timestamp|localtime|localtimestamp|"
             + "clock_timestamp|statement_timestamp|transaction_timestamp|timeofday|random)\\b");
@@ -110,45 +112,36 @@ public final class ChangeFeed {
         // and an index finds an address (SyncQuery#changed): planned with neither whole reads nor nested loops allowed,
         // the look-up shows the key in an index condition only if some index has it, however small the tables are;
         // and the query's profile_id is profile's primary key: the feed's ids, each found by one look-up (not one read each)
-        return !FEED_TABLES.matcher(plan(SyncQuery.columns(export), "")).find()
-                && plan(SyncQuery.addressLookup(export), "set local enable_seqscan = off; set local enable_nestloop = off").contains(INDEXED_KEY)
-                && findsById(tree(plan(SyncQuery.idLookup(export), "set local enable_seqscan = off")));
+        return !anyNode(plan(SyncQuery.columns(export), ""), node -> node.has("Relation Name") && !FEED_TABLES.contains(node.get("Relation Name").asText()))
+                && anyNode(plan(SyncQuery.addressLookup(export), "set local enable_seqscan = off; set local enable_nestloop = off"),
+                        node -> node.path("Index Cond").asText().startsWith(KEY_COND))
+                && anyNode(plan(SyncQuery.idLookup(export), "set local enable_seqscan = off"),
+                        node -> "profile".equals(node.path("Relation Name").asText()) && ID_COND.equals(node.path("Index Cond").asText()));
     }
 
-    private static JsonNode tree(String plan) {
-        try {
-            return JSON.readTree(plan);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("EXPLAIN answered no JSON: " + plan, e);
-        }
-    }
-
-    /**
-     * Whether a plan (EXPLAIN FORMAT JSON) of {@link SyncQuery#idLookup} looks up profile by its primary key with the
-     * changed id: so the query's profile_id is profile.id, the id the feed names, and each id costs one index look-up.
-     */
-    private static boolean findsById(JsonNode plan) {
-        if ("profile".equals(plan.path("Relation Name").asText()) && ID_COND.equals(plan.path("Index Cond").asText())) {
-            return true;
-        }
-        for (JsonNode child : plan) { // an array's elements, an object's values: every node below
-            if (findsById(child)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** An index condition on the address key, as EXPLAIN (FORMAT JSON) writes it. */
-    private static final String INDEXED_KEY = "\"Index Cond\": \"((NULLIF(lower(btrim(";
+    /** An index condition on the address key, as EXPLAIN writes it. */
+    private static final String KEY_COND = "((NULLIF(lower(btrim(";
 
     /** The index condition of {@link SyncQuery#idLookup} on profile's primary key. */
     private static final String ID_COND = "(id = " + SyncQuery.ID_LOOKUP_ALIAS + ".id)";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** The statement's plan (JSON), with these planner settings for its transaction. */
-    private String plan(SyncQuery.Statement statement, String settings) throws SQLException {
+    /** Whether a node of the plan (EXPLAIN FORMAT JSON), or any below it, passes the test. */
+    private static boolean anyNode(JsonNode plan, Predicate<JsonNode> test) {
+        if (test.test(plan)) {
+            return true;
+        }
+        for (JsonNode child : plan) { // an array's elements, an object's values: every node below
+            if (anyNode(child, test)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The statement's plan (EXPLAIN FORMAT JSON), with these planner settings for its transaction. */
+    private JsonNode plan(SyncQuery.Statement statement, String settings) throws SQLException {
         try (Connection c = db.dataSource().getConnection()) {
             c.setAutoCommit(false);
             try (Statement set = c.createStatement()) {
@@ -157,7 +150,10 @@ public final class ChangeFeed {
                 }
                 try (PreparedStatement s = Jdbc.prepare(c, "explain (format json) " + statement.sql(), statement.parameters().toArray());
                         ResultSet rs = s.executeQuery()) {
-                    return rs.next() ? rs.getString(1) : "";
+                    rs.next();
+                    return JSON.readTree(rs.getString(1));
+                } catch (JsonProcessingException e) {
+                    throw new IllegalStateException("EXPLAIN answered no JSON", e);
                 }
             } finally {
                 c.rollback();
