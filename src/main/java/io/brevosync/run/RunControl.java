@@ -188,8 +188,9 @@ public final class RunControl {
     private Map<String, Object> close(ExportRun run, String error, boolean retryable) throws SQLException {
         if (error != null) {
             tracker.importsUnfinished(run, "unfinished when the run failed");
+        } else {
+            tracker.importsTimedOut(run);
         }
-        tracker.importsTimedOut(run);
         boolean canceled = run.isCanceled() && run.refusal() == null;
         if (error != null || canceled) {
             // a run that did not read everything does not unlink: the next run works the removals out again
