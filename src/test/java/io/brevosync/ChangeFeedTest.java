@@ -60,6 +60,9 @@ class ChangeFeedTest extends ServerTest {
                     "a comparison of every profile finds nothing left to do: " + dry + "; " + context);
             // what the last run rejected is reported again, as a comparison of every profile reports it
             assertEquals(dry.get("rowsRejected").asLong(), run.get("rowsRejected").asLong(), context);
+            List<String> rejections = rejections(run);
+            assertEquals(run.get("rowsRejected").asLong() + run.get("rowsWithoutConsent").asLong(), rejections.size(), context);
+            assertEquals(rejections.size(), rejections.stream().map(r -> r.split(" ")[0]).distinct().count(), "one row a profile: " + rejections);
             assertEquals(List.of(), server.miscountedSyncStates(), context);
         }
         // nothing changed: nothing sent, and the last run's rejections stand without being read again
@@ -69,6 +72,16 @@ class ChangeFeedTest extends ServerTest {
         assertEquals(last.get("rowsRejected").asLong(), quiet.get("rowsRejected").asLong(), quiet.toString());
         assertEquals(last.get("rowsRead").asLong(), quiet.get("rowsRead").asLong(), quiet.toString());
         assertTrue(quiet.get("profilesCompared").asLong() < quiet.get("rowsRejected").asLong(), quiet.toString());
+        // listed as the last run's, and recorded again only where read again
+        assertEquals(rejections(last), rejections(quiet));
+        long recorded = Long.parseLong(server.strings("select count(*) from export_row where run_id = " + quiet.get("id")
+                + " and outcome in ('rejected', 'no_consent')").get(0));
+        assertTrue(recorded <= quiet.get("profilesCompared").asLong(), recorded + " rows recorded: " + quiet);
+        // a comparison of every profile rejects the same rows
+        server.sql("update export_feed set compared_all = now() - interval '25 hours' where export_id = 'mirror'");
+        JsonNode all = server.runAndWait("mirror");
+        assertTrue(all.get("profilesCompared").isNull(), all.toString());
+        assertEquals(rejections(all), rejections(quiet));
     }
 
     @Test
@@ -90,8 +103,10 @@ class ChangeFeedTest extends ServerTest {
         server.sql("""
                 insert into profile (id, email, first_name, last_name) select i, 'retried' || i || '@example.com', 'To', 'Retry' from generate_series(6001, 6003) i;
                 insert into segment_member (segment_id, profile_id) select id, p from segment, generate_series(6001, 6003) p where name = 'newsletter';""");
-        server.runAndWait("mirror");
-        server.sql("update profile set last_name = 'Retried' where id between 6001 and 6003");
+        JsonNode delivered = server.runAndWait("mirror");
+        List<String> rejected = rejections(delivered);
+        // the failed run also reads a rejected profile again, and rejects it again
+        server.sql("update profile set last_name = 'Retried' where id between 6001 and 6003 or id = " + rejected.get(0).split(" ")[0]);
         server.sandbox().faults().failNextImports(2);
         JsonNode failed = server.runAndWait("mirror");
         assertEquals("failed", failed.get("status").asText(), failed.toString());
@@ -99,6 +114,9 @@ class ChangeFeedTest extends ServerTest {
         JsonNode next = server.runAndWait("mirror");
         assertEquals(3, next.get("rowsUpdated").asLong(), next.toString());
         assertEquals(server.segmentResult("newsletter", "vip"), server.listMembers(MIRROR));
+        // each run lists each rejection once: the failed one its own row, the next one its own again
+        assertEquals(rejected, rejections(failed));
+        assertEquals(rejected, rejections(next));
     }
 
     @Test
@@ -186,6 +204,14 @@ class ChangeFeedTest extends ServerTest {
                 + "insert into segment_member (segment_id, profile_id) select id, p from segment, unnest(array" + java.util.Arrays.toString(ids)
                 + ") p where name = 'newsletter';");
         server.runAndWait("mirror");
+    }
+
+    /** The run's rejected rows and rows without consent as the API lists them ("profile outcome reason"), sorted. */
+    private List<String> rejections(JsonNode run) throws Exception {
+        JsonNode rows = json(server.api("GET", "/api/exports/mirror/runs/" + run.get("id").asLong() + "/rows?outcome=rejected,no_consent&limit=10000")).get("rows");
+        List<String> listed = new ArrayList<>();
+        rows.forEach(row -> listed.add(row.get("profileId").asText() + " " + row.get("outcome").asText() + " " + row.get("reason").asText()));
+        return listed.stream().sorted().toList();
     }
 
     /** Whether the feed covers the export with this query as the default query. */

@@ -32,10 +32,15 @@ class ListSyncTest extends ServerTest {
     @Override
     protected TestServer startServer() throws Exception {
         TestServer server = TestServer.startWithTestExports(Map.of("demo.profiles", "1000"));
-        // a run from 40 days ago, for the retention route to find when it first looks (10 s after start-up)
+        // runs from 40 days ago, for the retention route to find when it first looks (10 s after start-up); the
+        // rejections of -3 still stand for a recent run
         server.sql("""
-                insert into export_run (id, export_id, trigger, status, created_at, finished_at) values (-1, 'mirror', 'http', 'succeeded', now() - interval '40 days', now() - interval '40 days');
-                insert into export_row (run_id, profile_id, email, action, outcome, reason) values (-1, '1', 'old@example.com', 'add', 'rejected', 'old');""");
+                insert into export_run (id, export_id, trigger, status, created_at, finished_at, standing_from) values
+                    (-1, 'mirror', 'http', 'succeeded', now() - interval '40 days', now() - interval '40 days', null),
+                    (-3, 'other', 'http', 'succeeded', now() - interval '40 days', now() - interval '40 days', null),
+                    (-2, 'other', 'http', 'succeeded', now(), now(), -3);
+                insert into export_row (run_id, profile_id, email, action, outcome, reason) values (-1, '1', 'old@example.com', 'add', 'rejected', 'old'),
+                    (-3, '2', 'stands@example.com', 'add', 'rejected', 'stands');""");
         server.sandbox().inspector((method, path, query, headers, body, status, answer) -> {
             if (method.equals("POST") && status < 300) {
                 JsonNode json = TestServer.json(body);
@@ -260,6 +265,7 @@ class ListSyncTest extends ServerTest {
             }
         });
         assertEquals(List.of(), server.strings("select reason from export_row where run_id = -1"));
+        assertEquals(List.of("stands"), server.strings("select reason from export_row where run_id = -3"), "the rejection standing for run -2 stays");
         assertTrue(server.strings("select id from export_run where export_id = 'mirror'").size() > 5, "recent runs stay");
         assertTrue(Integer.parseInt(server.strings("select count(*) from sync_state where export_id = 'mirror'").get(0)) > 100, "the sync state stays");
         // after every run of this class (adds, updates, removals, unlinks, failures, resyncs): the triggers counted the state right

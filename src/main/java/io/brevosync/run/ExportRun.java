@@ -218,7 +218,7 @@ public final class ExportRun {
     }
 
     /** Rejected rows of the last run that stand without being read again (PassReader#standingRejections). */
-    void standing(int rows) {
+    void standing(long rows) {
         rowsRead.addAndGet(rows);
         rowsRejected.addAndGet(rows);
     }

@@ -85,11 +85,11 @@ public final class PassReader {
 
     /**
      * After the first pass of a run that read only what the change feed named (its batches sent): the last run's
-     * rejections of profiles it did not read again stand, recorded and counted as read by this run.
+     * rejections of profiles it did not read again stand for it, counted as read by this run.
      */
     public void standingRejections(@ExchangeProperty("feedScope") ChangeFeed.Scope scope, @ExchangeProperty("run") ExportRun run) throws SQLException {
         if (run.pass() == 1 && !run.isCanceled() && scope != null && !scope.everything()) {
-            run.standing(ledger.rows().carryRejections(run.getId(), scope.lastRun(), scope.profileIds()));
+            run.standing(ledger.rows().standRejections(run.getId(), scope.lastRun(), scope.profileIds()));
         }
     }
 

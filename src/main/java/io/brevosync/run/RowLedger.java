@@ -67,18 +67,25 @@ final class RowLedger {
     }
 
     /**
-     * The rows the last run rejected (or found without consent) that this run did not read again, because their profile
-     * did not change, stand: recorded for this run as they were. Answers how many.
+     * The rejections (and rows without consent) of the last complete run, its own and those standing for it, stand for
+     * this run too where this run did not read their profile again (V15, run_rejections): the run takes the last run's
+     * chain and marks the rows of the profiles it read (those it was given, its rows, its batches) as read again; they
+     * stay where they were recorded. Answers how many stand.
      */
-    int carryRejections(long runId, long lastRun, String[] changed) throws SQLException {
-        // one hashed set of what this run read (NOT IN a subquery): correlated look-ups took 5 s for 7,000 rows
-        return db.update("""
-                insert into export_row (run_id, profile_id, email, action, outcome, code, reason, permanent, in_state)
-                select ?, r.profile_id, r.email, r.action, r.outcome, r.code, r.reason, r.permanent, r.in_state from export_row r
-                where r.run_id = ? and r.outcome in ('rejected', 'no_consent') and r.profile_id not in (
-                    select unnest(?::text[]) union all select w.profile_id from export_row w where w.run_id = ? and w.profile_id is not null
-                    union all select unnest(b.profile_ids) from export_batch b where b.run_id = ?)""",
-                runId, lastRun, changed, runId, runId);
+    long standRejections(long runId, long lastRun, String[] compared) throws SQLException {
+        db.update("update export_run n set standing_from = coalesce(l.standing_from, l.id) from export_run l where n.id = ? and l.id = ?", runId, lastRun);
+        // one hashed set of what this run read: correlated look-ups took 5 s for 7,000 rows
+        db.update("""
+                update export_row w set read_again_by = ?
+                where w.outcome in ('rejected', 'no_consent') and w.run_id in (
+                    select c.id from export_run n join export_run c on c.export_id = n.export_id and c.id < n.id and c.status like 'succeeded%'
+                      and (c.id = n.standing_from or c.standing_from = n.standing_from) where n.id = ?)
+                  and w.profile_id in (
+                    select unnest(?::text[]) union all select o.profile_id from export_row o where o.run_id = ? and o.profile_id is not null
+                    union all select unnest(b.profile_ids) from export_batch b where b.run_id = ?)
+                  and (w.read_again_by is null or not exists (select 1 from export_run k where k.id = w.read_again_by and k.status like 'succeeded%'))""",
+                runId, runId, compared, runId, runId);
+        return db.number("select count(*) from run_rejections(?) where run_id <> ?", runId, runId);
     }
 
     /** These addresses (of these profiles) are owed an unlink since this run, unless already owed. */
@@ -202,20 +209,22 @@ final class RowLedger {
     }
 
     /**
-     * A run's rows by outcome, paged: the rows recorded one by one, and the delivered ones (outcome added or updated),
-     * read out of the batches that carried them.
+     * A run's rows by outcome, paged: the rows recorded one by one, the rejections standing for it from earlier runs,
+     * and the delivered ones (outcome added or updated), read out of the batches that carried them.
      */
     List<Map<String, Object>> rows(long runId, List<String> outcomes, int limit, long offset) throws SQLException {
         return db.query("""
                 select %1$s from (
                   select %1$s, id as seq from export_row where run_id = ?
                   union all
+                  select %1$s, id from run_rejections(?) where run_id <> ?
+                  union all
                   select u.p, u.e, u.a, case u.a when 'add' then 'added' else 'updated' end, null, null, 1, b.created_at,
                          -(b.batch_no::bigint * 1000000 + u.n)
                   from export_batch b, unnest(b.profile_ids, b.emails, b.actions) with ordinality as u(p, e, a, n)
                   where b.run_id = ? and b.status = 'completed'
                 ) r where cardinality(?::text[]) = 0 or r.outcome = any(?::text[])
-                order by r.outcome, r.seq limit ? offset ?""".formatted(ROW_COLUMNS), runId, runId, outcomes.toArray(),
+                order by r.outcome, r.seq limit ? offset ?""".formatted(ROW_COLUMNS), runId, runId, runId, runId, outcomes.toArray(),
                 outcomes.toArray(), limit, offset);
     }
 }

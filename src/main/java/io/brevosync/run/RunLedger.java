@@ -159,15 +159,16 @@ public final class RunLedger {
                     rows_removed = (select count(*) from export_row w where w.run_id = r.id and w.outcome in ('removed', 'moved') and w.action = 'remove'),
                     rows_unlinked = (select count(*) from export_row w where w.run_id = r.id and w.outcome in ('removed', 'moved') and w.action = 'unlink'),
                     unlinks_owed = (select count(*) from pending_unlink p where p.export_id = r.export_id),
-                    rows_rejected = (select count(*) from export_row w where w.run_id = r.id and w.outcome = 'rejected'),
-                    rows_without_consent = (select count(*) from export_row w where w.run_id = r.id and w.outcome = 'no_consent'),
+                    rows_rejected = x.rejected, rows_without_consent = x.no_consent,
                     rows_adjusted = (select count(*) from export_row w where w.run_id = r.id and w.outcome = 'adjusted'),
                     rows_failed = (select count(*) from export_row w where w.run_id = r.id and w.outcome = 'failed'),
                     rows_dead = (select count(*) from export_row w where w.run_id = r.id and w.outcome = 'dead'),
                     batches = (select count(*) from export_batch b where b.run_id = r.id),
                     batches_failed = (select count(*) from export_batch b where b.run_id = r.id and b.status <> 'completed'),
                     message = coalesce(?, message)
-                where id = ?""", rowsRead, unchanged, canceled, failure, retryable, message, runId);
+                from (select count(*) filter (where outcome = 'rejected') as rejected, count(*) filter (where outcome = 'no_consent') as no_consent
+                      from run_rejections(?)) x -- its own and those standing for it (V15)
+                where r.id = ?""", rowsRead, unchanged, canceled, failure, retryable, message, runId, runId);
         Map<String, Object> r = db.queryOne("""
                 select status, canceled, failure, failure_retryable, rows_read, rows_delivered, rows_unchanged, rows_rejected, rows_without_consent, rows_failed, rows_dead,
                        (select count(*) from export_row w where w.run_id = r.id and w.outcome = 'failed' and w.permanent) as refused
@@ -211,12 +212,17 @@ public final class RunLedger {
                 RunStatus.SKIPPED.code(), message);
     }
 
-    /** Retention: finished runs older than the given days go, with their batches and rows; the sync state stays. */
+    /**
+     * Retention: finished runs older than the given days go, with their batches and rows; the sync state stays, and so
+     * does every run since where the rejections standing for a run that stays start (export_run.standing_from, V15).
+     */
     int deleteOlderThan(int days) throws SQLException {
         // the batches go by their foreign key; the rows have none (V13), so they go in the same statement
         return (int) db.number("""
-                with gone as (delete from export_run where finished_at < now() - make_interval(days => ?) and status not in ('queued', 'running', ?)
-                    returning id),
+                with old as (select id, export_id from export_run where finished_at < now() - make_interval(days => ?) and status not in ('queued', 'running', ?)),
+                gone as (delete from export_run r using old where r.id = old.id and not exists (
+                    select 1 from export_run k where k.export_id = old.export_id and k.standing_from <= old.id and k.id > old.id
+                      and k.id not in (select id from old)) returning r.id),
                 gone_rows as (delete from export_row where run_id in (select id from gone))
                 select count(*) from gone""", days, NEEDS_CONFIRMATION);
     }

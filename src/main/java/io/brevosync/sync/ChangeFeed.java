@@ -29,13 +29,13 @@ import org.apache.camel.ExchangeProperty;
  * <p>A run starts from where its export's last complete run began: the oldest transaction still open then
  * (pg_snapshot_xmin), so a change committed while that run read is taken again, never missed. It compares the profiles
  * the feed names since, the rows its sync state has not delivered (failed, to send again), and the last run's rejected
- * rows of profiles the state still holds; the last run's other rejections stand for this run too, without being read
- * (RowLedger#carryRejections), as a full comparison would reject them again. Everything is compared instead on a first
- * run, a full resync, a new mapping or list (the fingerprint), after a truncate or a segment renamed, when the last
- * complete run left the ledger, a day after the last full comparison (exports.full-compare-after: what the triggers
- * could not see is sent within it), when the default query reads another table or the time or its profile_id is not
- * profile's primary key, or when the feed names more than a twentieth of the state: from there on the full comparison
- * is the cheaper one.
+ * rows (its own and those standing for it) of profiles the state still holds; the last run's other rejections stand for
+ * this run too, without being read or recorded again (RowLedger#standRejections), as a full comparison would reject
+ * them again. Everything is compared instead on a first run, a full resync, a new mapping or list (the fingerprint),
+ * after a truncate or a segment renamed, when the last complete run left the ledger, a day after the last full
+ * comparison (exports.full-compare-after: what the triggers could not see is sent within it), when the default query
+ * reads another table or the time or its profile_id is not profile's primary key, or when the feed names more than a
+ * twentieth of the state: from there on the full comparison is the cheaper one.
  */
 public final class ChangeFeed {
 
@@ -93,9 +93,9 @@ public final class ChangeFeed {
                 select array(
                     select profile_id from profile_change where xid >= ?::xid8
                     union select profile_id::bigint from sync_state where export_id = ? and (hash is null or failures > 0) and profile_id ~ '^-?[0-9]{1,18}$'
-                    union select r.profile_id::bigint from export_row r join sync_state s on s.export_id = ? and s.profile_id = r.profile_id
-                      where r.run_id = ? and r.outcome in ('rejected', 'no_consent') and r.in_state and r.profile_id ~ '^-?[0-9]{1,18}$')::text[] as ids""",
-                position.get().get("since"), export.id(), export.id(), lastRun).orElseThrow().get("ids");
+                    union select r.profile_id::bigint from run_rejections(?) r join sync_state s on s.export_id = ? and s.profile_id = r.profile_id
+                      where r.in_state and r.profile_id ~ '^-?[0-9]{1,18}$')::text[] as ids""",
+                position.get().get("since"), export.id(), lastRun, export.id()).orElseThrow().get("ids");
         String[] profileIds = (String[]) ids.getArray();
         return profileIds.length > Math.max(SMALL, stateRows / 20) ? new Scope(since, null, 0) : new Scope(since, profileIds, lastRun);
     }
