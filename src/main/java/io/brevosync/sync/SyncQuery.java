@@ -81,9 +81,11 @@ public final class SyncQuery {
     public static Statement changed(ExportDefinition export, String[] profileIds, boolean byValue) {
         Statement query = query(export);
         // the query read twice, by id then by address (shared); the second leaves out the first's rows with one hashed NOT IN;
-        // each id and each state row is looked up on its own (lateral), never a whole table read against a list
+        // each id and each state row is looked up on its own (lateral), never a whole table read against a list; in id
+        // order, the order the tables were mostly written in: from a cold cache 10,000 look-ups took 0.7-0.9 s, against
+        // 1.5-4.4 s in the feed's order (PostgreSQL 15, 1,000,000 profiles)
         String scoped = """
-                with ids as materialized (select u.id, u.id::text as tid from unnest(?::text[]::bigint[]) as u (id)),
+                with ids as materialized (select u.id, u.id::text as tid from unnest(?::text[]::bigint[]) as u (id) order by u.id),
                 state as materialized (select s.* from ids i cross join lateral (%5$s and s.profile_id = i.tid offset 0) s),
                 changed as materialized (%1$s),
                 keys as materialized (select %3$s as k from changed c union select %4$s from state s),
