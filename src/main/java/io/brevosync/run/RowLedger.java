@@ -80,9 +80,9 @@ final class RowLedger {
                 update export_row w set read_again_by = ? where w.id = any(array(
                     select x.id from (select unnest(?::text[]) union select o.profile_id from export_row o where o.run_id = ? and o.profile_id is not null
                                       union select unnest(b.profile_ids) from export_batch b where b.run_id = ?) as r (p)
-                    cross join lateral (select x.id from export_row x where x.profile_id = r.p and x.outcome in ('rejected', 'no_consent')
-                        and x.run_id + 0 = any((select run_chain(?))::bigint[])
-                        and (x.read_again_by is null or not exists (select 1 from export_run k where k.id = x.read_again_by and k.status like 'succeeded%'))
+                    cross join lateral (select e.id from export_row e where e.profile_id = r.p and e.outcome in ('rejected', 'no_consent')
+                        and e.run_id + 0 = any((select run_chain(?))::bigint[])
+                        and (e.read_again_by is null or not exists (select 1 from export_run k where k.id = e.read_again_by and k.status like 'succeeded%'))
                         offset 0) x))""",
                 runId, compared, runId, runId, runId);
         return db.number("select count(*) from run_rejections(?) where run_id <> ?", runId, runId);
