@@ -140,6 +140,9 @@ class ChangeFeedTest extends ServerTest {
     @Order(5)
     void the_feed_keeps_only_what_an_export_still_reads() throws Exception {
         server.runAndWait("mirror");
+        // only mirror's position holds the feed (quality's, taken in an earlier test, may predate every change left
+        // there once the start-up retention has run)
+        server.sql("delete from export_feed where export_id <> 'mirror'");
         server.sql("update profile set city = 'Lyon' where id between 1 and 50");
         long before = count("select count(*) from profile_change");
         long updated = count("select count(*) from profile where id between 1 and 50");
