@@ -16,16 +16,18 @@ class ImportWaitTest {
 
     @Test
     void between_batches_the_first_look_is_at_once_and_the_next_ones_wait_twice_as_long_capped() throws Exception {
-        assertTrue(due(wait));
-        assertFalse(due(wait), "the next one waits");
-        Thread.sleep(200);
-        assertFalse(due(wait), "twice the first wait: 400 ms");
-        Thread.sleep(250);
-        assertTrue(due(wait));
-        Thread.sleep(300);
-        assertFalse(due(wait), "capped at 500 ms, not 800");
-        Thread.sleep(250);
-        assertTrue(due(wait));
+        // 400 ms doubling to a cap of 1 s: each "not yet" has 400 ms to spare for a sleep that overshoots on a busy machine
+        ImportWait capped = new ImportWait(Duration.ofMillis(400), Duration.ofMillis(1000), Duration.ofMinutes(1), window);
+        assertTrue(due(capped));
+        assertFalse(due(capped), "the next one waits");
+        Thread.sleep(400);
+        assertFalse(due(capped), "twice the first wait: 800 ms");
+        Thread.sleep(500);
+        assertTrue(due(capped));
+        Thread.sleep(600);
+        assertFalse(due(capped), "capped at 1 s, not 1.6");
+        Thread.sleep(500);
+        assertTrue(due(capped));
     }
 
     @Test
