@@ -8,6 +8,7 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -82,6 +83,25 @@ class MisconfiguredExportTest {
             assertEquals(200, server.api("GET", "/api/exports/newsletter/runs").statusCode(), "the other export is untouched");
         } finally {
             Files.delete(file);
+        }
+    }
+
+    @Test
+    void a_reload_checks_an_invalid_export_again_at_once() throws Exception {
+        Path file = server.exportsDir().resolve("later.camel.yaml");
+        Files.writeString(file, TestServer.exportFile(Map.of("exportId", "later", "listId", "1", "segments", "made-later")));
+        try {
+            JsonNode before = TestServer.JSON.readTree(server.api("POST", "/api/exports/reload").body());
+            assertTrue(String.valueOf(error(before, "later.camel.yaml")).contains("unknown segment(s) [made-later]"), before.toString());
+            // the segment is made: the next reload takes the export, not only the next check a minute later (exports.recheck-period)
+            server.sql("insert into segment (name) values ('made-later')");
+            JsonNode after = TestServer.JSON.readTree(server.api("POST", "/api/exports/reload").body());
+            assertEquals(null, error(after, "later.camel.yaml"), after.toString());
+            assertTrue(after.get("exports").toString().contains("\"later\""), after.toString());
+        } finally {
+            Files.delete(file);
+            server.api("POST", "/api/exports/reload");
+            server.sql("delete from segment where name = 'made-later'");
         }
     }
 

@@ -27,8 +27,8 @@ import org.slf4j.LoggerFactory;
  * routes/export-files.camel.yaml, then {@link #apply}, one reload at a time): an export added or changed is checked
  * (its parameters, its segments, its list in Brevo) and, when valid, put in force with its schedule route; an export
  * no longer declared is taken out. An invalid declaration changes nothing (the version in force, if any, stays), is
- * listed with its error, logged once, and checked again every {@code recheck}; a change to an export whose run is in
- * progress waits for the run to end.
+ * listed with its error, logged once, and checked again every {@code recheck} or when a reload asks for it; a change
+ * to an export whose run is in progress waits for the run to end.
  */
 public final class ExportFiles {
 
@@ -68,8 +68,13 @@ public final class ExportFiles {
         return directory;
     }
 
-    /** The files as they are now: what would change, each added or changed export already checked but for its list. */
-    public synchronized ExportReload read() {
+    /**
+     * The files as they are now: what would change, each added or changed export already checked but for its list.
+     *
+     * @param recheckInvalid true (POST /api/exports/reload): an invalid export is checked again now, not only every
+     *                       recheck period, so a segment or list just made is found at once
+     */
+    public synchronized ExportReload read(Boolean recheckInvalid) {
         Map<String, ExportFile.Declared> declared = new LinkedHashMap<>();
         Map<String, ExportReload.Problem> found = new TreeMap<>();
         List<String> unreadable = new ArrayList<>();
@@ -109,7 +114,8 @@ public final class ExportFiles {
                 return;
             }
             ExportReload.Problem known = problems.get(key(d.file(), id));
-            if (known != null && d.parameters().equals(known.parameters()) && known.checkedAt().plus(recheck).isAfter(clock.instant())) {
+            if (known != null && !Boolean.TRUE.equals(recheckInvalid) && d.parameters().equals(known.parameters())
+                    && known.checkedAt().plus(recheck).isAfter(clock.instant())) {
                 found.put(key(d.file(), id), known);
                 return;
             }
