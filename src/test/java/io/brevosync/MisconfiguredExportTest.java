@@ -95,7 +95,9 @@ class MisconfiguredExportTest {
             assertTrue(String.valueOf(error(before, "later.camel.yaml")).contains("unknown segment(s) [made-later]"), before.toString());
             // the segment is made: the next reload takes the export, not only the next check a minute later (exports.recheck-period)
             server.sql("insert into segment (name) values ('made-later')");
-            JsonNode after = TestServer.JSON.readTree(server.api("POST", "/api/exports/reload").body());
+            java.net.http.HttpResponse<String> answer = server.api("POST", "/api/exports/reload");
+            assertEquals(java.util.Optional.empty(), answer.headers().firstValue("recheckInvalid"), "the reload's own flag stays inside the server");
+            JsonNode after = TestServer.JSON.readTree(answer.body());
             assertEquals(null, error(after, "later.camel.yaml"), after.toString());
             assertTrue(after.get("exports").toString().contains("\"later\""), after.toString());
         } finally {
