@@ -234,6 +234,27 @@ class AccessControlTest extends ServerTest {
 
     @Test
     @Order(8)
+    void an_answer_carries_the_headers_its_route_set_and_never_the_requests_own() throws Exception {
+        String lastRun = server.strings("select export_id || '/runs/' || id from export_run order by id desc limit 1").get(0);
+        Map<String, String> kept = Map.of("/status?probe=1", "cache-control", "/api/exports/" + lastRun + "/rows.csv?probe=1", "content-disposition",
+                "/api/exports?probe=1", "content-type");
+        for (Map.Entry<String, String> call : kept.entrySet()) {
+            // the status page is answered without a token: an echo would double what an unauthenticated request costs
+            var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:" + server.port() + call.getKey()))
+                    .header("X-Probe", "x".repeat(4000));
+            if (call.getKey().startsWith("/api")) {
+                request.header("Authorization", "Bearer " + TestServer.TOKEN);
+            }
+            var answer = java.net.http.HttpClient.newHttpClient().send(request.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, answer.statusCode(), call.getKey());
+            var headers = answer.headers().map().keySet().stream().map(h -> h.toLowerCase(java.util.Locale.ROOT)).toList();
+            assertFalse(headers.contains("x-probe") || headers.contains("probe") || headers.contains("authorization"), call.getKey() + ": " + headers);
+            assertTrue(headers.contains(call.getValue()), call.getKey() + " keeps " + call.getValue() + ": " + headers);
+        }
+    }
+
+    @Test
+    @Order(9)
     void bad_requests_are_refused_before_anything_runs() throws Exception {
         long runs = Long.parseLong(server.strings("select count(*) from export_run").get(0));
         assertEquals(404, as("admin", "POST", "/api/exports/newsletter/profiles/doesnotexist/send", null).status());
@@ -246,7 +267,7 @@ class AccessControlTest extends ServerTest {
 
     /** 1,000 unauthenticated uploads open at once, each announcing 10 MB: each is refused after its headers, the heap stays flat. */
     @Test
-    @Order(9)
+    @Order(10)
     void a_flood_of_unauthenticated_uploads_costs_nothing() throws Exception {
         Runtime runtime = Runtime.getRuntime();
         System.gc();
