@@ -503,9 +503,9 @@ public final class ExportBenchmark {
 
     /**
      * Heap use during a run, two ways: the highest total it held (garbage included: the young generation grows
-     * towards -Xmx before it is collected), seen right before each garbage collection and by sampling every 50 ms, and the highest total
-     * right after a collection (what the run kept: its working set, with old garbage not yet marked). Sampling more
-     * often cost the route server's JVM ~0.8 s of CPU in a 1 M run.
+     * towards -Xmx before it is collected), seen right before each garbage collection and by sampling every 50 ms,
+     * and the highest total right after a collection (what the run kept: its working set, with old garbage not yet
+     * marked). Sampling more often cost the route server's JVM ~0.8 s of CPU in a 1 M run.
      */
     private static final class HeapPeak implements javax.management.NotificationListener {
         private final Thread sampler;
