@@ -18,6 +18,7 @@ import io.brevosync.api.ApiErrors;
 import io.brevosync.api.ApiGate;
 import io.brevosync.brevo.BrevoConnections;
 import io.brevosync.brevo.BrevoFailures;
+import io.brevosync.brevo.ReportLinks;
 import io.brevosync.db.Database;
 import io.brevosync.db.Jdbc;
 import io.brevosync.db.Outage;
@@ -38,6 +39,7 @@ import io.brevosync.run.RunAdmission;
 import io.brevosync.run.RunControl;
 import io.brevosync.run.RunLocks;
 import io.brevosync.run.PhoneConflicts;
+import io.brevosync.run.ProcessReports;
 import io.brevosync.run.Preview;
 import io.brevosync.run.RunLedger;
 import io.brevosync.run.RunRemovals;
@@ -117,7 +119,11 @@ public class ExportConfiguration implements CamelConfiguration {
         RunLedger ledger = new RunLedger(jdbc, node);
         RunLocks locks = new RunLocks(database.dataSource());
         Duration importTimeout = millis(p, "brevo.import-timeout");
-        ImportTracker tracker = new ImportTracker(ledger, syncState, importTimeout, metrics);
+        PhoneConflicts phoneConflicts = new PhoneConflicts(ledger, syncState);
+        registry.bind("phoneConflicts", phoneConflicts);
+        ReportLinks reportLinks = new ReportLinks(millis(p, "brevo.report-timeout"), integer(p, "brevo.report-max-bytes"));
+        ImportTracker tracker = new ImportTracker(ledger, syncState, new ProcessReports(ledger, syncState, phoneConflicts, reportLinks, connections, metrics),
+                importTimeout, metrics);
         Outage outage = new Outage(millis(p, "db.outage-wait"), database.dataSource());
         RunControl runs = new RunControl(exports, batcher, ledger, syncState, locks, tracker, millis(p, "brevo.process-poll-first"),
                 millis(p, "brevo.process-poll-max"), importTimeout, name -> connections.window(name, "/processes"), metrics, outage);
@@ -150,7 +156,6 @@ public class ExportConfiguration implements CamelConfiguration {
         registry.bind("alerts", new Alerts(jdbc, exports, new AlertRules(AlertRules.percent(property(p, "alerts.rejected-percent")),
                 AlertRules.duration("alerts.runtime", property(p, "alerts.runtime")), AlertRules.duration("alerts.brake-wait", property(p, "alerts.brake-wait")),
                 AlertRules.duration("alerts.stale", property(p, "alerts.stale")), false)));
-        registry.bind("phoneConflicts", new PhoneConflicts(ledger, syncState));
         registry.bind("preview", new Preview(exports, rowMapper, syncState, database.exportDataSource()));
         Users users = new Users(jdbc, token);
         AuditLog audit = new AuditLog(jdbc);

@@ -107,6 +107,8 @@ class DataQualityTest extends ServerTest {
     @Test
     @Order(2)
     void an_sms_number_brevo_holds_on_another_contact_is_left_out_and_the_row_delivered() throws Exception {
+        // Brevo's older answer, counts only: the run has to find the row (with reports, ImportReportsTest)
+        server.sandbox().reports().linksForm(false);
         server.sandbox().account("default").createContact(TestServer.json("""
                 {"email": "other@example.com", "attributes": {"SMS": "+33622222222"}}""".getBytes()));
         server.sql("insert into profile (id, email, first_name, last_name, phone, consent) values (900006, 'conflict@example.com', 'Con', 'Flict', '06 22 22 22 22', true)");
@@ -206,6 +208,7 @@ class DataQualityTest extends ServerTest {
     @Order(7)
     void a_refused_number_two_profiles_share_is_found_by_looking_up_its_owner_not_by_reading_the_list() throws Exception {
         server.sandbox().faults().refuseTakenSms(false);
+        server.sandbox().reports().linksForm(false);
         // a household: Brevo has the number on the second member's contact; the first member (lowest id) is given it
         server.sandbox().account("default").createContact(TestServer.json("""
                 {"email": "second@example.com", "attributes": {"SMS": "+33677777777"}}""".getBytes()));

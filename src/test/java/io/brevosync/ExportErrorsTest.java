@@ -86,7 +86,7 @@ class ExportErrorsTest extends ServerTest {
         assertEquals(summary.get("rowsRead").asInt() - summary.get("rowsRejected").asInt(), summary.get("rowsFailed").asInt());
         List<String> reasons = server.strings("select distinct reason from export_row where run_id = " + summary.get("id").asLong()
                 + " and outcome = 'failed'");
-        assertTrue(reasons.size() >= 1 && reasons.stream().allMatch(r -> r.matches("Brevo import process \\d+ failed: .*")), reasons.toString());
+        assertTrue(reasons.size() >= 1 && reasons.stream().allMatch(r -> r.matches("Brevo import process \\d+ failed")), reasons.toString());
     }
 
     @Test

@@ -78,7 +78,8 @@ public final class TestServer implements AutoCloseable {
         Path dataDir = Files.createTempDirectory("brevo-sync-test");
         Path exportsDir = Files.createDirectories(dataDir.resolve("exports"));
         for (Path file : exportFiles) {
-            Files.copy(file, exportsDir.resolve(file.getFileName()));
+            // tests run exports when they ask: the demo's half-hourly cron would start runs of its own at :00 and :30
+            Files.writeString(exportsDir.resolve(file.getFileName()), Files.readString(file).replace("value: 0 0/30 * * * ?", "value: 0 0 0 1 1 ? 2099"));
         }
         Map<String, String> properties = new LinkedHashMap<>();
         properties.put(PROFILES, "3000");
@@ -167,9 +168,10 @@ public final class TestServer implements AutoCloseable {
         await("the exports directory read", Duration.ofSeconds(30), () -> files.reloads() > 0);
     }
 
-    /** Fault switches off and the request log empty, for the next test. */
+    /** Fault switches off, import reports as Brevo's of today, and the request log empty, for the next test. */
     public void resetSandbox() {
         sandbox().faults().clear();
+        sandbox().reports().clear();
         sandbox().requests().clear();
     }
 

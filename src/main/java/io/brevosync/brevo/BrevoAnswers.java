@@ -3,6 +3,7 @@ package io.brevosync.brevo;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Brevo's answers as records, read from the JSON brevo-call leaves in the body (a Map): the one place that knows their
@@ -10,18 +11,35 @@ import java.util.Map;
  */
 public final class BrevoAnswers {
 
-    /** A process of GET /v3/processes[/{id}]: its status and, for an import, Brevo's counters. */
-    public record Process(long id, String status, String error, int invalidEmails, int duplicateEmails, int duplicatePhones) {
+    /**
+     * A process of GET /v3/processes[/{id}]: its status and, for a completed import, what Brevo did not take, per kind
+     * of problem ({@link #PROBLEMS}): since 2026-04 a link to a CSV report of the rows concerned ({@code reports}), before
+     * that a count ({@code counts}). An older Brevo also gave an error text; today's gives none.
+     */
+    public record Process(long id, String status, String error, Map<String, Integer> counts, Map<String, String> reports) {
 
-        /** A process that will not change any more. */
+        /** A process that will not change any more: any status but those of a process still under way. */
         public boolean ended() {
-            return status.equals("completed") || status.equals("failed") || status.equals("cancelled") || status.equals(LOST);
+            return !RUNNING.contains(status);
         }
 
         public boolean completed() {
             return status.equals("completed");
         }
+
+        /** Brevo's count of a kind of problem (the older form; 0 when it gave none). */
+        public int count(String kind) {
+            return counts.getOrDefault(kind, 0);
+        }
     }
+
+    /** The statuses of a process still under way (GetProcessResponse.Status of @getbrevo/brevo 6.0.3). */
+    public static final Set<String> RUNNING = Set.of("queued", "in_process", "processing");
+    /** The statuses Brevo documents for a process that ended; any other also ends it, unsuccessfully. */
+    public static final Set<String> DOCUMENTED_ENDS = Set.of("completed", "failed", "cancelled");
+    /** The kinds of problem a completed import reports (info.import), in Brevo's order. */
+    public static final List<String> PROBLEMS = List.of("invalid_emails", "duplicate_contact_id", "duplicate_ext_id", "duplicate_email_id",
+            "duplicate_phone_id", "duplicate_whatsapp_id", "duplicate_landline_number_id");
 
     /** Not a Brevo status: ours for a process Brevo answers 404 for (it lost it, and the import with it). */
     public static final String LOST = "lost";
@@ -61,10 +79,20 @@ public final class BrevoAnswers {
         return items.stream().map(item -> process((Map<?, ?>) item)).toList();
     }
 
+    /** Either form of info.import: a number is a count, a text a report link, null (or absent) nothing to report. */
     private static Process process(Map<?, ?> p) {
-        Map<?, ?> counters = p.get("info") instanceof Map<?, ?> info && info.get("import") instanceof Map<?, ?> m ? m : Map.of();
-        return new Process(((Number) p.get("id")).longValue(), String.valueOf(p.get("status")), (String) p.get("error"),
-                number(counters.get("invalid_emails")), number(counters.get("duplicate_email_id")), number(counters.get("duplicate_phone_id")));
+        Map<?, ?> problems = p.get("info") instanceof Map<?, ?> info && info.get("import") instanceof Map<?, ?> m ? m : Map.of();
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        Map<String, String> reports = new LinkedHashMap<>();
+        for (String kind : PROBLEMS) {
+            Object value = problems.get(kind);
+            if (value instanceof Number n && n.intValue() > 0) {
+                counts.put(kind, n.intValue());
+            } else if (value instanceof String link && !link.isBlank()) {
+                reports.put(kind, link.trim());
+            }
+        }
+        return new Process(((Number) p.get("id")).longValue(), String.valueOf(p.get("status")), p.get("error") instanceof String e ? e : null, counts, reports);
     }
 
     /** The addresses a list add or remove (POST …/contacts/add|remove) applied to: contacts.success. */
@@ -88,9 +116,5 @@ public final class BrevoAnswers {
             }
         }
         return types;
-    }
-
-    private static int number(Object value) {
-        return value instanceof Number n ? n.intValue() : 0;
     }
 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -43,10 +44,12 @@ public final class BrevoConnections {
     public static final double DEFAULT_REQUESTS_PER_SECOND = 10;
     /** A 429 is waited out and sent again this many times in a row before it counts as a failure. */
     static final int MAX_RATE_LIMIT_WAITS = 30;
-    private static final long MAX_HOLD_MILLIS = 3_600_000;
+    /** The longest wait for a rate limit, unless brevo.max-rate-wait says otherwise. */
+    static final long DEFAULT_MAX_RATE_WAIT_MILLIS = 300_000;
     private static final Logger LOG = LoggerFactory.getLogger(BrevoConnections.class);
 
     private final Map<String, Connection> connections = new TreeMap<>();
+    private long maxRateWaitMillis = DEFAULT_MAX_RATE_WAIT_MILLIS;
     private volatile Meter meter = (connection, method, path, status, remaining) -> { };
 
     /** Told every answer of Brevo (observe.ExportMetrics). */
@@ -61,7 +64,7 @@ public final class BrevoConnections {
     /**
      * Reads {@code brevo.connection.<name>.base-url}, {@code .api-key-file}, {@code .api-key-env} (default
      * BREVO_API_KEY for "default", BREVO_API_KEY_<NAME> otherwise) and {@code .requests-per-second} (default
-     * {@code brevo.requests-per-second}) for each name.
+     * {@code brevo.requests-per-second}) for each name; and {@code brevo.max-rate-wait} (ms) for all.
      */
     public static BrevoConnections fromProperties(Iterable<String> names, Function<String, String> properties, Function<String, String> env) {
         BrevoConnections result = new BrevoConnections();
@@ -77,6 +80,10 @@ public final class BrevoConnections {
                         + " or " + prefix + "api-key-file");
             }
             result.add(name, baseUrl, key.trim(), rate(properties, name));
+        }
+        String maxWait = properties.apply("brevo.max-rate-wait");
+        if (maxWait != null && !maxWait.isBlank()) {
+            result.maxRateWaitMillis = Long.parseLong(maxWait.trim());
         }
         return result;
     }
@@ -178,13 +185,13 @@ public final class BrevoConnections {
                 // the reset of an exhausted window; without one, exponential backoff with jitter
                 long millis = reset != null && (remaining == null || remaining <= 0) ? reset * 1000
                         : Math.min(30_000, 250L << Math.min(waits, 7)) + (long) (Math.random() * 250);
-                pacer.holdFor(Math.min(millis, MAX_HOLD_MILLIS));
-                LOG.info("Brevo rate limit reached on connection '{}': waiting {} ms for the window to reset, then sending again",
-                        connectionName, millis);
+                if (!hold(connectionName, pacer, millis)) {
+                    LOG.info("Brevo rate limit reached on connection '{}': waiting {} ms for the window to reset, then sending again", connectionName, millis);
+                }
                 return;
             }
         } else if (remaining != null && remaining <= 0 && reset != null) {
-            pacer.holdFor(Math.min(reset * 1000, MAX_HOLD_MILLIS));
+            hold(connectionName, pacer, reset * 1000);
         }
         call.answered();
         if (status >= 300) {
@@ -202,6 +209,21 @@ public final class BrevoConnections {
             }
             throw new HttpOperationFailedException(uri, status, text, null, headers, body);
         }
+    }
+
+    /**
+     * x-sib-ratelimit-reset is seconds (Brevo's documentation), but a client that waits whatever it is told can stop
+     * for an hour on one odd header: a wait above brevo.max-rate-wait waits that long, then the request goes again and
+     * Brevo's answer says anew how long is left. Answers whether the wait was cut short.
+     */
+    private boolean hold(String connection, Pacer pacer, long millis) {
+        boolean capped = millis > maxRateWaitMillis;
+        if (capped) {
+            LOG.warn("Brevo asks connection '{}' to wait {} for its rate limit (x-sib-ratelimit-reset), more than brevo.max-rate-wait: waiting {}, "
+                    + "then trying again", connection, Duration.ofMillis(millis), Duration.ofMillis(maxRateWaitMillis));
+        }
+        pacer.holdFor(Math.min(millis, maxRateWaitMillis));
+        return capped;
     }
 
     /** After the circuit breaker, which drops the refusals it ignores: a refused request fails here, for the caller. */

@@ -45,6 +45,11 @@ public record ExportRow(String profileId, String email, byte[] json, String acti
         return new ExportRow(profileId, email, json, action, hash, outcome, reason, oldEmail, known, note, phone);
     }
 
+    /** Not sent again: Brevo refused it as it is now. */
+    public ExportRow refused(String why, String oldEmail) {
+        return new ExportRow(profileId, email, null, action, null, REJECTED, why, oldEmail, known, null, null);
+    }
+
     /** Not sent again: it failed too often as it is now. */
     public ExportRow dead(String why, String oldEmail) {
         return new ExportRow(profileId, email, null, action, null, "dead", why, oldEmail, known, null, null);

@@ -27,8 +27,9 @@ public final class RowMapper {
 
     /**
      * A row of the sync query: a profile that left (only its sync state is there) is unlinked; a profile is sent as
-     * add (never delivered) or update, unless it failed {@code maxAttempts} times as it is now (dead, not sent again
-     * until it changes or a full resync asks for everything); a changed email also unlinks the old address, and a
+     * add (never delivered) or update, unless Brevo's import report refused it as it is now (rejected again with
+     * Brevo's reason), or it failed {@code maxAttempts} times as it is now (dead); neither is sent again until it
+     * changes or a full resync asks for everything; a changed email also unlinks the old address, and a
      * profile without consent has its address unlinked.
      */
     public ExportRow map(@Body Map<String, Object> row, @ExchangeProperty("export") ExportDefinition export,
@@ -47,6 +48,9 @@ public final class RowMapper {
             return mapped.unlinking(oldEmail);
         }
         Long hash = (Long) row.get(SyncQuery.ROW_HASH);
+        if (row.get(SyncQuery.REFUSED) != null && hash.equals(row.get(SyncQuery.FAILED_HASH)) && !Boolean.TRUE.equals(fullResync)) {
+            return mapped.refused("Brevo refused it as it is: " + row.get(SyncQuery.REFUSED) + "; sent again when it changes", oldEmail);
+        }
         int failures = row.get(SyncQuery.FAILURES) instanceof Number n ? n.intValue() : 0;
         if (failures >= maxAttempts && hash.equals(row.get(SyncQuery.FAILED_HASH)) && !Boolean.TRUE.equals(fullResync)) {
             return mapped.dead("gave up after " + failures + " failed attempts: " + row.get(SyncQuery.LAST_ERROR), oldEmail);

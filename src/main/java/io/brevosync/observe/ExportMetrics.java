@@ -96,6 +96,12 @@ public final class ExportMetrics implements BrevoConnections.Meter {
         }
     }
 
+    /** A report a completed import linked to (its kind: invalid_emails, duplicate_phone_id…) was read, or could not be (unreadable). */
+    public void importReport(String connection, String kind, boolean read) {
+        Counter.builder("brevo.sync.import.reports").tags("connection", connection, "report", kind, "outcome", read ? "read" : "unreadable")
+                .description("Reports of completed imports (links to CSV files), read or not").register(registry).increment();
+    }
+
     /** /contacts/lists/12/contacts/remove → /contacts/lists/{id}/contacts/remove; the query string goes. */
     static String endpoint(String path) {
         String bare = path == null ? "" : path.replaceFirst("\\?.*", "");

@@ -4,6 +4,8 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import io.brevosync.brevo.BrevoAnswers;
 import io.brevosync.observe.ExportMetrics;
@@ -27,15 +29,20 @@ public final class ImportTracker {
     /** The end we give an import that did not end within brevo.import-timeout. */
     private static final String TIMEOUT = "timeout";
 
+    /** The statuses Brevo does not document already logged: each is logged once. */
+    private static final Set<String> UNKNOWN_STATUSES = ConcurrentHashMap.newKeySet();
+
     private final RunLedger ledger;
     private final SyncState sync;
+    private final ProcessReports reports;
     private final Duration importTimeout;
     private final ExportMetrics metrics;
 
-    public ImportTracker(RunLedger ledger, SyncState sync, Duration importTimeout, ExportMetrics metrics) {
+    public ImportTracker(RunLedger ledger, SyncState sync, ProcessReports reports, Duration importTimeout, ExportMetrics metrics) {
         this.metrics = metrics;
         this.ledger = ledger;
         this.sync = sync;
+        this.reports = reports;
         this.importTimeout = importTimeout;
     }
 
@@ -59,12 +66,11 @@ public final class ImportTracker {
             throws SQLException {
         BrevoAnswers.Process process = BrevoAnswers.processes(exchange.getIn().getBody(Map.class)).get(0);
         if (process.ended()) {
-            processEnded(null, ((Number) batch.get("runId")).longValue(), run.getExport().id(), ((Number) batch.get("processId")).longValue(),
-                    process.status(), process.error(), 0, 0, 0);
+            processEnded(null, ((Number) batch.get("runId")).longValue(), run.getExport().id(), run.getExport().connection(), process);
         }
     }
 
-    /** Brevo answered 404 for an import process (look-up-process): the answer of one that ended lost. */
+    /** Brevo answered 404 (document_not_found; invalid_parameter before 2026-04) for an import process (look-up-process): the answer of one that ended lost. */
     public Map<String, Object> lost(@ExchangeProperty("processId") long processId) {
         return Map.of("id", processId, "status", BrevoAnswers.LOST, "error", "Brevo answered 404: it no longer knows the process");
     }
@@ -87,8 +93,7 @@ public final class ImportTracker {
         List<BrevoAnswers.Process> processes = BrevoAnswers.processes(answer);
         for (BrevoAnswers.Process process : processes) {
             if (process.ended() && run.done(process.id())) {
-                processEnded(run, run.getId(), run.getExport().id(), process.id(), process.status(), process.error(), process.invalidEmails(),
-                        process.duplicateEmails() + process.duplicatePhones(), process.duplicatePhones());
+                processEnded(run, run.getId(), run.getExport().id(), run.getExport().connection(), process);
             }
         }
         if (!answer.containsKey("id")) {
@@ -97,35 +102,38 @@ public final class ImportTracker {
     }
 
     /**
-     * A completed import makes its rows the sync state (and, if Brevo counted SMS numbers that belong to other
-     * contacts, its rows are checked for them after the pass); any other end fails them, to be retried by a later run.
+     * A completed import makes its rows the sync state, but those its reports refused (ProcessReports); any other end
+     * (failed, cancelled, or a status Brevo does not document, such as error or aborted) fails them, to be sent again.
      */
-    private void processEnded(ExportRun run, long runId, String exportId, long processId, String status, String error, int invalidEmails,
-            int duplicates, int phoneDuplicates) throws SQLException {
-        Integer batchNo = ledger.rows().processEnded(runId, processId, status, error, invalidEmails, duplicates);
+    private void processEnded(ExportRun run, long runId, String exportId, String connection, BrevoAnswers.Process process) throws SQLException {
+        String status = process.status();
+        Integer batchNo = ledger.rows().processEnded(runId, process.id(), status, process.error());
         if (batchNo == null) {
             return;
         }
         if (run != null) {
-            metrics.importEnded(run.getExport().connection(), processId, status);
+            metrics.importEnded(connection, process.id(), status);
         }
-        if (status.equals("completed")) {
-            sync.delivered(exportId, runId, batchNo, run != null && run.startedWithoutSyncState());
-            if (phoneDuplicates > 0 && run != null) {
-                run.phoneConflictsIn(batchNo, phoneDuplicates);
-            }
+        if (process.completed()) {
+            reports.completed(run, runId, exportId, connection, batchNo, process);
+            return;
+        }
+        if (run != null) {
+            run.importFailed();
+        }
+        boolean documented = BrevoAnswers.DOCUMENTED_ENDS.contains(status) || BrevoAnswers.LOST.equals(status) || TIMEOUT.equals(status);
+        if (!documented && UNKNOWN_STATUSES.add(status)) {
+            LOG.warn("Brevo answered an import status it does not document, '{}': taken as the import's unsuccessful end", status);
+        }
+        String reason = "Brevo import process " + process.id() + " " + (documented ? status : "ended with status '" + status + "'")
+                + (process.error() == null ? "" : ": " + process.error());
+        String code = "process_" + (documented ? status : "failed");
+        LOG.warn("Export {} run {}: {}; its rows are sent again", exportId, runId, reason);
+        if (BrevoAnswers.LOST.equals(status) || TIMEOUT.equals(status)) {
+            // not the rows' fault: no attempt is charged
+            ledger.rows().batchFailed(runId, exportId, batchNo, "failed", code, reason, false);
         } else {
-            if (run != null) {
-                run.importFailed();
-            }
-            String reason = "Brevo import process " + processId + " " + status + (error == null ? "" : ": " + error);
-            LOG.warn("Export {} run {}: {}; its rows are sent again", exportId, runId, reason);
-            if (BrevoAnswers.LOST.equals(status) || TIMEOUT.equals(status)) {
-                // not the rows' fault: no attempt is charged
-                ledger.rows().batchFailed(runId, exportId, batchNo, "failed", "process_" + status, reason, false);
-            } else {
-                batchFailed(runId, exportId, batchNo, "failed", "process_" + status, reason, false);
-            }
+            batchFailed(runId, exportId, batchNo, "failed", code, reason, false);
         }
     }
 
@@ -174,7 +182,8 @@ public final class ImportTracker {
         }
         for (Long processId : List.copyOf(run.pending().keySet())) {
             run.done(processId);
-            processEnded(run, run.getId(), run.getExport().id(), processId, TIMEOUT, why, 0, 0, 0);
+            processEnded(run, run.getId(), run.getExport().id(), run.getExport().connection(),
+                    new BrevoAnswers.Process(processId, TIMEOUT, why, Map.of(), Map.of()));
         }
     }
 }

@@ -75,6 +75,9 @@ public final class PhoneConflicts {
         }
     }
 
+    /** A batch in which Brevo refused SMS numbers, how many not known (its report could not be read): look for them all. */
+    static final int UNKNOWN = -1;
+
     private final RunLedger ledger;
     private final SyncState sync;
 
@@ -90,7 +93,7 @@ public final class PhoneConflicts {
             return null;
         }
         Check check = new Check();
-        check.counted = batches.values().stream().mapToInt(Integer::intValue).sum();
+        check.counted = batches.containsValue(UNKNOWN) ? Integer.MAX_VALUE : batches.values().stream().mapToInt(Integer::intValue).sum();
         for (Map<String, Object> row : ledger.rows().batchPhones(run.getId(), List.copyOf(batches.keySet()))) {
             Sent sent = new Sent((String) row.get("profileId"), (String) row.get("email"), (String) row.get("phone"));
             check.sent.put(sent.email(), sent);
@@ -148,6 +151,14 @@ public final class PhoneConflicts {
                 check.refused.add(row);
             }
         }
+    }
+
+    /** The rows Brevo's duplicate_phone_id report named: the export's policy applies to exactly those, with no look-up. */
+    void reported(ExportRun run, List<Sent> rows) throws SQLException {
+        Check check = new Check();
+        check.refused.addAll(rows);
+        check.counted = rows.size();
+        resolve(run, check);
     }
 
     /** Records what Brevo refused, per the export's policy; rows not found in the list at all are sent again by the next run. */

@@ -141,12 +141,57 @@ final class RowLedger {
                 rows.stream().map(ExportRow::phone).toArray(String[]::new));
     }
 
+    /** The rows of one batch as they were sent, in order: profile ids, addresses, SMS numbers, actions and hashes. */
+    record BatchRows(String[] profileIds, String[] emails, String[] phones, String[] actions, Long[] hashes) {
+    }
+
+    BatchRows batchRows(long runId, int batchNo) throws SQLException {
+        Map<String, Object> b = db.queryOne("select profile_ids, emails, phones, actions, hashes from export_batch where run_id = ? and batch_no = ?", runId,
+                batchNo).orElseThrow();
+        return new BatchRows(strings(b.get("profileIds")), strings(b.get("emails")), strings(b.get("phones")), strings(b.get("actions")),
+                (Long[]) array(b.get("hashes")));
+    }
+
+    /**
+     * Brevo's report named these rows of a completed batch (their indexes) as not taken: each is recorded rejected with
+     * Brevo's code and reason, and its hash in the batch is cleared, so it is neither delivered (sync state, counts,
+     * row listings) nor counted so.
+     */
+    void refused(long runId, int batchNo, BatchRows rows, List<Integer> indexes, List<String> codes, List<String> reasons) throws SQLException {
+        Long[] hashes = rows.hashes().clone();
+        int adds = 0;
+        for (int i : indexes) {
+            hashes[i] = null;
+            adds += ExportRow.ADD.equals(rows.actions()[i]) ? 1 : 0;
+        }
+        db.update("update export_batch set hashes = ?, refused = refused + ?, refused_adds = refused_adds + ? where run_id = ? and batch_no = ?", hashes,
+                indexes.size(), adds, runId, batchNo);
+        db.update("insert into export_row (run_id, profile_id, email, action, outcome, code, reason) select ?, u.p, u.e, u.a, 'rejected', u.c, u.r "
+                + "from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) as u (p, e, a, c, r)", runId,
+                indexes.stream().map(i -> rows.profileIds()[i]).toArray(String[]::new), indexes.stream().map(i -> rows.emails()[i]).toArray(String[]::new),
+                indexes.stream().map(i -> rows.actions()[i]).toArray(String[]::new), codes.toArray(String[]::new), reasons.toArray(String[]::new));
+    }
+
+    private static Object array(Object value) throws SQLException {
+        return value == null ? null : ((java.sql.Array) value).getArray();
+    }
+
+    private static String[] strings(Object value) throws SQLException {
+        return value == null ? null : (String[]) array(value);
+    }
+
     /** Records how a Brevo import process ended; answers the batch it carried (null if not this run's). */
-    Integer processEnded(long runId, long processId, String status, String error, int invalidEmails, int duplicates) throws SQLException {
+    Integer processEnded(long runId, long processId, String status, String error) throws SQLException {
         var batch = db.queryOne("update export_batch set status = ?, error = ? where run_id = ? and process_id = ? returning batch_no", status, error,
                 runId, processId);
-        db.update("update export_run set invalid_emails = invalid_emails + ?, duplicates = duplicates + ? where id = ?", invalidEmails, duplicates, runId);
         return batch.map(b -> ((Number) b.get("batchNo")).intValue()).orElse(null);
+    }
+
+    /** What Brevo said its imports did not take: invalid addresses, and duplicates of any identifier. */
+    void problems(long runId, int invalidEmails, int duplicates) throws SQLException {
+        if (invalidEmails > 0 || duplicates > 0) {
+            db.update("update export_run set invalid_emails = invalid_emails + ?, duplicates = duplicates + ? where id = ?", invalidEmails, duplicates, runId);
+        }
     }
 
     /**
@@ -184,7 +229,7 @@ final class RowLedger {
 
     /** Rows of the run whose import Brevo has completed so far. */
     long rowsConfirmed(long runId) throws SQLException {
-        return db.number("select coalesce(sum(row_count), 0) from export_batch where run_id = ? and status = 'completed'", runId);
+        return db.number("select coalesce(sum(row_count - refused), 0) from export_batch where run_id = ? and status = 'completed'", runId);
     }
 
     long pendingRemovals(long runId) throws SQLException {
@@ -221,8 +266,8 @@ final class RowLedger {
                   union all
                   select u.p, u.e, u.a, case u.a when 'add' then 'added' else 'updated' end, null, null, 1, b.created_at,
                          -(b.batch_no::bigint * 1000000 + u.n)
-                  from export_batch b, unnest(b.profile_ids, b.emails, b.actions) with ordinality as u(p, e, a, n)
-                  where b.run_id = ? and b.status = 'completed'
+                  from export_batch b, unnest(b.profile_ids, b.emails, b.actions, b.hashes) with ordinality as u(p, e, a, h, n)
+                  where b.run_id = ? and b.status = 'completed' and u.h is not null
                 ) r where cardinality(?::text[]) = 0 or r.outcome = any(?::text[])
                 order by r.outcome, r.seq limit ? offset ?""".formatted(ROW_COLUMNS), runId, runId, runId, runId, outcomes.toArray(),
                 outcomes.toArray(), limit, offset);

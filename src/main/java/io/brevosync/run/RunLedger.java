@@ -19,7 +19,7 @@ public final class RunLedger {
 
     private static final String RUN_COLUMNS = "id, export_id, trigger, started_by, status, full_resync, created_at, started_at, finished_at, rows_read, "
             + "rows_added, rows_updated, rows_unchanged, rows_removed, rows_rejected, rows_without_consent, rows_adjusted, rows_failed, rows_dead, rows_sent, rows_delivered, "
-            + "rows_unlinked, unlinks_owed, node, list_members, drift_missing, drift_owed, drift_foreign, members_before, profiles_compared, batches, batches_failed, invalid_emails, duplicates, canceled, failure, message";
+            + "rows_unlinked, unlinks_owed, node, list_members, drift_missing, drift_owed, drift_foreign, members_before, profiles_compared, batches, batches_failed, invalid_emails, duplicates, canceled, failure, message, warnings";
 
     private final Jdbc db;
     private final RowLedger rows;
@@ -153,9 +153,10 @@ public final class RunLedger {
                 update export_run r set
                     rows_read = ?, rows_unchanged = ?, canceled = ?, failure = ?, failure_retryable = ?,
                     rows_sent = coalesce((select sum(row_count) from export_batch b where b.run_id = r.id and b.process_id is not null), 0),
-                    rows_delivered = coalesce((select sum(row_count) from export_batch b where b.run_id = r.id and b.status = 'completed'), 0),
-                    rows_added = coalesce((select sum(adds) from export_batch b where b.run_id = r.id and b.status = 'completed'), 0),
-                    rows_updated = coalesce((select sum(row_count - adds) from export_batch b where b.run_id = r.id and b.status = 'completed'), 0),
+                    rows_delivered = coalesce((select sum(row_count - refused) from export_batch b where b.run_id = r.id and b.status = 'completed'), 0),
+                    rows_added = coalesce((select sum(adds - refused_adds) from export_batch b where b.run_id = r.id and b.status = 'completed'), 0),
+                    rows_updated = coalesce((select sum(row_count - adds - refused + refused_adds) from export_batch b
+                                             where b.run_id = r.id and b.status = 'completed'), 0),
                     rows_removed = (select count(*) from export_row w where w.run_id = r.id and w.outcome in ('removed', 'moved') and w.action = 'remove'),
                     rows_unlinked = (select count(*) from export_row w where w.run_id = r.id and w.outcome in ('removed', 'moved') and w.action = 'unlink'),
                     unlinks_owed = (select count(*) from pending_unlink p where p.export_id = r.export_id),
@@ -180,6 +181,11 @@ public final class RunLedger {
                         count(r, "rowsFailed"), count(r, "rowsDead"))).code();
         db.update("update export_run set status = ?, finished_at = now() where id = ?", status, runId);
         return run(runId);
+    }
+
+    /** Something the run could not learn from Brevo, for its report (warnings, joined by '; '). */
+    void warn(long runId, String warning) throws SQLException {
+        db.update("update export_run set warnings = coalesce(warnings || '; ', '') || ? where id = ?", warning, runId);
     }
 
     private static long count(Map<String, Object> row, String column) {

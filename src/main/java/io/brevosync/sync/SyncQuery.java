@@ -37,6 +37,8 @@ public final class SyncQuery {
     public static final String EMAIL_OWNER = "sync_email_owner";
     /** An SMS number Brevo answered belongs to another contact: left out until the profile's number changes. */
     public static final String SMS_CONFLICT = "sync_sms_conflict";
+    /** Brevo's reason for refusing the row as it was (sync_failed_hash): not sent again until it changes. */
+    public static final String REFUSED = "sync_refused";
 
     /**
      * Column types whose values PostgreSQL hashes as they are compared for a change: equal means the same value sent.
@@ -170,7 +172,8 @@ public final class SyncQuery {
         parameters.addAll(query.parameters());
         return new Statement("""
                 select q.*, null::text as sync_profile_id, null::text as sync_email, null::bigint as sync_hash, null::int as sync_failures,
-                       null::bigint as sync_failed_hash, null::text as sync_last_error, null::text as sync_sms_conflict, %2$s as row_hash
+                       null::bigint as sync_failed_hash, null::text as sync_last_error, null::text as sync_sms_conflict, null::text as sync_refused,
+                       %2$s as row_hash
                 from (select q0.*, q0.profile_id as sync_email_owner from (%1$s) q0) q
                 order by q.profile_id""".formatted(query.sql(), hash(byValue)), parameters);
     }
@@ -212,7 +215,7 @@ public final class SyncQuery {
     }
 
     /** The export's sync state as the comparison reads it (the export id its parameter), to be narrowed by more conditions. */
-    private static final String STATE = "select s.profile_id, s.email, s.hash, s.failures, s.failed_hash, s.last_error, s.sms_conflict "
+    private static final String STATE = "select s.profile_id, s.email, s.hash, s.failures, s.failed_hash, s.last_error, s.sms_conflict, s.refused "
             + "from sync_state s where s.export_id = ?";
 
     /** The comparison of the source's rows (a table or a subquery) with the export's sync state (a subquery of {@link #STATE}). */
@@ -220,7 +223,7 @@ public final class SyncQuery {
         return """
                 select d.* from (
                   select q.*, s.profile_id as sync_profile_id, s.email as sync_email, s.hash as sync_hash, s.failures as sync_failures,
-                         s.failed_hash as sync_failed_hash, s.last_error as sync_last_error, s.sms_conflict as sync_sms_conflict,
+                         s.failed_hash as sync_failed_hash, s.last_error as sync_last_error, s.sms_conflict as sync_sms_conflict, s.refused as sync_refused,
                          %3$s as row_hash
                   from (select q0.*, min(q0.profile_id) over (partition by %2$s) as sync_email_owner from %1$s q0) q
                   full join %4$s s

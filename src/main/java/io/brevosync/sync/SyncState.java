@@ -113,7 +113,7 @@ public final class SyncState {
     private static final String UPDATE_DELIVERED = """
 
             on conflict (export_id, profile_id) do update set email = excluded.email, hash = excluded.hash, failures = 0,
-                failed_hash = null, last_error = null, updated_at = now()""";
+                failed_hash = null, last_error = null, refused = null, updated_at = now()""";
 
     /** The batch failed: one more failure for each row as it is now (a row that changed since starts again at 1). */
     public void failed(String exportId, long runId, int batchNo, String reason) throws SQLException {
@@ -124,6 +124,19 @@ public final class SyncState {
                 on conflict (export_id, profile_id) do update set
                     failures = case when sync_state.failed_hash = excluded.failed_hash then sync_state.failures + 1 else 1 end,
                     failed_hash = excluded.failed_hash, last_error = excluded.last_error, updated_at = now()""", exportId, reason, runId, batchNo);
+    }
+
+    /**
+     * Brevo's import report refused these profiles' rows as they are (their hashes): none is delivered, and none is sent
+     * again until it changes (RowMapper rejects it again with the reason). The address the list holds for a profile, if
+     * any, stays, so it can still be unlinked.
+     */
+    public void refused(String exportId, String[] profileIds, Long[] hashes, String[] reasons) throws SQLException {
+        db.update("""
+                insert into sync_state (export_id, profile_id, failed_hash, refused, last_error)
+                select distinct on (u.p) ?, u.p, u.h, u.r, u.r from unnest(?::text[], ?::bigint[], ?::text[]) as u (p, h, r)
+                on conflict (export_id, profile_id) do update set hash = null, failed_hash = excluded.failed_hash, refused = excluded.refused,
+                    last_error = excluded.last_error, updated_at = now()""", exportId, profileIds, hashes, reasons);
     }
 
     /** Brevo refused the profile's SMS number (another contact has it): left out of its rows until it changes. */

@@ -48,6 +48,7 @@ public final class BrevoSandbox implements AutoCloseable {
     private final Faults faults = new Faults();
     private final RequestLog requests = new RequestLog();
     private final Clock clock = Clock.systemUTC();
+    private final ImportReports reports = new ImportReports(clock, () -> "http://localhost:" + port());
     private volatile Inspector inspector;
     private final HttpClient notifyClient = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -76,7 +77,7 @@ public final class BrevoSandbox implements AutoCloseable {
 
     /** Adds an account (one API key, its own data and rate limits). */
     public SandboxAccount addAccount(String name, String apiKey, RateLimits limits) {
-        SandboxAccount account = new SandboxAccount(name, apiKey, limits, faults, clock);
+        SandboxAccount account = new SandboxAccount(name, apiKey, limits, faults, reports, clock);
         if (accountsByKey.putIfAbsent(apiKey, account) != null || accountsByName.putIfAbsent(name, account) != null) {
             throw new IllegalArgumentException("sandbox account " + name + " or its key is already configured");
         }
@@ -102,6 +103,11 @@ public final class BrevoSandbox implements AutoCloseable {
 
     public Faults faults() {
         return faults;
+    }
+
+    /** How completed imports report what they did not take (links to CSV reports, or the older counters). */
+    public ImportReports reports() {
+        return reports;
     }
 
     public RequestLog requests() {
@@ -148,6 +154,11 @@ public final class BrevoSandbox implements AutoCloseable {
             bodyBytes = body.length;
             requestBody = body;
             String refusal = path.startsWith("/sandbox") ? crossSite(http, body) : null;
+            if (path.startsWith(ImportReports.PATH) && http.getRequestMethod().equals("GET")) {
+                // a report link: like a pre-signed link, no api-key
+                sendReport(http, path);
+                return;
+            }
             if (refusal != null) {
                 answer = new Answer(403, errorBody("forbidden", refusal));
             } else if (path.startsWith("/sandbox")) {
@@ -297,6 +308,11 @@ public final class BrevoSandbox implements AutoCloseable {
             case "PUT faults":
                 faults.update(json(body));
                 return new Answer(200, faults.toJson());
+            case "GET reports":
+                return new Answer(200, reports.toJson());
+            case "PUT reports":
+                reports.update(json(body));
+                return new Answer(200, reports.toJson());
             case "DELETE faults":
                 faults.clear();
                 return new Answer(200, faults.toJson());
@@ -313,6 +329,7 @@ public final class BrevoSandbox implements AutoCloseable {
                 accountsByName.values().forEach(SandboxAccount::reset);
                 requests.clear();
                 faults.clear();
+                reports.clear();
                 return new Answer(200, Map.of("reset", true));
             default:
                 return adminAccount(method, parts, body);
@@ -405,6 +422,19 @@ public final class BrevoSandbox implements AutoCloseable {
         http.getResponseHeaders().set("x-sib-ratelimit-reset", String.valueOf(rate.resetSeconds()));
     }
 
+    private void sendReport(HttpExchange http, String path) throws IOException {
+        boolean malformed = reports.malformed(path);
+        byte[] report = reports.serve(path);
+        if (report == null) {
+            send(http, new Answer(404, errorBody("document_not_found", "The report does not exist or its link has expired")));
+            return;
+        }
+        http.getResponseHeaders().set("Content-Type", malformed ? "text/html; charset=utf-8" : "text/csv; charset=utf-8");
+        http.sendResponseHeaders(200, report.length);
+        http.getResponseBody().write(report);
+        http.close();
+    }
+
     private static void send(HttpExchange http, Answer answer) throws IOException {
         http.getResponseHeaders().set("sib-request-id", UUID.randomUUID().toString());
         if (answer.body == null) {
@@ -450,8 +480,9 @@ public final class BrevoSandbox implements AutoCloseable {
 
     /**
      * {@code java -cp target/brevo-segment-sync.jar io.brevosync.sandbox.BrevoSandbox [--port 8089] [--api-key KEY]
-     * [--limits general|advanced|unlimited|RPS/RPH/OTHER_RPH] [--lists N] [--faults JSON]}. Without --api-key a random key
-     * is made and printed (it is a sandbox key, not a Brevo one); --faults takes the body of PUT /sandbox/faults.
+     * [--limits general|advanced|unlimited|RPS/RPH/OTHER_RPH] [--lists N] [--faults JSON] [--reports JSON]}. Without --api-key a
+     * random key is made and printed (it is a sandbox key, not a Brevo one); --faults takes the body of PUT /sandbox/faults,
+     * --reports that of PUT /sandbox/reports (e.g. {"form":"counters"} for the import counters Brevo answered before 2026-04).
      */
     public static void main(String[] args) throws Exception {
         Map<String, String> options = new LinkedHashMap<>(Map.of("--port", "8089", "--limits", "general", "--lists", "1",
@@ -464,6 +495,9 @@ public final class BrevoSandbox implements AutoCloseable {
         SandboxAccount account = sandbox.addAccount("demo", key, RateLimits.parse(options.get("--limits")));
         if (options.containsKey("--faults")) {
             sandbox.faults().update(JSON.readTree(options.get("--faults")));
+        }
+        if (options.containsKey("--reports")) {
+            sandbox.reports().update(JSON.readTree(options.get("--reports")));
         }
         for (int i = 1; i <= Integer.parseInt(options.get("--lists")); i++) {
             account.createList("Sandbox list " + i, 1);

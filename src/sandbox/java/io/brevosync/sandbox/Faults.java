@@ -36,6 +36,8 @@ public final class Faults {
     private final AtomicInteger nextSlow = new AtomicInteger();
     private volatile long slowMs;
     private volatile boolean refuseTakenSms;
+    private volatile String failedImportStatus = "failed";
+    private volatile boolean mergeIdentifiers;
     private final Random random = new Random(42);
 
     /** Decides the fate of one /v3 request; counters go before rates. */
@@ -75,8 +77,29 @@ public final class Faults {
         return this;
     }
 
-    boolean failImport() {
-        return takeOne(nextFailedImports) || nextDouble() < failImportRate;
+    /** The status a failing import ends with (failedImportStatus: failed, cancelled, or one Brevo does not document), or null. */
+    String failImport() {
+        return takeOne(nextFailedImports) || nextDouble() < failImportRate ? failedImportStatus : null;
+    }
+
+    /**
+     * Not a fault but a model of Brevo that is not confirmed for the API: true, an imported row whose email is one
+     * contact's and whose SMS is another's merges them (the SMS holder is deleted); false (default), the number is
+     * left out and reported as duplicate_phone_id.
+     */
+    public Faults mergeIdentifiers(boolean value) {
+        mergeIdentifiers = value;
+        return this;
+    }
+
+    boolean mergesIdentifiers() {
+        return mergeIdentifiers;
+    }
+
+    /** The next failing imports end with this status instead of failed. */
+    public Faults failedImportStatus(String status) {
+        failedImportStatus = status;
+        return this;
     }
 
     /** The first address of an import that makes Brevo refuse the whole request with a 400, or null. */
@@ -190,6 +213,8 @@ public final class Faults {
         rejectEmails.clear();
         badRows.clear();
         refuseTakenSms = false;
+        failedImportStatus = "failed";
+        mergeIdentifiers = false;
     }
 
     /** Applies the fields present in an admin PUT body; absent fields keep their value. */
@@ -208,6 +233,8 @@ public final class Faults {
         json.path("rejectEmails").forEach(e -> rejectEmail(e.asText()));
         json.path("badRows").forEach(e -> badRow(e.asText()));
         refuseTakenSms = json.path("refuseTakenSms").asBoolean(refuseTakenSms);
+        failedImportStatus = json.path("failedImportStatus").asText(failedImportStatus);
+        mergeIdentifiers = json.path("mergeIdentifiers").asBoolean(mergeIdentifiers);
         if (json.has("slowNext")) {
             slowNext(json.path("slowNext").asInt(), json.path("slowMs").asLong(slowMs));
         }
@@ -221,6 +248,8 @@ public final class Faults {
     public Map<String, Object> toJson() {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("refuseTakenSms", refuseTakenSms);
+        json.put("failedImportStatus", failedImportStatus);
+        json.put("mergeIdentifiers", mergeIdentifiers);
         json.put("rate429", rate429);
         json.put("rate500", rate500);
         json.put("rate503", rate503);

@@ -1,48 +1,57 @@
 package io.brevosync.sandbox;
 
-import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
-/** A background process (IMPORTUSER): queued, processing, completed, failed or cancelled. */
+/**
+ * A background process (IMPORTUSER): queued, in_process, processing, then completed, failed or cancelled. A completed
+ * import says what it did not take as Brevo does since 2026-04: {@code info.import} holds, per kind of problem, a link
+ * to a CSV report or null (or, in the older form, a count). No error, created_at or completed_at: Brevo returns none.
+ */
 final class ImportProcess {
+
+    /** The kinds of problem a completed import reports, in Brevo's order (GetProcessResponse.Info.Import). */
+    static final List<String> PROBLEMS = List.of("invalid_emails", "duplicate_contact_id", "duplicate_ext_id", "duplicate_email_id",
+            "duplicate_phone_id", "duplicate_whatsapp_id", "duplicate_landline_number_id");
 
     final long id;
     final String name;
-    final Instant createdAt;
     volatile String status = "queued";
-    volatile String error;
-    volatile Instant completedAt;
-    final Map<String, Integer> counters = new LinkedHashMap<>();
+    /** The rows each kind of problem concerns, as they were sent, with Brevo's reason (column ERROR). */
+    private final Map<String, List<Map<String, Object>>> problems = new LinkedHashMap<>();
+    /** The report links once made, so every answer about the process gives the same ones. */
+    private Map<String, Object> links;
 
-    ImportProcess(long id, String name, Instant createdAt) {
+    ImportProcess(long id, String name) {
         this.id = id;
         this.name = name;
-        this.createdAt = createdAt;
-        for (String counter : new String[] {"invalid_emails", "duplicate_contact_id", "duplicate_ext_id", "duplicate_email_id",
-                "duplicate_phone_id", "duplicate_whatsapp_id", "duplicate_landline_number_id"}) {
-            counters.put(counter, 0);
-        }
     }
 
-    void count(String counter) {
-        counters.merge(counter, 1, Integer::sum);
+    /** A row of the import Brevo did not take as it was sent, and why. */
+    synchronized void problem(String kind, String email, Map<String, Object> attributes, String reason) {
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("EMAIL", email);
+        line.putAll(attributes);
+        line.put("ERROR", reason);
+        problems.computeIfAbsent(kind, k -> new ArrayList<>()).add(line);
     }
 
-    Map<String, Object> toJson() {
+    synchronized Map<String, Object> toJson(ImportReports reports) {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("id", id);
         json.put("name", name);
         json.put("status", status);
         if ("IMPORTUSER".equals(name) && "completed".equals(status)) {
-            json.put("info", Map.of("import", new LinkedHashMap<>(counters)));
-        }
-        if (error != null) {
-            json.put("error", error);
-        }
-        json.put("created_at", createdAt.toString());
-        if (completedAt != null) {
-            json.put("completed_at", completedAt.toString());
+            if (links == null || !reports.linksForm()) {
+                links = new LinkedHashMap<>();
+                for (String kind : PROBLEMS) {
+                    List<Map<String, Object>> lines = problems.getOrDefault(kind, List.of());
+                    links.put(kind, !reports.linksForm() ? (Object) lines.size() : lines.isEmpty() ? null : reports.publish(lines));
+                }
+            }
+            json.put("info", Map.of("import", links));
         }
         return json;
     }

@@ -40,6 +40,7 @@ public final class SandboxAccount {
     final RateLimits limits;
     private final Clock clock;
     private final Faults faults;
+    private final ImportReports reports;
 
     private final Map<Long, Contact> byId = new HashMap<>();
     private final Map<String, Contact> byEmail = new HashMap<>();
@@ -53,8 +54,9 @@ public final class SandboxAccount {
     private final AtomicLong nextProcessId = new AtomicLong(1);
     private final ExecutorService importQueue;
 
-    SandboxAccount(String name, String apiKey, RateLimits limits, Faults faults, Clock clock) {
+    SandboxAccount(String name, String apiKey, RateLimits limits, Faults faults, ImportReports reports, Clock clock) {
         this.name = name;
+        this.reports = reports;
         this.apiKey = apiKey;
         this.limits = limits;
         this.faults = faults;
@@ -156,15 +158,17 @@ public final class SandboxAccount {
         List<Long> listIds;
         synchronized (this) {
             listIds = importListIds(request);
-            process = new ImportProcess(nextProcessId.getAndIncrement(), "IMPORTUSER", clock.instant());
+            process = new ImportProcess(nextProcessId.getAndIncrement(), "IMPORTUSER");
             processes.put(process.id, process);
         }
         importQueue.submit(() -> {
+            // Brevo answers both while an import runs: in_process for the first half of the delay, then processing
+            process.status = "in_process";
+            BrevoSandbox.pause(faults.importDelayMs() / 2);
             process.status = "processing";
-            BrevoSandbox.pause(faults.importDelayMs());
-            if (faults.failImport()) {
-                process.error = "Import failed (sandbox fault switch failImports)";
-            } else {
+            BrevoSandbox.pause(faults.importDelayMs() - faults.importDelayMs() / 2);
+            String failed = faults.failImport();
+            if (failed == null) {
                 synchronized (this) {
                     if (processes.get(process.id) != process) {
                         return; // forgotten (forgetProcesses): Brevo lost the import
@@ -172,10 +176,9 @@ public final class SandboxAccount {
                     applyImport(process, rows, listIds, update, eraseEmpty, emailBlacklist, smsBlacklist);
                 }
             }
-            process.completedAt = clock.instant();
-            process.status = process.error == null ? "completed" : "failed";
+            process.status = failed == null ? "completed" : failed;
             if (notifyUrl != null) {
-                notifier.notify(notifyUrl, process.toJson());
+                notifier.notify(notifyUrl, process.toJson(reports));
             }
         });
         return process.id;
@@ -184,9 +187,10 @@ public final class SandboxAccount {
     public synchronized Map<String, Object> process(long id) {
         ImportProcess process = processes.get(id);
         if (process == null) {
-            throw new BrevoError(404, "invalid_parameter", "processId is invalid");
+            // document_not_found since Brevo's 2026-04 definition (invalid_parameter before)
+            throw BrevoError.notFound("Process does not exist");
         }
-        return process.toJson();
+        return process.toJson(reports);
     }
 
     /** Brevo lost every process, and the imports still unfinished with them (GET /v3/processes/{id} answers 404). */
@@ -198,7 +202,7 @@ public final class SandboxAccount {
 
     public synchronized Map<String, Object> processes(int limit, int offset, boolean ascending) {
         checkRange("limit", limit, 0, 50);
-        return Map.of("processes", page(processes.values(), limit, offset, ascending, ImportProcess::toJson), "count", processes.size());
+        return Map.of("processes", page(processes.values(), limit, offset, ascending, p -> p.toJson(reports)), "count", processes.size());
     }
 
     private List<Long> importListIds(JsonNode request) {
@@ -288,7 +292,7 @@ public final class SandboxAccount {
         for (ImportRow row : rows) {
             String email = normaliseEmail(row.email());
             if (row.email() != null && !row.email().isBlank() && (email == null || faults.rejects(email))) {
-                process.count("invalid_emails");
+                process.problem("invalid_emails", row.email(), row.attributes(), "Invalid email address");
                 continue;
             }
             Object smsValue = row.attributes().get("SMS");
@@ -297,13 +301,18 @@ public final class SandboxAccount {
                 continue;
             }
             if (email != null && !seenEmails.add(email)) {
-                process.count("duplicate_email_id");
+                process.problem("duplicate_email_id", row.email(), row.attributes(), "Email address appears more than once in the import");
                 continue;
             }
             Contact contact = email != null ? byEmail.get(email) : bySms.get(sms);
-            if (sms != null && (!seenSms.add(sms) || (bySms.containsKey(sms) && bySms.get(sms) != contact))) {
+            Contact holder = sms == null ? null : bySms.get(sms);
+            if (holder != null && contact != null && holder != contact && faults.mergesIdentifiers() && seenSms.add(sms)) {
+                // Brevo's Help Center: a row linking identifiers of two contacts merges them into the contact of the
+                // higher-priority identifier (email over SMS) and deletes the other, with its history
+                delete(holder);
+            } else if (sms != null && (!seenSms.add(sms) || (holder != null && holder != contact))) {
                 // the number belongs to someone else: the row is imported without it
-                process.count("duplicate_phone_id");
+                process.problem("duplicate_phone_id", row.email(), row.attributes(), "SMS is already associated with another Contact");
                 sms = null;
                 if (email == null) {
                     continue;
@@ -433,9 +442,8 @@ public final class SandboxAccount {
         if (!add && request.path("all").asBoolean(false)) {
             int total = list.members.size();
             list.members.clear();
-            ImportProcess process = new ImportProcess(nextProcessId.getAndIncrement(), "LIST_CONTACTS_REMOVE", clock.instant());
+            ImportProcess process = new ImportProcess(nextProcessId.getAndIncrement(), "LIST_CONTACTS_REMOVE");
             process.status = "completed";
-            process.completedAt = clock.instant();
             processes.put(process.id, process);
             return Map.of("contacts", Map.of("success", List.of(), "failure", List.of(), "total", total, "processId", process.id));
         }
@@ -512,6 +520,17 @@ public final class SandboxAccount {
         return contact;
     }
 
+    /** Deletes a contact: out of every list, its identifiers free. */
+    private void delete(Contact contact) {
+        byId.remove(contact.id);
+        byEmail.remove(contact.email, contact);
+        bySms.remove(contact.sms, contact);
+        if (contact.extId != null) {
+            byExtId.remove(contact.extId, contact);
+        }
+        lists.values().forEach(list -> list.members.remove(contact.id));
+    }
+
     private void setSms(Contact contact, String sms) {
         if (contact.sms != null) {
             bySms.remove(contact.sms);
@@ -581,6 +600,7 @@ public final class SandboxAccount {
         json.put("id", contact.id);
         json.put("emailBlacklisted", contact.emailBlacklisted);
         json.put("smsBlacklisted", contact.smsBlacklisted);
+        json.put("whatsappBlacklisted", false);
         json.put("createdAt", contact.createdAt.toString());
         json.put("modifiedAt", contact.modifiedAt.toString());
         List<Long> listIds = new ArrayList<>();

@@ -66,17 +66,36 @@ class BrevoConnectionsTest {
         BrevoConnections connections = BrevoConnections.fromProperties(List.of("default"), k -> null, Map.of("BREVO_API_KEY", "xkeysib-k")::get);
         RateWindow processes = connections.window("default", "/processes");
         assertTrue(processes.spare(), "nothing said yet: no limit known");
-        Exchange exchange = new DefaultExchange(new DefaultCamelContext());
-        exchange.setProperty("connection", "default");
-        exchange.setProperty("brevoPath", "/processes?limit=50&offset=0&sort=desc");
-        exchange.setProperty("brevoCall", connections.call(exchange));
-        exchange.getIn().setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
-        exchange.getIn().setHeader("x-sib-ratelimit-remaining", "12");
-        exchange.getIn().setHeader("x-sib-ratelimit-reset", "1200");
-        connections.answered(exchange);
+        answer(connections, "/processes?limit=50&offset=0&sort=desc", 200, "12", "1200");
         assertEquals(12, processes.remaining());
         assertFalse(processes.spare());
         assertTrue(processes.spread().toSeconds() >= 99 && processes.spread().toSeconds() <= 100, processes.spread().toString());
         assertEquals(Long.MAX_VALUE, connections.window("default", "/contacts/import").remaining(), "the contacts budget is another");
+    }
+
+    @Test
+    void a_rate_limit_reset_longer_than_max_rate_wait_is_waited_that_long_then_tried_again() throws Exception {
+        BrevoConnections connections = BrevoConnections.fromProperties(List.of("default"), Map.of("brevo.max-rate-wait", "400")::get,
+                Map.of("BREVO_API_KEY", "xkeysib-k")::get);
+        // seconds, as Brevo documents them: two hours
+        Exchange exchange = answer(connections, "/contacts/import", 429, "0", "7200");
+        assertTrue(exchange.getProperty("brevoCall", BrevoCall.class).isResend(), "sent again after the wait");
+        long start = System.nanoTime();
+        connections.prepare(exchange);
+        long waited = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(waited >= 300 && waited < 5_000, "waited " + waited + " ms: brevo.max-rate-wait, not two hours");
+    }
+
+    /** Brevo's answer to a call on the path, with its status and rate-limit headers, as brevo-call hands it over. */
+    private static Exchange answer(BrevoConnections connections, String path, int status, String remaining, String reset) throws Exception {
+        Exchange exchange = new DefaultExchange(new DefaultCamelContext());
+        exchange.setProperty("connection", "default");
+        exchange.setProperty("brevoPath", path);
+        exchange.setProperty("brevoCall", connections.call(exchange));
+        exchange.getIn().setHeader(Exchange.HTTP_RESPONSE_CODE, status);
+        exchange.getIn().setHeader("x-sib-ratelimit-remaining", remaining);
+        exchange.getIn().setHeader("x-sib-ratelimit-reset", reset);
+        connections.answered(exchange);
+        return exchange;
     }
 }

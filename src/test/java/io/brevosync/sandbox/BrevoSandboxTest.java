@@ -56,19 +56,90 @@ class BrevoSandboxTest {
     }
 
     @Test
-    void import_is_asynchronous_queued_then_processing_then_completed() throws Exception {
-        sandbox.faults().importDelayMs(300);
+    void import_is_asynchronous_queued_then_in_process_then_processing_then_completed() throws Exception {
+        sandbox.faults().importDelayMs(600);
         long first = brevo.json("POST", "/v3/contacts/import", importBody("{\"email\":\"a@example.com\"}"), 202).get("processId").asLong();
         long second = brevo.json("POST", "/v3/contacts/import", importBody("{\"email\":\"b@example.com\"}"), 202).get("processId").asLong();
         assertEquals("queued", brevo.json("GET", "/v3/processes/" + second, null, 200).get("status").asText());
         Thread.sleep(100);
+        assertEquals("in_process", brevo.json("GET", "/v3/processes/" + first, null, 200).get("status").asText());
+        Thread.sleep(300);
         assertEquals("processing", brevo.json("GET", "/v3/processes/" + first, null, 200).get("status").asText());
-        assertEquals("completed", brevo.awaitProcess(second).get("status").asText());
+        JsonNode done = brevo.awaitProcess(second);
+        assertEquals("completed", done.get("status").asText());
+        assertEquals(Set.of("id", "name", "status", "info"), fieldNames(done), "no error, created_at or completed_at, as Brevo since 2026-04");
         JsonNode page = brevo.json("GET", "/v3/processes?limit=50", null, 200);
         assertEquals(2, page.get("count").asInt());
         assertEquals(second, page.get("processes").get(0).get("id").asLong(), "newest first by default");
         assertEquals(400, brevo.send("GET", "/v3/processes?limit=51", null).statusCode());
-        assertEquals(404, brevo.send("GET", "/v3/processes/999", null).statusCode());
+        HttpResponse<String> lost = brevo.send("GET", "/v3/processes/999", null);
+        assertEquals(404, lost.statusCode());
+        assertEquals("document_not_found", SandboxClient.JSON.readTree(lost.body()).get("code").asText());
+    }
+
+    @Test
+    void a_completed_import_links_to_csv_reports_that_need_no_key_and_expire() throws Exception {
+        JsonNode process = importRows("""
+                {"email":" Ann@Example.COM ","attributes":{"FIRSTNAME":"Ann","SMS":"+33612345678"}},
+                {"email":"not-an-email","attributes":{"FIRSTNAME":"Nobody; really"}},
+                {"email":"bob@example.com","attributes":{"SMS":"0033612345678","FIRSTNAME":"Bob"}}""");
+        JsonNode reports = process.get("info").get("import");
+        assertEquals(ImportProcess.PROBLEMS, List.copyOf(fieldNames(reports).stream().sorted(java.util.Comparator.comparing(ImportProcess.PROBLEMS::indexOf))
+                .toList()), "every kind of problem, as the SDK lists them");
+        assertTrue(reports.get("duplicate_email_id").isNull(), "null where there is nothing to report");
+        HttpResponse<String> invalid = get(reports.get("invalid_emails").asText());
+        assertEquals(200, invalid.statusCode());
+        assertTrue(invalid.headers().firstValue("Content-Type").orElse("").startsWith("text/csv"));
+        assertEquals("EMAIL;FIRSTNAME;ERROR\nnot-an-email;\"Nobody; really\";Invalid email address\n", invalid.body());
+        assertEquals("EMAIL;SMS;FIRSTNAME;ERROR\nbob@example.com;0033612345678;Bob;SMS is already associated with another Contact\n",
+                get(reports.get("duplicate_phone_id").asText()).body());
+        assertEquals(reports, brevo.json("GET", "/v3/processes/" + process.get("id").asLong(), null, 200).get("info").get("import"),
+                "the same links each time");
+
+        sandbox.reports().ttl(java.time.Duration.ZERO);
+        JsonNode expired = importRows("{\"email\":\"x@@example.com\"},{\"email\":\"ok@example.com\"}");
+        assertEquals(404, get(expired.get("info").get("import").get("invalid_emails").asText()).statusCode(), "an expired link");
+
+        sandbox.reports().linksForm(false);
+        JsonNode counters = importRows("{\"email\":\"y@@example.com\"},{\"email\":\"ok@example.com\"}");
+        assertEquals(1, counters.get("info").get("import").get("invalid_emails").asInt(), "the older form: counters");
+        assertEquals(0, counters.get("info").get("import").get("duplicate_phone_id").asInt());
+    }
+
+    @Test
+    void report_faults_make_a_link_unreachable_expired_or_not_csv() throws Exception {
+        sandbox.reports().fault(ImportReports.Fault.UNREACHABLE);
+        String unreachable = importRows("{\"email\":\"a@@example.com\"},{\"email\":\"ok@example.com\"}").get("info").get("import").get("invalid_emails").asText();
+        assertThrows(java.io.IOException.class, () -> get(unreachable));
+        sandbox.reports().fault(ImportReports.Fault.EXPIRED);
+        String expired = importRows("{\"email\":\"b@@example.com\"},{\"email\":\"ok@example.com\"}").get("info").get("import").get("invalid_emails").asText();
+        assertEquals(404, get(expired).statusCode());
+        sandbox.reports().fault(ImportReports.Fault.MALFORMED);
+        HttpResponse<String> html = get(importRows("{\"email\":\"c@@example.com\"},{\"email\":\"ok@example.com\"}").get("info").get("import")
+                .get("invalid_emails").asText());
+        assertEquals(200, html.statusCode());
+        assertTrue(html.body().startsWith("<html>"), html.body());
+        new SandboxClient(sandbox, null).json("PUT", "/sandbox/reports", "{\"fault\":\"none\",\"form\":\"counters\"}", 200);
+        assertEquals(1, importRows("{\"email\":\"d@@example.com\"},{\"email\":\"ok@example.com\"}").get("info").get("import").get("invalid_emails").asInt());
+    }
+
+    @Test
+    void a_failing_import_ends_with_the_status_asked_for_and_merges_are_modelled_on_request() throws Exception {
+        sandbox.faults().failedImportStatus("aborted").failNextImports(1);
+        assertEquals("aborted", importRows("{\"email\":\"a@example.com\"}").get("status").asText());
+
+        sandbox.account("test").createContact(SandboxClient.JSON.readTree("{\"email\":\"holder@example.com\",\"attributes\":{\"SMS\":\"+33611111111\"}}"));
+        importRows("{\"email\":\"ann@example.com\"}");
+        sandbox.faults().mergeIdentifiers(true);
+        JsonNode merged = importRows("{\"email\":\"ann@example.com\",\"attributes\":{\"SMS\":\"+33611111111\"}}");
+        assertTrue(merged.get("info").get("import").get("duplicate_phone_id").isNull(), "a merge reports nothing");
+        assertEquals(404, brevo.send("GET", "/v3/contacts/holder%40example.com", null).statusCode(), "the number's holder was merged away");
+        assertEquals("+33611111111", brevo.json("GET", "/v3/contacts/ann%40example.com", null, 200).get("attributes").get("SMS").asText());
+    }
+
+    private static HttpResponse<String> get(String link) throws Exception {
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(link)).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
@@ -78,10 +149,10 @@ class BrevoSandboxTest {
                 {"email":"ann@example.com","attributes":{"FIRSTNAME":"Second"}},
                 {"email":"not-an-email"},
                 {"email":"bob@example.com","attributes":{"SMS":"0033612345678","AGE":41}}""");
-        JsonNode counters = process.get("info").get("import");
-        assertEquals(1, counters.get("invalid_emails").asInt());
-        assertEquals(1, counters.get("duplicate_email_id").asInt());
-        assertEquals(1, counters.get("duplicate_phone_id").asInt(), "bob's number is ann's");
+        JsonNode reports = process.get("info").get("import");
+        for (String kind : List.of("invalid_emails", "duplicate_email_id", "duplicate_phone_id")) {
+            assertEquals(2, get(reports.get(kind).asText()).body().split("\n").length, kind + ": a header and one line");
+        }
         JsonNode ann = brevo.json("GET", "/v3/contacts/ann%40example.com", null, 200);
         assertEquals("Ann", ann.get("attributes").get("FIRSTNAME").asText());
         assertEquals(Set.of("FIRSTNAME", "SMS"), fieldNames(ann.get("attributes")), "unknown attribute and mistyped AGE ignored");
@@ -265,12 +336,12 @@ class BrevoSandboxTest {
         long id = brevo.json("POST", "/v3/contacts/import", importBody("{\"email\":\"a@example.com\"}"), 202).get("processId").asLong();
         JsonNode failed = brevo.awaitProcess(id);
         assertEquals("failed", failed.get("status").asText());
-        assertTrue(failed.has("error"));
+        assertEquals(Set.of("id", "name", "status"), fieldNames(failed), "no error text, as Brevo");
         assertEquals(0, sandbox.account("test").contactCount());
 
         sandbox.faults().rejectEmail("bad@example.com");
         JsonNode process = importRows("{\"email\":\"bad@example.com\"},{\"email\":\"good@example.com\"}");
-        assertEquals(1, process.get("info").get("import").get("invalid_emails").asInt());
+        assertTrue(get(process.get("info").get("import").get("invalid_emails").asText()).body().contains("bad@example.com;Invalid email address"));
 
         SandboxClient admin = new SandboxClient(sandbox, null);
         admin.json("PUT", "/sandbox/faults", "{\"latencyMs\":300,\"rate429\":1.0}", 200);

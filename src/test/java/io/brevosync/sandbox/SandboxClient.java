@@ -46,7 +46,7 @@ final class SandboxClient {
     JsonNode awaitProcess(long id) throws Exception {
         for (int i = 0; i < 4000; i++) {
             JsonNode process = json("GET", "/v3/processes/" + id, null, 200);
-            if (!process.get("status").asText().matches("queued|processing")) {
+            if (!process.get("status").asText().matches("queued|in_process|processing")) {
                 return process;
             }
             Thread.sleep(25);

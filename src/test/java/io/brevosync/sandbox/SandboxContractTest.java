@@ -9,8 +9,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Every endpoint the sandbox simulates: requests and answers conform to Brevo's official OpenAPI definition. */
+/**
+ * Every endpoint the sandbox simulates: requests conform to Brevo's official OpenAPI definition, answers to the
+ * official SDK's current types (@getbrevo/brevo 6.0.3), and the checks do catch what does not.
+ */
 class SandboxContractTest {
 
     private BrevoSandbox sandbox;
@@ -38,9 +42,10 @@ class SandboxContractTest {
         SandboxClient brevo = new SandboxClient(sandbox, "key-test");
         long process = brevo.json("POST", "/v3/contacts/import", """
                 {"listIds":[1],"updateExistingContacts":true,"emptyContactsAttributes":false,"jsonBody":[
-                 {"email":"a@example.com","attributes":{"FIRSTNAME":"Ann","SMS":"+33612345678"}},{"email":"b@example.com"}]}""", 202)
-                .get("processId").asLong();
-        brevo.awaitProcess(process);
+                 {"email":"a@example.com","attributes":{"FIRSTNAME":"Ann","SMS":"+33612345678"}},{"email":"b@example.com"},
+                 {"email":"c@@example.com"}]}""", 202).get("processId").asLong();
+        String report = brevo.awaitProcess(process).get("info").get("import").get("invalid_emails").asText();
+        assertTrue(report.startsWith("http://localhost:" + sandbox.port() + "/reports/"), "a link to a report: " + report);
         brevo.json("GET", "/v3/processes?limit=10&offset=0&sort=desc", null, 200);
         // an import Brevo lost
         brevo.json("GET", "/v3/processes/987654", null, 404);
@@ -67,6 +72,16 @@ class SandboxContractTest {
         assertEquals(List.of(), violations, "seen: " + seen);
         long endpoints = sandbox.requests().entries().stream().map(RequestLog.Entry::endpoint).distinct().count();
         assertEquals(12, endpoints, "all twelve simulated endpoints were exercised: " + seen);
+    }
+
+    @Test
+    void the_older_process_answers_are_not_brevos_of_today() throws Exception {
+        sandbox.reports().linksForm(false);
+        SandboxClient brevo = new SandboxClient(sandbox, "key-test");
+        long process = brevo.json("POST", "/v3/contacts/import", "{\"listIds\":[1],\"jsonBody\":[{\"email\":\"a@example.com\"}]}", 202)
+                .get("processId").asLong();
+        brevo.awaitProcess(process);
+        assertTrue(violations.stream().anyMatch(v -> v.contains("is not GetProcessResponse (@getbrevo/brevo 6.0.3)")), violations.toString());
     }
 
     @Test

@@ -1,0 +1,186 @@
+package io.brevosync.run;
+
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import io.brevosync.brevo.BrevoAnswers;
+import io.brevosync.brevo.BrevoConnections;
+import io.brevosync.brevo.ImportReport;
+import io.brevosync.brevo.ReportLinks;
+import io.brevosync.export.ExportRow;
+import io.brevosync.observe.ExportMetrics;
+import io.brevosync.sync.SyncState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What Brevo says back of a completed import, made the outcome of the very rows it concerns. Since 2026-04 a completed
+ * import links to a CSV report per kind of problem; each line is matched to the row of the batch that carried it (by
+ * its email, else its SMS number): an address Brevo refused (invalid_emails, duplicate_email_id, _ext_id, _contact_id)
+ * is rejected with Brevo's reason, not delivered, and not sent again until it changes; an SMS number another contact
+ * holds (duplicate_phone_id) gets the export's identifierConflict policy at once, with no look-up; a WhatsApp or
+ * landline number is noted on the row. A report that cannot be read is a warning of the run: its SMS numbers are
+ * found by today's look-ups instead, any other batch's rows are sent again by the next run. The older integer
+ * counters only count, and start those look-ups.
+ */
+public final class ProcessReports {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProcessReports.class);
+    /** The kinds of report that refuse the row's address (the row is not in Brevo as sent). */
+    private static final List<String> REFUSING = List.of("invalid_emails", "duplicate_email_id", "duplicate_ext_id", "duplicate_contact_id");
+    private static final String PHONES = "duplicate_phone_id";
+
+    private final RunLedger ledger;
+    private final SyncState sync;
+    private final PhoneConflicts phones;
+    private final ReportLinks links;
+    private final BrevoConnections connections;
+    private final ExportMetrics metrics;
+
+    public ProcessReports(RunLedger ledger, SyncState sync, PhoneConflicts phones, ReportLinks links, BrevoConnections connections, ExportMetrics metrics) {
+        this.ledger = ledger;
+        this.sync = sync;
+        this.phones = phones;
+        this.links = links;
+        this.connections = connections;
+        this.metrics = metrics;
+    }
+
+    /** What the reports of one completed batch named, row by row (indexes into the batch). */
+    private static final class Findings {
+        /** row index → Brevo's code and the reason recorded */
+        final Map<Integer, String[]> refused = new LinkedHashMap<>();
+        final List<PhoneConflicts.Sent> phones = new ArrayList<>();
+        /** addresses the batch carries twice (its query returned a profile twice): Brevo imports one, reports the other */
+        final java.util.Set<String> twice = new java.util.HashSet<>();
+        int invalid;
+        int duplicates;
+        boolean phonesUnread;
+        boolean unconfirmed;
+    }
+
+    /**
+     * The batch's import completed: its rows become the sync state but those the reports refused, which are recorded
+     * with Brevo's reason. run is null for an import an interrupted run sent (its rows are then checked again by the
+     * next run where the reports call for the export's policy).
+     */
+    void completed(ExportRun run, long runId, String exportId, String connection, int batchNo, BrevoAnswers.Process process) throws SQLException {
+        if (process.reports().isEmpty()) {
+            // the older counters (an older Brevo, or the sandbox's form "counters"): counts only
+            int phonesRefused = process.count(PHONES);
+            ledger.rows().problems(runId, process.count("invalid_emails"), process.counts().values().stream().mapToInt(Integer::intValue).sum()
+                    - process.count("invalid_emails"));
+            sync.delivered(exportId, runId, batchNo, run != null && run.startedWithoutSyncState());
+            if (phonesRefused > 0 && run != null) {
+                run.phoneConflictsIn(batchNo, phonesRefused);
+            }
+            return;
+        }
+        RowLedger.BatchRows rows = ledger.rows().batchRows(runId, batchNo);
+        Findings found = read(runId, connection, batchNo, process, rows);
+        ledger.rows().problems(runId, found.invalid, found.duplicates);
+        List<Integer> refused = List.copyOf(found.refused.keySet());
+        if (!refused.isEmpty()) {
+            ledger.rows().refused(runId, batchNo, rows, refused, found.refused.values().stream().map(r -> r[0]).toList(),
+                    found.refused.values().stream().map(r -> r[1]).toList());
+        }
+        sync.delivered(exportId, runId, batchNo, run != null && run.startedWithoutSyncState());
+        if (!refused.isEmpty()) {
+            sync.refused(exportId, refused.stream().map(i -> rows.profileIds()[i]).toArray(String[]::new),
+                    refused.stream().map(i -> rows.hashes()[i]).toArray(Long[]::new), found.refused.values().stream().map(r -> r[1]).toArray(String[]::new));
+        }
+        if (run != null && !found.phones.isEmpty()) {
+            phones.reported(run, found.phones);
+        } else if (!found.phones.isEmpty()) {
+            sync.resend(exportId, found.phones.stream().map(PhoneConflicts.Sent::profileId).toList());
+        }
+        if (found.phonesUnread && run != null) {
+            run.phoneConflictsIn(batchNo, PhoneConflicts.UNKNOWN);
+        }
+        if (found.unconfirmed || (found.phonesUnread && run == null)) {
+            sync.resend(exportId, List.of(rows.profileIds()));
+        }
+    }
+
+    /** Every report of the process, read and matched to the batch's rows; one that cannot be read becomes a warning. */
+    private Findings read(long runId, String connection, int batchNo, BrevoAnswers.Process process, RowLedger.BatchRows rows) throws SQLException {
+        Map<String, Integer> byEmail = new HashMap<>();
+        Map<String, Integer> byPhone = new HashMap<>();
+        Findings found = new Findings();
+        for (int i = 0; i < rows.profileIds().length; i++) {
+            if (rows.hashes()[i] == null) {
+                continue; // refused by an earlier look at the same process
+            }
+            if (byEmail.putIfAbsent(rows.emails()[i].toLowerCase(Locale.ROOT), i) != null) {
+                found.twice.add(rows.emails()[i].toLowerCase(Locale.ROOT));
+            }
+            if (rows.phones() != null && rows.phones()[i] != null) {
+                byPhone.putIfAbsent(digits(rows.phones()[i]), i);
+            }
+        }
+        for (Map.Entry<String, String> report : process.reports().entrySet()) {
+            String kind = report.getKey();
+            List<ImportReport.Line> lines;
+            try {
+                lines = ImportReport.parse(links.fetch(report.getValue(), connections.baseUrl(connection)));
+                metrics.importReport(connection, kind, true);
+            } catch (ReportLinks.Unreadable e) {
+                metrics.importReport(connection, kind, false);
+                boolean isPhones = kind.equals(PHONES);
+                found.phonesUnread |= isPhones;
+                found.unconfirmed |= !isPhones;
+                String warning = "Brevo's " + kind + " report of import " + process.id() + " (batch " + batchNo + ") could not be read: " + e.getMessage()
+                        + (isPhones ? "; its SMS numbers are looked up instead" : "; the batch's " + rows.profileIds().length
+                                + " rows count as delivered but are sent again by the next run, which reads Brevo's report again");
+                LOG.warn("Run {}: {}", runId, warning);
+                ledger.warn(runId, warning);
+                continue;
+            }
+            int unmatched = 0;
+            for (ImportReport.Line line : lines) {
+                String email = line.identifiers().get("EMAIL");
+                String sms = line.identifiers().get("SMS");
+                Integer row = email != null ? byEmail.get(email.trim().toLowerCase(Locale.ROOT)) : sms != null ? byPhone.get(digits(sms)) : null;
+                if (row == null) {
+                    unmatched++;
+                    continue;
+                }
+                record(found, runId, kind, row, line, rows);
+            }
+            if (unmatched > 0) {
+                ledger.warn(runId, unmatched + " line(s) of Brevo's " + kind + " report of import " + process.id() + " named no row of batch " + batchNo);
+            }
+        }
+        return found;
+    }
+
+    /** One line of a report, matched to its row. */
+    private void record(Findings found, long runId, String kind, int row, ImportReport.Line line, RowLedger.BatchRows rows) throws SQLException {
+        String why = line.reason() == null ? kind.replace('_', ' ') : line.reason();
+        if (kind.equals("invalid_emails")) {
+            found.invalid++;
+        } else {
+            found.duplicates++;
+        }
+        if (kind.equals("duplicate_email_id") && found.twice.contains(rows.emails()[row].toLowerCase(Locale.ROOT))) {
+            return; // the same profile's address twice in the batch: Brevo imported it once
+        }
+        if (REFUSING.contains(kind)) {
+            found.refused.putIfAbsent(row, new String[] {kind, "Brevo did not import it (" + kind + "): " + why});
+        } else if (kind.equals(PHONES)) {
+            found.phones.add(new PhoneConflicts.Sent(rows.profileIds()[row], rows.emails()[row], rows.phones()[row]));
+        } else {
+            ledger.rows().rowOutcome(runId, rows.profileIds()[row], rows.emails()[row], rows.actions()[row], ExportRow.ADJUSTED, kind,
+                    "Brevo left out a number another contact holds (" + kind + "): " + why);
+        }
+    }
+
+    private static String digits(String phone) {
+        return phone.replaceAll("\\D", "");
+    }
+}

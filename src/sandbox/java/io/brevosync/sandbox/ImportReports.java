@@ -1,0 +1,135 @@
+package io.brevosync.sandbox;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * The CSV reports a completed import links to, as Brevo serves them since 2026-04: {@code ;}-separated with a header
+ * row, one line per row concerned with the identifiers and attributes it was sent with and a column saying why (ERROR).
+ * A link is absolute, needs no API key (like a pre-signed link) and expires (then 404). Settings, through
+ * PUT /sandbox/reports: {@code form} links (today's Brevo) or counters (the integer counts Brevo answered before),
+ * {@code ttlSeconds}, and {@code fault}: none, or the next reports' links unreachable, expired or not CSV.
+ */
+public final class ImportReports {
+
+    /** What the next report links do instead of serving their report. */
+    public enum Fault { NONE, UNREACHABLE, EXPIRED, MALFORMED }
+
+    static final String PATH = "/reports/";
+
+    private record Report(byte[] csv, Instant expires, boolean malformed) {
+    }
+
+    private final Map<String, Report> reports = new ConcurrentHashMap<>();
+    private final Clock clock;
+    private final Supplier<String> origin;
+    private volatile boolean linksForm = true;
+    private volatile Duration ttl = Duration.ofHours(1);
+    private volatile Fault fault = Fault.NONE;
+
+    ImportReports(Clock clock, Supplier<String> origin) {
+        this.clock = clock;
+        this.origin = origin;
+    }
+
+    boolean linksForm() {
+        return linksForm;
+    }
+
+    /** true: links to CSV reports (Brevo since 2026-04); false: the older integer counters. */
+    public ImportReports linksForm(boolean value) {
+        linksForm = value;
+        return this;
+    }
+
+    public ImportReports ttl(Duration value) {
+        ttl = value;
+        return this;
+    }
+
+    public ImportReports fault(Fault value) {
+        fault = value;
+        return this;
+    }
+
+    /** Makes the report of these lines and answers its link. */
+    String publish(List<Map<String, Object>> lines) {
+        String token = UUID.randomUUID().toString();
+        Fault now = fault;
+        if (now == Fault.UNREACHABLE) {
+            // a port nothing listens on: the link cannot be fetched at all
+            return "http://localhost:1" + PATH + token + ".csv";
+        }
+        Instant expires = now == Fault.EXPIRED ? clock.instant().minusSeconds(1) : clock.instant().plus(ttl);
+        reports.put(token, new Report(csv(lines).getBytes(StandardCharsets.UTF_8), expires, now == Fault.MALFORMED));
+        return origin.get() + PATH + token + ".csv";
+    }
+
+    /** GET /reports/{token}.csv: the report, or null once expired or unknown (404). */
+    byte[] serve(String path) {
+        String token = path.substring(PATH.length()).replaceAll("\\.csv$", "");
+        Report report = reports.get(token);
+        if (report == null || !clock.instant().isBefore(report.expires())) {
+            reports.remove(token);
+            return null;
+        }
+        return report.malformed() ? "<html><body>Service temporarily unavailable</body></html>".getBytes(StandardCharsets.UTF_8) : report.csv();
+    }
+
+    boolean malformed(String path) {
+        Report report = reports.get(path.substring(PATH.length()).replaceAll("\\.csv$", ""));
+        return report != null && report.malformed();
+    }
+
+    public void clear() {
+        reports.clear();
+        linksForm = true;
+        ttl = Duration.ofHours(1);
+        fault = Fault.NONE;
+    }
+
+    /** Applies the fields present in a PUT /sandbox/reports body. */
+    void update(JsonNode json) {
+        String form = json.path("form").asText(linksForm ? "links" : "counters");
+        if (!form.equals("links") && !form.equals("counters")) {
+            throw new IllegalArgumentException("form is links or counters, got " + form);
+        }
+        linksForm = form.equals("links");
+        ttl = Duration.ofSeconds(json.path("ttlSeconds").asLong(ttl.toSeconds()));
+        fault = Fault.valueOf(json.path("fault").asText(fault.name()).toUpperCase());
+    }
+
+    Map<String, Object> toJson() {
+        return Map.of("form", linksForm ? "links" : "counters", "ttlSeconds", ttl.toSeconds(), "fault", fault.name().toLowerCase(), "reports", reports.size());
+    }
+
+    /** The lines as CSV: the union of their columns in order of first use, ERROR last; fields quoted where they need it. */
+    static String csv(List<Map<String, Object>> lines) {
+        Set<String> columns = new LinkedHashSet<>();
+        lines.forEach(line -> line.keySet().stream().filter(c -> !c.equals("ERROR")).forEach(columns::add));
+        columns.add("ERROR");
+        StringBuilder out = new StringBuilder(String.join(";", columns)).append('\n');
+        for (Map<String, Object> line : lines) {
+            java.util.StringJoiner row = new java.util.StringJoiner(";");
+            for (String column : columns) {
+                Object value = line.get(column);
+                String text = value == null ? "" : value instanceof List<?> l ? String.join(",", l.stream().map(String::valueOf).toList()) : value.toString();
+                row.add(text.matches("(?s).*[;\"\\r\\n].*") ? '"' + text.replace("\"", "\"\"") + '"' : text);
+            }
+            out.append(row).append('\n');
+        }
+        return out.toString();
+    }
+}
