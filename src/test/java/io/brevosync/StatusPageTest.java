@@ -97,7 +97,7 @@ class StatusPageTest extends ServerTest {
         page.findElement(By.cssSelector("#login button")).click();
         waiting(10).until(d -> d.findElement(By.id("exports")).getText().contains("newsletter"));
         assertTrue(text("me").contains("(admin)"), text("me"));
-        assertTrue(text("exports").contains("0 0/30 * * * ?"), text("exports"));
+        assertTrue(text("exports").contains("0 0 0 1 1 ? 2099 (UTC)"), text("exports"));
     }
 
     @Test

@@ -44,14 +44,16 @@ final class ImportProcess {
         json.put("name", name);
         json.put("status", status);
         if ("IMPORTUSER".equals(name) && "completed".equals(status)) {
-            if (links == null || !reports.linksForm()) {
-                links = new LinkedHashMap<>();
+            boolean asLinks = reports.linksForm();
+            Map<String, Object> info = asLinks && links != null ? links : new LinkedHashMap<>();
+            if (info.isEmpty()) {
                 for (String kind : PROBLEMS) {
                     List<Map<String, Object>> lines = problems.getOrDefault(kind, List.of());
-                    links.put(kind, !reports.linksForm() ? (Object) lines.size() : lines.isEmpty() ? null : reports.publish(lines));
+                    info.put(kind, !asLinks ? (Object) lines.size() : lines.isEmpty() ? null : reports.publish(lines));
                 }
+                links = asLinks ? info : links;
             }
-            json.put("info", Map.of("import", links));
+            json.put("info", Map.of("import", info));
         }
         return json;
     }

@@ -67,6 +67,7 @@ public final class ImportReports {
     /** Makes the report of these lines and answers its link. */
     String publish(List<Map<String, Object>> lines) {
         String token = UUID.randomUUID().toString();
+        reports.values().removeIf(report -> !clock.instant().isBefore(report.expires()));
         Fault now = fault;
         if (now == Fault.UNREACHABLE) {
             // a port nothing listens on: the link cannot be fetched at all

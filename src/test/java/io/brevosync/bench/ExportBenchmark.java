@@ -193,8 +193,10 @@ public final class ExportBenchmark {
                 requests, bytes / 1e6, heap.sampled / 1_000_000, heap.live(), gc, heap.rss / 1_000_000, limit, seconds / limit, baseline, seconds / baseline);
         System.out.println(timeline);
         System.out.print(statements);
-        System.out.printf("  %s rows added, %s rejected, %s adjusted; %d contact look-ups, %d list pages read; /v3/processes: %d pages, %d by id%n",
-                summary.path("rowsAdded").asText(), summary.path("rowsRejected").asText(), summary.path("rowsAdjusted").asText(),
+        System.out.printf("  %s rows added, %s rejected, %s adjusted; Brevo's reports: %s invalid emails, %s duplicates%s; %d contact look-ups, "
+                + "%d list pages read; /v3/processes: %d pages, %d by id%n", summary.path("rowsAdded").asText(), summary.path("rowsRejected").asText(),
+                summary.path("rowsAdjusted").asText(), summary.path("invalidEmails").asText(), summary.path("duplicates").asText(),
+                summary.path("warnings").isNull() ? "" : " (" + summary.path("warnings").asText() + ")",
                 counter.applyAsLong("demo GET /v3/contacts/{identifier} 200") + counter.applyAsLong("demo GET /v3/contacts/{identifier} 404"),
                 counter.applyAsLong("demo GET /v3/contacts/lists/{id}/contacts 200"), counter.applyAsLong("demo GET /v3/processes 200"),
                 counter.applyAsLong("demo GET /v3/processes/{id} 200") + counter.applyAsLong("demo GET /v3/processes/{id} 404"));
