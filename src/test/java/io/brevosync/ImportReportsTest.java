@@ -42,11 +42,16 @@ class ImportReportsTest extends ServerTest {
 
     @Override
     protected TestServer startServer() throws Exception {
-        TestServer server = TestServer.start(Map.of("demo.profiles", "100", "sandbox.lists", "Demo newsletter,Reports"));
+        TestServer server = TestServer.start(Map.of("demo.profiles", "100", "sandbox.lists", "Demo newsletter,Reports,Strict"));
         Files.writeString(server.exportsDir().resolve("reports.camel.yaml"), TestServer.exportFile(Map.of("exportId", "reports", "listId", "2",
                 "segments", "any", "mapping", "EMAIL=email,FIRSTNAME=first_name,SMS=phone", "phoneRegion", "FR", "maxRemovalPercent", "100",
                 "cron", "0 0 0 1 1 ? 2099", "query", "select p.id as profile_id, p.email, p.first_name, p.phone from profile p "
-                        + "where p.id between 950000 and 950999 and 'any' = any(:#segments)")));
+                        + "where p.id between 950000 and 950599 and 'any' = any(:#segments)")));
+        // identifierConflict skip: a row whose number another contact holds is not sent, its contact unlinked
+        Files.writeString(server.exportsDir().resolve("strict.camel.yaml"), TestServer.exportFile(Map.of("exportId", "strict", "listId", "3",
+                "segments", "any", "mapping", "EMAIL=email,SMS=phone", "phoneRegion", "FR", "identifierConflict", "skip", "maxRemovalPercent", "100",
+                "cron", "0 0 0 1 1 ? 2099", "query", "select p.id as profile_id, p.email, p.phone from profile p "
+                        + "where p.id between 950600 and 950699 and 'any' = any(:#segments)")));
         JsonNode reload = TestServer.JSON.readTree(server.api("POST", "/api/exports/reload").body());
         assertTrue(reload.get("errors").isEmpty(), reload.toString());
         server.sandbox().inspector((method, path, query, headers, body, status, answer) -> {
@@ -122,6 +127,23 @@ class ImportReportsTest extends ServerTest {
         assertNull(member("p10@example.com").get("attributes").get("SMS"));
         assertTrue(metrics().contains("brevo_sync_import_reports_total{connection=\"default\",outcome=\"read\",report=\"duplicate_phone_id\"}"),
                 "the reports read are counted");
+    }
+
+    @Test
+    @Order(2)
+    void with_identifier_conflict_skip_a_reported_number_rejects_its_row_and_unlinks_its_contact() throws Exception {
+        holds("holder600@example.com", "+33699999999");
+        server.sql("insert into profile (id, email, first_name, phone, consent) values (950601, 'clean@example.com', 'Cl', '06 98 98 98 98', true)");
+        server.runAndWait("strict");
+        server.sql("insert into profile (id, email, first_name, phone, consent) values (950600, 'strict@example.com', 'St', '06 99 99 99 99', true)");
+        JsonNode run = server.runAndWait("strict");
+        assertEquals(List.of(), contactReads, "found from the report");
+        assertEquals("SMS +33699999999 belongs to another Brevo contact; not sent (identifierConflict skip), and left out until the number changes",
+                TestServer.json(server.api("GET", "/api/exports/strict/runs/" + run.get("id").asLong() + "/rows?outcome=rejected").body().getBytes())
+                        .get("rows").get(0).get("reason").asText());
+        assertEquals(List.of("clean@example.com"), server.sandbox().account("default").members(3).stream().map(m -> (String) m.get("email")).toList(),
+                "its contact, imported without the number, is unlinked again");
+        assertEquals(0, run.get("unlinksOwed").asInt(), run.toString());
     }
 
     @ParameterizedTest

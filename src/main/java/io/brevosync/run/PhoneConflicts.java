@@ -169,21 +169,24 @@ public final class PhoneConflicts {
             // every number Brevo counted is found: the other rows have theirs
             check.sent.clear();
         }
+        List<String[]> outcomes = new ArrayList<>();
         for (Sent row : check.refused) {
             String reason = "SMS " + row.phone() + " belongs to another Brevo contact; " + (skip ? "not sent (identifierConflict skip)" : "delivered without it")
                     + ", and left out until the number changes";
-            ledger.rows().rowOutcome(run.getId(), row.profileId(), row.email(), ExportRow.UPDATE, skip ? ExportRow.REJECTED : ExportRow.ADJUSTED, CODE, reason);
-            if (skip) {
-                ledger.rows().unlinkLater(run.getId(), exportId, row.profileId(), row.email());
-            }
-            sync.smsConflict(exportId, row.profileId(), row.phone());
+            outcomes.add(new String[] {row.profileId(), row.email(), ExportRow.UPDATE, skip ? ExportRow.REJECTED : ExportRow.ADJUSTED, CODE, reason});
         }
         // not in the list: Brevo did not import them at all, most likely for their number; the next run sends them without it
         for (Sent row : check.sent.values()) {
-            ledger.rows().rowOutcome(run.getId(), row.profileId(), row.email(), ExportRow.UPDATE, "failed", CODE,
-                    "not in the list after its import, in which Brevo refused SMS numbers; the next run sends it again without " + row.phone());
-            sync.smsConflict(exportId, row.profileId(), row.phone());
+            outcomes.add(new String[] {row.profileId(), row.email(), ExportRow.UPDATE, "failed", CODE,
+                "not in the list after its import, in which Brevo refused SMS numbers; the next run sends it again without " + row.phone()});
         }
+        ledger.rows().rowOutcomes(run.getId(), outcomes);
+        if (skip) {
+            ledger.rows().unlinkLater(run.getId(), exportId, check.refused.stream().map(row -> new String[] {row.profileId(), row.email()}).toList());
+        }
+        List<Sent> conflicts = new ArrayList<>(check.refused);
+        conflicts.addAll(check.sent.values());
+        sync.smsConflicts(exportId, conflicts.stream().map(Sent::profileId).toArray(String[]::new), conflicts.stream().map(Sent::phone).toArray(String[]::new));
         sync.resend(exportId, check.sent.values().stream().map(Sent::profileId).toList());
         LOG.info("Export {} run {}: {} rows had their SMS number refused (another contact has it), found with {} look-ups and {} pages of the list; "
                 + "{} rows not found in the list are sent again next run", exportId, run.getId(), check.refused.size(), check.lookups,

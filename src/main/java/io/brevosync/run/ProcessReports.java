@@ -56,6 +56,8 @@ public final class ProcessReports {
         /** row index → Brevo's code and the reason recorded */
         final Map<Integer, String[]> refused = new LinkedHashMap<>();
         final List<PhoneConflicts.Sent> phones = new ArrayList<>();
+        /** rows noted (a WhatsApp or landline number Brevo left out): {profile id, email, action, outcome, code, reason} */
+        final List<String[]> noted = new ArrayList<>();
         /** addresses the batch carries twice (its query returned a profile twice): Brevo imports one, reports the other */
         final java.util.Set<String> twice = new java.util.HashSet<>();
         int invalid;
@@ -84,6 +86,7 @@ public final class ProcessReports {
         RowLedger.BatchRows rows = ledger.rows().batchRows(runId, batchNo);
         Findings found = read(runId, connection, batchNo, process, rows);
         ledger.rows().problems(runId, found.invalid, found.duplicates);
+        ledger.rows().rowOutcomes(runId, found.noted);
         List<Integer> refused = List.copyOf(found.refused.keySet());
         if (!refused.isEmpty()) {
             ledger.rows().refused(runId, batchNo, rows, refused, found.refused.values().stream().map(r -> r[0]).toList(),
@@ -150,7 +153,7 @@ public final class ProcessReports {
                     unmatched++;
                     continue;
                 }
-                record(found, runId, kind, row, line, rows);
+                record(found, kind, row, line, rows);
             }
             if (unmatched > 0) {
                 ledger.warn(runId, unmatched + " line(s) of Brevo's " + kind + " report of import " + process.id() + " named no row of batch " + batchNo);
@@ -160,7 +163,7 @@ public final class ProcessReports {
     }
 
     /** One line of a report, matched to its row. */
-    private void record(Findings found, long runId, String kind, int row, ImportReport.Line line, RowLedger.BatchRows rows) throws SQLException {
+    private static void record(Findings found, String kind, int row, ImportReport.Line line, RowLedger.BatchRows rows) {
         String why = line.reason() == null ? kind.replace('_', ' ') : line.reason();
         if (kind.equals("invalid_emails")) {
             found.invalid++;
@@ -175,8 +178,8 @@ public final class ProcessReports {
         } else if (kind.equals(PHONES)) {
             found.phones.add(new PhoneConflicts.Sent(rows.profileIds()[row], rows.emails()[row], rows.phones()[row]));
         } else {
-            ledger.rows().rowOutcome(runId, rows.profileIds()[row], rows.emails()[row], rows.actions()[row], ExportRow.ADJUSTED, kind,
-                    "Brevo left out a number another contact holds (" + kind + "): " + why);
+            found.noted.add(new String[] {rows.profileIds()[row], rows.emails()[row], rows.actions()[row], ExportRow.ADJUSTED, kind,
+                "Brevo left out a number another contact holds (" + kind + "): " + why});
         }
     }
 

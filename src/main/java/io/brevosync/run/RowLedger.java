@@ -98,16 +98,25 @@ final class RowLedger {
         return rows.stream().map(row -> row[index]).toArray(String[]::new);
     }
 
-    /** One row's outcome, found after its batch was recorded (code: Brevo's, or ours; reason and code may be null). */
-    void rowOutcome(long runId, String profileId, String email, String action, String outcome, String code, String reason) throws SQLException {
-        db.update("insert into export_row (run_id, profile_id, email, action, outcome, code, reason) values (?, ?, ?, ?, ?, ?, ?)", runId, profileId,
-                email, action, outcome, code, reason);
+    /**
+     * Rows' outcomes, found after their batch was recorded: each {profile id, email, action, outcome, code, reason}
+     * (code: Brevo's, or ours; reason and code may be null). One statement for them all (a report of 10,000 refused
+     * numbers made 20,000 statements, 4.7 s of PostgreSQL, one by one).
+     */
+    void rowOutcomes(long runId, List<String[]> rows) throws SQLException {
+        if (!rows.isEmpty()) {
+            db.update("insert into export_row (run_id, profile_id, email, action, outcome, code, reason) select ?, u.p, u.e, u.a, u.o, u.c, u.r "
+                    + "from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) as u (p, e, a, o, c, r)", runId, column(rows, 0),
+                    column(rows, 1), column(rows, 2), column(rows, 3), column(rows, 4), column(rows, 5));
+        }
     }
 
-    /** The address of a profile that stays must leave the list: a pending unlink of the run, owed until done. */
-    void unlinkLater(long runId, String exportId, String profileId, String email) throws SQLException {
-        rowOutcome(runId, profileId, email, ExportRow.UNLINK, PENDING, null, null);
-        owe(runId, exportId, new String[] {email}, new String[] {profileId});
+    /** The addresses of profiles that stay must leave the list: pending unlinks of the run, owed until done; each {profile id, email}. */
+    void unlinkLater(long runId, String exportId, List<String[]> profileEmails) throws SQLException {
+        if (!profileEmails.isEmpty()) {
+            rowOutcomes(runId, profileEmails.stream().map(r -> new String[] {r[0], r[1], ExportRow.UNLINK, PENDING, null, null}).toList());
+            owe(runId, exportId, column(profileEmails, 1), column(profileEmails, 0));
+        }
     }
 
     /**
@@ -166,10 +175,12 @@ final class RowLedger {
         }
         db.update("update export_batch set hashes = ?, refused = refused + ?, refused_adds = refused_adds + ? where run_id = ? and batch_no = ?", hashes,
                 indexes.size(), adds, runId, batchNo);
-        db.update("insert into export_row (run_id, profile_id, email, action, outcome, code, reason) select ?, u.p, u.e, u.a, 'rejected', u.c, u.r "
-                + "from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) as u (p, e, a, c, r)", runId,
-                indexes.stream().map(i -> rows.profileIds()[i]).toArray(String[]::new), indexes.stream().map(i -> rows.emails()[i]).toArray(String[]::new),
-                indexes.stream().map(i -> rows.actions()[i]).toArray(String[]::new), codes.toArray(String[]::new), reasons.toArray(String[]::new));
+        List<String[]> rejected = new ArrayList<>(indexes.size());
+        for (int k = 0; k < indexes.size(); k++) {
+            int i = indexes.get(k);
+            rejected.add(new String[] {rows.profileIds()[i], rows.emails()[i], rows.actions()[i], ExportRow.REJECTED, codes.get(k), reasons.get(k)});
+        }
+        rowOutcomes(runId, rejected);
     }
 
     private static Object array(Object value) throws SQLException {

@@ -141,9 +141,16 @@ public final class SyncState {
 
     /** Brevo refused the profile's SMS number (another contact has it): left out of its rows until it changes. */
     public void smsConflict(String exportId, String profileId, String number) throws SQLException {
-        db.update("""
-                insert into sync_state (export_id, profile_id, sms_conflict) values (?, ?, ?)
-                on conflict (export_id, profile_id) do update set sms_conflict = excluded.sms_conflict, updated_at = now()""", exportId, profileId, number);
+        smsConflicts(exportId, new String[] {profileId}, new String[] {number});
+    }
+
+    /** The same for many profiles (their numbers, in order), in one statement. */
+    public void smsConflicts(String exportId, String[] profileIds, String[] numbers) throws SQLException {
+        if (profileIds.length > 0) {
+            db.update("""
+                    insert into sync_state (export_id, profile_id, sms_conflict) select distinct on (u.p) ?, u.p, u.n from unnest(?::text[], ?::text[]) as u (p, n)
+                    on conflict (export_id, profile_id) do update set sms_conflict = excluded.sms_conflict, updated_at = now()""", exportId, profileIds, numbers);
+        }
     }
 
     /** These profiles are sent again by the next run, whatever their hash says. */

@@ -336,7 +336,10 @@ public final class BrevoSandbox implements AutoCloseable {
         }
     }
 
-    /** /sandbox/accounts/{name}/lists[/{id}/members], /sandbox/accounts/{name}/attributes and DELETE …/processes (Brevo lost them). */
+    /**
+     * /sandbox/accounts/{name}/lists[/{id}/members], /sandbox/accounts/{name}/attributes, GET …/processes (each with when
+     * it was received and ended) and DELETE …/processes (Brevo lost them).
+     */
     private Answer adminAccount(String method, String[] parts, byte[] body) throws IOException {
         if (parts.length < 3 || !parts[0].equals("accounts")) {
             throw new BrevoError(404, "document_not_found", "Unknown sandbox admin path");
@@ -350,6 +353,8 @@ public final class BrevoSandbox implements AutoCloseable {
             }
             case "DELETE processes":
                 return new Answer(200, Map.of("forgotten", account.forgetProcesses()));
+            case "GET processes":
+                return new Answer(200, Map.of("processes", account.processInspection()));
             case "GET lists/{id}/members":
                 return new Answer(200, Map.of("members", account.members(Long.parseLong(parts[3]))));
             case "POST attributes": {

@@ -1,5 +1,6 @@
 package io.brevosync.sandbox;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,15 +19,30 @@ final class ImportProcess {
 
     final long id;
     final String name;
+    /** When Brevo received and ended the import: the sandbox's own inspection (GET /sandbox/accounts/{name}/processes), never in /v3 */
+    final Instant receivedAt;
+    volatile Instant endedAt;
     volatile String status = "queued";
     /** The rows each kind of problem concerns, as they were sent, with Brevo's reason (column ERROR). */
     private final Map<String, List<Map<String, Object>>> problems = new LinkedHashMap<>();
     /** The report links once made, so every answer about the process gives the same ones. */
     private Map<String, Object> links;
 
-    ImportProcess(long id, String name) {
+    ImportProcess(long id, String name, Instant receivedAt) {
         this.id = id;
         this.name = name;
+        this.receivedAt = receivedAt;
+    }
+
+    /** The process as the sandbox's inspection shows it: with when it was received and ended. */
+    Map<String, Object> inspection() {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("id", id);
+        json.put("name", name);
+        json.put("status", status);
+        json.put("receivedAt", receivedAt.toString());
+        json.put("endedAt", endedAt == null ? null : endedAt.toString());
+        return json;
     }
 
     /** A row of the import Brevo did not take as it was sent, and why. */

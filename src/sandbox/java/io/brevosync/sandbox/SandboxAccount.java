@@ -158,7 +158,7 @@ public final class SandboxAccount {
         List<Long> listIds;
         synchronized (this) {
             listIds = importListIds(request);
-            process = new ImportProcess(nextProcessId.getAndIncrement(), "IMPORTUSER");
+            process = new ImportProcess(nextProcessId.getAndIncrement(), "IMPORTUSER", clock.instant());
             processes.put(process.id, process);
         }
         importQueue.submit(() -> {
@@ -176,6 +176,7 @@ public final class SandboxAccount {
                     applyImport(process, rows, listIds, update, eraseEmpty, emailBlacklist, smsBlacklist);
                 }
             }
+            process.endedAt = clock.instant();
             process.status = failed == null ? "completed" : failed;
             if (notifyUrl != null) {
                 notifier.notify(notifyUrl, process.toJson(reports));
@@ -191,6 +192,11 @@ public final class SandboxAccount {
             throw BrevoError.notFound("Process does not exist");
         }
         return process.toJson(reports);
+    }
+
+    /** Every process, oldest first, with when it was received and ended (not Brevo's: the sandbox's inspection). */
+    public synchronized List<Map<String, Object>> processInspection() {
+        return processes.values().stream().map(ImportProcess::inspection).toList();
     }
 
     /** Brevo lost every process, and the imports still unfinished with them (GET /v3/processes/{id} answers 404). */
@@ -442,7 +448,7 @@ public final class SandboxAccount {
         if (!add && request.path("all").asBoolean(false)) {
             int total = list.members.size();
             list.members.clear();
-            ImportProcess process = new ImportProcess(nextProcessId.getAndIncrement(), "LIST_CONTACTS_REMOVE");
+            ImportProcess process = new ImportProcess(nextProcessId.getAndIncrement(), "LIST_CONTACTS_REMOVE", clock.instant());
             process.status = "completed";
             processes.put(process.id, process);
             return Map.of("contacts", Map.of("success", List.of(), "failure", List.of(), "total", total, "processId", process.id));
