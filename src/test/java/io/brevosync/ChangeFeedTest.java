@@ -202,6 +202,21 @@ class ChangeFeedTest extends ServerTest {
     }
 
     /** New profiles (id, email, first and last name) added to the newsletter segment, and a run that delivers them. */
+    @Test
+    @Order(9)
+    void an_address_only_brevo_refused_is_not_compared_again_until_it_changes() throws Exception {
+        server.sandbox().faults().rejectEmail("refused-by-brevo@example.com");
+        deliverInNewsletter("(8001, 'refused-by-brevo@example.com', 'Re', 'Fused')", 8001);
+        JsonNode rerun = server.runAndWait("mirror");
+        assertEquals(List.of(), server.strings("select outcome from export_row where run_id = " + rerun.get("id") + " and profile_id = '8001'"),
+                "not read again: " + rerun);
+        assertTrue(rejections(rerun).contains("8001 rejected Brevo did not import it (invalid_emails): Invalid email address"), "the rejection stands");
+        server.sql("update profile set first_name = 'Changed' where id = 8001");
+        JsonNode changed = server.runAndWait("mirror");
+        assertEquals(List.of("rejected invalid_emails"), server.strings("select outcome || ' ' || code from export_row where run_id = " + changed.get("id")
+                + " and profile_id = '8001'"), "changed: sent, and refused by Brevo again");
+    }
+
     private void deliverInNewsletter(String profiles, int... ids) throws Exception {
         server.sql("insert into profile (id, email, first_name, last_name) values " + profiles + ";\n"
                 + "insert into segment_member (segment_id, profile_id) select id, p from segment, unnest(array" + java.util.Arrays.toString(ids)

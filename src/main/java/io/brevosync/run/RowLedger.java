@@ -104,9 +104,14 @@ final class RowLedger {
      * numbers made 20,000 statements, 4.7 s of PostgreSQL, one by one).
      */
     void rowOutcomes(long runId, List<String[]> rows) throws SQLException {
+        rowOutcomes(runId, rows, true);
+    }
+
+    /** inState false: the change feed need not compare the rows' profiles again (ChangeFeed), though they have a sync state. */
+    private void rowOutcomes(long runId, List<String[]> rows, boolean inState) throws SQLException {
         if (!rows.isEmpty()) {
-            db.update("insert into export_row (run_id, profile_id, email, action, outcome, code, reason) select ?, u.p, u.e, u.a, u.o, u.c, u.r "
-                    + "from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) as u (p, e, a, o, c, r)", runId, column(rows, 0),
+            db.update("insert into export_row (run_id, profile_id, email, action, outcome, code, reason, in_state) select ?, u.p, u.e, u.a, u.o, u.c, u.r, ? "
+                    + "from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) as u (p, e, a, o, c, r)", runId, inState, column(rows, 0),
                     column(rows, 1), column(rows, 2), column(rows, 3), column(rows, 4), column(rows, 5));
         }
     }
@@ -180,7 +185,8 @@ final class RowLedger {
             int i = indexes.get(k);
             rejected.add(new String[] {rows.profileIds()[i], rows.emails()[i], rows.actions()[i], ExportRow.REJECTED, codes.get(k), reasons.get(k)});
         }
-        rowOutcomes(runId, rejected);
+        // refused as they are (sync_state.refused): a rerun need not read them again unless they change, which the feed sees
+        rowOutcomes(runId, rejected, false);
     }
 
     private static Object array(Object value) throws SQLException {

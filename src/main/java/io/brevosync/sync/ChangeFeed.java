@@ -92,7 +92,8 @@ public final class ChangeFeed {
         Array ids = (Array) db.queryOne("""
                 select array(
                     select profile_id from profile_change where xid >= ?::xid8
-                    union select profile_id::bigint from sync_state where export_id = ? and (hash is null or failures > 0) and profile_id ~ '^-?[0-9]{1,18}$'
+                    union select profile_id::bigint from sync_state where export_id = ? and (hash is null and refused is null or failures > 0)
+                      and profile_id ~ '^-?[0-9]{1,18}$'
                     union select r.profile_id::bigint from run_rejections(?) r join sync_state s on s.export_id = ? and s.profile_id = r.profile_id
                       where r.in_state and r.profile_id ~ '^-?[0-9]{1,18}$')::text[] as ids""",
                 position.get().get("since"), export.id(), lastRun, export.id()).orElseThrow().get("ids");

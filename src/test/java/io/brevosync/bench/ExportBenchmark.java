@@ -231,6 +231,9 @@ public final class ExportBenchmark {
                 heap.sampled / 1_000_000, heap.live(), gcMillis() - gcBefore, heap.rss / 1_000_000, summary.path("rowsUpdated").asText(),
                 summary.path("rowsUnchanged").asText(),
                 summary.path("profilesCompared").isNull() ? "every profile" : summary.path("profilesCompared").asText(), summary.path("status").asText());
+        if (after.path(imports).asLong() > before.path(imports).asLong()) {
+            System.out.println(timeline(sandboxRoot, started, seconds));
+        }
         System.out.print(statements(database, false));
         if (expectedUpdates >= 0 && summary.path("rowsUpdated").asLong() != expectedUpdates) {
             System.out.println("  expected " + expectedUpdates + " rows updated; run: " + run.body());

@@ -232,6 +232,23 @@ class RowMapperTest {
     }
 
     @Test
+    void a_row_brevo_refused_is_rejected_again_until_it_changes_or_a_full_resync() throws Exception {
+        Map<String, Object> row = profile(Map.of("email", "a@example.com"));
+        row.put(SyncQuery.PROFILE_ID, "1");
+        row.put(SyncQuery.EMAIL, "a@example.com");
+        row.put(SyncQuery.ROW_HASH, 42L);
+        row.put(SyncQuery.FAILED_HASH, 42L);
+        row.put(SyncQuery.REFUSED, "Brevo did not import it (invalid_emails): Invalid email address");
+        ExportRow refused = mapper.map(row, export(""), false, null, null);
+        assertEquals(ExportRow.REJECTED, refused.outcome());
+        assertEquals("Brevo refused it as it is: Brevo did not import it (invalid_emails): Invalid email address; sent again when it changes", refused.reason());
+        assertFalse(refused.unlinks(), "its address, if the list holds one, stays");
+        assertTrue(mapper.map(row, export(""), true, null, null).isSent(), "a full resync sends everything");
+        row.put(SyncQuery.ROW_HASH, 43L);
+        assertTrue(mapper.map(row, export(""), false, null, null).isSent(), "changed: sent again");
+    }
+
+    @Test
     void a_duplicate_email_loses_to_the_lowest_profile_id() throws Exception {
         Map<String, Object> values = new HashMap<>(Map.of("email", "a@example.com"));
         values.put(SyncQuery.EMAIL_OWNER, 2L);
