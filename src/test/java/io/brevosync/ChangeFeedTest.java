@@ -211,6 +211,9 @@ class ChangeFeedTest extends ServerTest {
         assertEquals(List.of(), server.strings("select outcome from export_row where run_id = " + rerun.get("id") + " and profile_id = '8001'"),
                 "not read again: " + rerun);
         assertTrue(rejections(rerun).contains("8001 rejected Brevo did not import it (invalid_emails): Invalid email address"), "the rejection stands");
+        assertEquals(server.strings("select count(distinct m.profile_id) from segment_member m join segment s on s.id = m.segment_id "
+                + "where s.name in ('newsletter', 'vip')"), List.of(rerun.get("rowsRead").asText()), "counted once, as rejected, not also as unchanged");
+        assertEquals(List.of(), server.miscountedSyncStates());
         server.sql("update profile set first_name = 'Changed' where id = 8001");
         JsonNode changed = server.runAndWait("mirror");
         assertEquals(List.of("rejected invalid_emails"), server.strings("select outcome || ' ' || code from export_row where run_id = " + changed.get("id")

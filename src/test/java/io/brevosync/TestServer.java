@@ -286,7 +286,7 @@ public final class TestServer implements AutoCloseable {
         return strings("""
                 select coalesce(s.export_id, c.export_id) || ': ' || coalesce(s.n, 0) || '/' || coalesce(s.m, 0) || ' counted ' || coalesce(c.rows, 0) || '/'
                        || coalesce(c.members, 0)
-                from (select export_id, count(*) as n, count(email) as m from sync_state group by export_id) s
+                from (select export_id, count(*) filter (where refused is null) as n, count(email) as m from sync_state group by export_id) s
                 full join sync_state_count c on c.export_id = s.export_id
                 where coalesce(s.n, 0) <> coalesce(c.rows, 0) or coalesce(s.m, 0) <> coalesce(c.members, 0)""");
     }
