@@ -3,10 +3,13 @@ package io.brevosync.run;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 import io.brevosync.brevo.BrevoAnswers;
 import io.brevosync.brevo.BrevoConnections;
@@ -51,15 +54,13 @@ public final class ProcessReports {
         this.metrics = metrics;
     }
 
-    /** What the reports of one completed batch named, row by row (indexes into the batch). */
+    /** What the reports of one completed batch named, row by row. */
     private static final class Findings {
-        /** row index → Brevo's code and the reason recorded */
-        final Map<Integer, String[]> refused = new LinkedHashMap<>();
+        /** row → Brevo's code and the reason recorded */
+        final Map<RowLedger.NamedRow, String[]> refused = new LinkedHashMap<>();
         final List<PhoneConflicts.Sent> phones = new ArrayList<>();
         /** rows noted (a WhatsApp or landline number Brevo left out): {profile id, email, action, outcome, code, reason} */
         final List<String[]> noted = new ArrayList<>();
-        /** addresses the batch carries twice (its query returned a profile twice): Brevo imports one, reports the other */
-        final java.util.Set<String> twice = new java.util.HashSet<>();
         int invalid;
         int duplicates;
         boolean phonesUnread;
@@ -83,19 +84,18 @@ public final class ProcessReports {
             }
             return;
         }
-        RowLedger.BatchRows rows = ledger.rows().batchRows(runId, batchNo);
-        Findings found = read(runId, connection, batchNo, process, rows);
+        Findings found = read(runId, connection, batchNo, process);
         ledger.rows().problems(runId, found.invalid, found.duplicates);
         ledger.rows().rowOutcomes(runId, found.noted);
-        List<Integer> refused = List.copyOf(found.refused.keySet());
+        List<RowLedger.NamedRow> refused = List.copyOf(found.refused.keySet());
         if (!refused.isEmpty()) {
-            ledger.rows().refused(runId, batchNo, rows, refused, found.refused.values().stream().map(r -> r[0]).toList(),
+            ledger.rows().refused(runId, batchNo, refused, found.refused.values().stream().map(r -> r[0]).toList(),
                     found.refused.values().stream().map(r -> r[1]).toList());
         }
         sync.delivered(exportId, runId, batchNo, run != null && run.startedWithoutSyncState());
         if (!refused.isEmpty()) {
-            sync.refused(exportId, refused.stream().map(i -> rows.profileIds()[i]).toArray(String[]::new),
-                    refused.stream().map(i -> rows.hashes()[i]).toArray(Long[]::new), found.refused.values().stream().map(r -> r[1]).toArray(String[]::new));
+            sync.refused(exportId, refused.stream().map(RowLedger.NamedRow::profileId).toArray(String[]::new),
+                    refused.stream().map(RowLedger.NamedRow::hash).toArray(Long[]::new), found.refused.values().stream().map(r -> r[1]).toArray(String[]::new));
         }
         if (run != null && !found.phones.isEmpty()) {
             phones.reported(run, found.phones);
@@ -106,31 +106,21 @@ public final class ProcessReports {
             run.phoneConflictsIn(batchNo, PhoneConflicts.UNKNOWN);
         }
         if (found.unconfirmed || (found.phonesUnread && run == null)) {
-            sync.resend(exportId, List.of(rows.profileIds()));
+            sync.resendBatch(exportId, runId, batchNo);
         }
     }
 
-    /** Every report of the process, read and matched to the batch's rows; one that cannot be read becomes a warning. */
-    private Findings read(long runId, String connection, int batchNo, BrevoAnswers.Process process, RowLedger.BatchRows rows) throws SQLException {
-        Map<String, Integer> byEmail = new HashMap<>();
-        Map<String, Integer> byPhone = new HashMap<>();
+    /**
+     * Every report of the process, read, then matched to the rows of the batch in PostgreSQL (only the rows named
+     * leave it); one that cannot be read becomes a warning.
+     */
+    private Findings read(long runId, String connection, int batchNo, BrevoAnswers.Process process) throws SQLException {
         Findings found = new Findings();
-        for (int i = 0; i < rows.profileIds().length; i++) {
-            if (rows.hashes()[i] == null) {
-                continue; // refused by an earlier look at the same process
-            }
-            if (byEmail.putIfAbsent(rows.emails()[i].toLowerCase(Locale.ROOT), i) != null) {
-                found.twice.add(rows.emails()[i].toLowerCase(Locale.ROOT));
-            }
-            if (rows.phones() != null && rows.phones()[i] != null) {
-                byPhone.putIfAbsent(digits(rows.phones()[i]), i);
-            }
-        }
+        Map<String, List<ImportReport.Line>> reports = new LinkedHashMap<>();
         for (Map.Entry<String, String> report : process.reports().entrySet()) {
             String kind = report.getKey();
-            List<ImportReport.Line> lines;
             try {
-                lines = ImportReport.parse(links.fetch(report.getValue(), connections.baseUrl(connection)));
+                reports.put(kind, ImportReport.parse(links.fetch(report.getValue(), connections.baseUrl(connection))));
                 metrics.importReport(connection, kind, true);
             } catch (ReportLinks.Unreadable e) {
                 metrics.importReport(connection, kind, false);
@@ -138,47 +128,64 @@ public final class ProcessReports {
                 found.phonesUnread |= isPhones;
                 found.unconfirmed |= !isPhones;
                 String warning = "Brevo's " + kind + " report of import " + process.id() + " (batch " + batchNo + ") could not be read: " + e.getMessage()
-                        + (isPhones ? "; its SMS numbers are looked up instead" : "; the batch's " + rows.profileIds().length
-                                + " rows count as delivered but are sent again by the next run, which reads Brevo's report again");
+                        + (isPhones ? "; its SMS numbers are looked up instead"
+                                : "; the batch's rows count as delivered but are sent again by the next run, which reads Brevo's report again");
                 LOG.warn("Run {}: {}", runId, warning);
                 ledger.warn(runId, warning);
-                continue;
             }
+        }
+        Set<String> emails = new HashSet<>();
+        Set<String> numbers = new HashSet<>();
+        reports.values().forEach(lines -> lines.forEach(line -> {
+            Optional.ofNullable(line.identifiers().get("EMAIL")).ifPresent(email -> emails.add(email.trim().toLowerCase(Locale.ROOT)));
+            Optional.ofNullable(line.identifiers().get("SMS")).ifPresent(sms -> numbers.add(digits(sms)));
+        }));
+        Map<String, RowLedger.NamedRow> byEmail = new HashMap<>();
+        Map<String, RowLedger.NamedRow> byNumber = new HashMap<>();
+        for (RowLedger.NamedRow row : emails.isEmpty() && numbers.isEmpty() ? List.<RowLedger.NamedRow>of()
+                : ledger.rows().namedRows(runId, batchNo, emails.toArray(String[]::new), numbers.toArray(String[]::new))) {
+            byEmail.putIfAbsent(row.email().toLowerCase(Locale.ROOT), row);
+            if (row.phone() != null) {
+                byNumber.putIfAbsent(digits(row.phone()), row);
+            }
+        }
+        for (Map.Entry<String, List<ImportReport.Line>> report : reports.entrySet()) {
             int unmatched = 0;
-            for (ImportReport.Line line : lines) {
+            for (ImportReport.Line line : report.getValue()) {
                 String email = line.identifiers().get("EMAIL");
                 String sms = line.identifiers().get("SMS");
-                Integer row = email != null ? byEmail.get(email.trim().toLowerCase(Locale.ROOT)) : sms != null ? byPhone.get(digits(sms)) : null;
+                RowLedger.NamedRow row = email != null ? byEmail.get(email.trim().toLowerCase(Locale.ROOT)) : sms != null ? byNumber.get(digits(sms)) : null;
                 if (row == null) {
                     unmatched++;
-                    continue;
+                } else {
+                    record(found, report.getKey(), row, line);
                 }
-                record(found, kind, row, line, rows);
             }
             if (unmatched > 0) {
-                ledger.warn(runId, unmatched + " line(s) of Brevo's " + kind + " report of import " + process.id() + " named no row of batch " + batchNo);
+                ledger.warn(runId, unmatched + " line(s) of Brevo's " + report.getKey() + " report of import " + process.id() + " named no row of batch "
+                        + batchNo);
             }
         }
         return found;
     }
 
     /** One line of a report, matched to its row. */
-    private static void record(Findings found, String kind, int row, ImportReport.Line line, RowLedger.BatchRows rows) {
+    private static void record(Findings found, String kind, RowLedger.NamedRow row, ImportReport.Line line) {
         String why = line.reason() == null ? kind.replace('_', ' ') : line.reason();
         if (kind.equals("invalid_emails")) {
             found.invalid++;
         } else {
             found.duplicates++;
         }
-        if (kind.equals("duplicate_email_id") && found.twice.contains(rows.emails()[row].toLowerCase(Locale.ROOT))) {
-            return; // the same profile's address twice in the batch: Brevo imported it once
+        if (kind.equals("duplicate_email_id") && row.sameAddress() > 1) {
+            return; // the same profile's address twice in the batch (its query returned it twice): Brevo imported it once
         }
         if (REFUSING.contains(kind)) {
             found.refused.putIfAbsent(row, new String[] {kind, "Brevo did not import it (" + kind + "): " + why});
         } else if (kind.equals(PHONES)) {
-            found.phones.add(new PhoneConflicts.Sent(rows.profileIds()[row], rows.emails()[row], rows.phones()[row]));
+            found.phones.add(new PhoneConflicts.Sent(row.profileId(), row.email(), row.phone()));
         } else {
-            found.noted.add(new String[] {rows.profileIds()[row], rows.emails()[row], rows.actions()[row], ExportRow.ADJUSTED, kind,
+            found.noted.add(new String[] {row.profileId(), row.email(), row.action(), ExportRow.ADJUSTED, kind,
                 "Brevo left out a number another contact holds (" + kind + "): " + why});
         }
     }

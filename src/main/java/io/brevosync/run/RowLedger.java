@@ -155,46 +155,44 @@ final class RowLedger {
                 rows.stream().map(ExportRow::phone).toArray(String[]::new));
     }
 
-    /** The rows of one batch as they were sent, in order: profile ids, addresses, SMS numbers, actions and hashes. */
-    record BatchRows(String[] profileIds, String[] emails, String[] phones, String[] actions, Long[] hashes) {
-    }
-
-    BatchRows batchRows(long runId, int batchNo) throws SQLException {
-        Map<String, Object> b = db.queryOne("select profile_ids, emails, phones, actions, hashes from export_batch where run_id = ? and batch_no = ?", runId,
-                batchNo).orElseThrow();
-        return new BatchRows(strings(b.get("profileIds")), strings(b.get("emails")), strings(b.get("phones")), strings(b.get("actions")),
-                (Long[]) array(b.get("hashes")));
+    /** A row of a batch that a report of its import names: its place in the batch, what it was sent as, and how many rows of the batch have its address. */
+    record NamedRow(long index, String profileId, String email, String phone, String action, Long hash, long sameAddress) {
     }
 
     /**
-     * Brevo's report named these rows of a completed batch (their indexes) as not taken: each is recorded rejected with
-     * Brevo's code and reason, and its hash in the batch is cleared, so it is neither delivered (sync state, counts,
-     * row listings) nor counted so.
+     * The rows of a batch (not yet refused) with one of these addresses (lower case) or numbers (digits), found in
+     * PostgreSQL, so only the rows a report names leave it (a million rows' arrays read into the JVM cost ~1 s).
      */
-    void refused(long runId, int batchNo, BatchRows rows, List<Integer> indexes, List<String> codes, List<String> reasons) throws SQLException {
-        Long[] hashes = rows.hashes().clone();
-        int adds = 0;
-        for (int i : indexes) {
-            hashes[i] = null;
-            adds += ExportRow.ADD.equals(rows.actions()[i]) ? 1 : 0;
-        }
-        db.update("update export_batch set hashes = ?, refused = refused + ?, refused_adds = refused_adds + ? where run_id = ? and batch_no = ?", hashes,
-                indexes.size(), adds, runId, batchNo);
-        List<String[]> rejected = new ArrayList<>(indexes.size());
-        for (int k = 0; k < indexes.size(); k++) {
-            int i = indexes.get(k);
-            rejected.add(new String[] {rows.profileIds()[i], rows.emails()[i], rows.actions()[i], ExportRow.REJECTED, codes.get(k), reasons.get(k)});
+    List<NamedRow> namedRows(long runId, int batchNo, String[] emails, String[] numbers) throws SQLException {
+        return db.query("""
+                select n.* from (
+                  select u.n, u.p, u.e, u.ph, u.a, u.h, count(*) over (partition by lower(u.e)) as same
+                  from export_batch b, unnest(b.profile_ids, b.emails, b.phones, b.actions, b.hashes) with ordinality as u (p, e, ph, a, h, n)
+                  where b.run_id = ? and b.batch_no = ? and u.h is not null
+                    and (lower(u.e) = any(?::text[]) or ltrim(u.ph, '+') = any(?::text[]))) n""", runId, batchNo, emails, numbers).stream()
+                .map(r -> new NamedRow(((Number) r.get("n")).longValue(), (String) r.get("p"), (String) r.get("e"), (String) r.get("ph"), (String) r.get("a"),
+                        ((Number) r.get("h")).longValue(), ((Number) r.get("same")).longValue())).toList();
+    }
+
+    /**
+     * Brevo's report named these rows of a completed batch as not taken: each is recorded rejected with Brevo's code
+     * and reason, and its hash in the batch is cleared, so it is neither delivered (sync state, counts, row listings)
+     * nor counted so.
+     */
+    void refused(long runId, int batchNo, List<NamedRow> rows, List<String> codes, List<String> reasons) throws SQLException {
+        db.update("""
+                update export_batch set hashes = array(select case when u.n = any(?::bigint[]) then null else u.h end
+                                                        from unnest(hashes) with ordinality as u (h, n) order by u.n),
+                    refused = refused + ?, refused_adds = refused_adds + ? where run_id = ? and batch_no = ?""",
+                rows.stream().map(NamedRow::index).toArray(Long[]::new), rows.size(), (int) rows.stream().filter(r -> ExportRow.ADD.equals(r.action())).count(),
+                runId, batchNo);
+        List<String[]> rejected = new ArrayList<>(rows.size());
+        for (int k = 0; k < rows.size(); k++) {
+            NamedRow row = rows.get(k);
+            rejected.add(new String[] {row.profileId(), row.email(), row.action(), ExportRow.REJECTED, codes.get(k), reasons.get(k)});
         }
         // refused as they are (sync_state.refused): a rerun need not read them again unless they change, which the feed sees
         rowOutcomes(runId, rejected, false);
-    }
-
-    private static Object array(Object value) throws SQLException {
-        return value == null ? null : ((java.sql.Array) value).getArray();
-    }
-
-    private static String[] strings(Object value) throws SQLException {
-        return value == null ? null : (String[]) array(value);
     }
 
     /** Records how a Brevo import process ended; answers the batch it carried (null if not this run's). */

@@ -160,6 +160,12 @@ public final class SyncState {
         }
     }
 
+    /** The rows of this batch are sent again by the next run (what Brevo made of them could not be learnt). */
+    public void resendBatch(String exportId, long runId, int batchNo) throws SQLException {
+        db.update("update sync_state s set hash = null, updated_at = now() from export_batch b where b.run_id = ? and b.batch_no = ? and s.export_id = ? "
+                + "and s.profile_id = any(b.profile_ids)", runId, batchNo, exportId);
+    }
+
     /** Profiles that left without anything of them in the list. */
     public void forget(String exportId, List<String> profileIds) throws SQLException {
         if (!profileIds.isEmpty()) {
