@@ -174,6 +174,22 @@ class ImportReportsTest extends ServerTest {
     }
 
     @Test
+    @Order(3)
+    void report_lines_that_name_no_row_sent_are_a_warning_and_the_batch_goes_again() throws Exception {
+        server.sandbox().faults().rejectEmail("unnamed@example.com");
+        server.sandbox().reports().fault(ImportReports.Fault.UNNAMED);
+        server.sql("insert into profile (id, email, first_name, consent) values (950150, 'unnamed@example.com', 'Un', true)");
+        JsonNode run = server.runAndWait("reports");
+        assertTrue(run.get("warnings").asText().contains("1 line(s) of Brevo's invalid_emails report of import"), run.toString());
+        assertEquals(1, run.get("invalidEmails").asInt(), "counted all the same");
+        server.sandbox().reports().fault(ImportReports.Fault.NONE);
+        imports.clear();
+        JsonNode next = server.runAndWait("reports");
+        assertEquals(List.of(1), imports, "sent again");
+        assertEquals("invalid_emails", row(rows(next, "rejected"), "950150").get("code").asText());
+    }
+
+    @Test
     @Order(4)
     void the_older_integer_counters_still_count_and_start_the_look_ups() throws Exception {
         server.sandbox().reports().linksForm(false);

@@ -44,6 +44,7 @@ public final class BrevoConnections {
     public static final double DEFAULT_REQUESTS_PER_SECOND = 10;
     /** A 429 is waited out and sent again this many times in a row before it counts as a failure. */
     static final int MAX_RATE_LIMIT_WAITS = 30;
+    private static final long MAX_RESET_SECONDS = 86_400;
     /** The longest wait for a rate limit, unless brevo.max-rate-wait says otherwise. */
     static final long DEFAULT_MAX_RATE_WAIT_MILLIS = 300_000;
     private static final Logger LOG = LoggerFactory.getLogger(BrevoConnections.class);
@@ -176,6 +177,8 @@ public final class BrevoConnections {
         int status = in.getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
         Long remaining = number(in.getHeader("x-sib-ratelimit-remaining"));
         Long reset = number(in.getHeader("x-sib-ratelimit-reset"));
+        // seconds; a day at most, so no wait computed from it overflows
+        reset = reset == null ? null : Math.max(0, Math.min(reset, MAX_RESET_SECONDS));
         connection.lastStatus().set(status);
         pacer.window().observed(remaining, reset);
         meter.answered(connectionName, in.getHeader(Exchange.HTTP_METHOD, String.class), path, status, remaining);

@@ -40,8 +40,8 @@ public final class ImportReport {
         }
         List<String> header = records.get(0).stream().map(h -> h.trim().toUpperCase(Locale.ROOT)).toList();
         if (header.stream().noneMatch(IDENTIFIERS::contains)) {
-            throw new ReportLinks.Unreadable("the report is not CSV with an identifier column (EMAIL, SMS, EXT_ID…): it begins '"
-                    + first.substring(0, Math.min(60, first.length())).strip() + "'");
+            // (what it begins with is not shown: it may be a customer's data)
+            throw new ReportLinks.Unreadable("the report is not CSV with an identifier column (EMAIL, SMS, EXT_ID…) in its first line");
         }
         boolean named = header.stream().anyMatch(ImportReport::isReason);
         List<Line> lines = new ArrayList<>(records.size() - 1);

@@ -20,9 +20,9 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Downloads the CSV report a completed import links to (info.import.*, Brevo since 2026-04). The link is treated as
- * pre-signed: it is fetched with no API key, cookie or any other credential, within its own bounds (a size cap and a
- * timeout for the whole answer), following at most one redirect, and only over HTTPS, except to the host of the
- * connection's own base URL (the sandbox, or a proxy the operator set). What it says of a link never shows its query
+ * pre-signed: it is fetched with no API key, cookie or any other credential, within its own bounds (a size cap, and
+ * one timeout for the whole report, redirect included), following at most one redirect, and only over HTTPS, except
+ * to the host of the connection's own base URL when that is plain HTTP (the sandbox, or a proxy the operator set). What it says of a link never shows its query
  * string, which may be the link's signature.
  */
 public final class ReportLinks {
@@ -45,11 +45,20 @@ public final class ReportLinks {
         this.client = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER).build();
     }
 
-    /** The report's text, fetched from link for the connection whose base URL is given. */
+    /** The report's text, fetched from link for the connection whose base URL is given, within the timeout for both hops. */
     public String fetch(String link, String baseUrl) throws Unreadable {
-        URI uri = allowed(parse(link), baseUrl);
+        try {
+            return fetch(allowed(parse(link), baseUrl), baseUrl, System.nanoTime() + timeout.toNanos());
+        } catch (IllegalArgumentException e) {
+            // a Location or link the HTTP client will not take: a report that cannot be had, not a failed run
+            throw new Unreadable("the report link or its redirect is not a usable URL");
+        }
+    }
+
+    private String fetch(URI first, String baseUrl, long deadline) throws Unreadable {
+        URI uri = first;
         for (int hop = 0; ; hop++) {
-            HttpResponse<byte[]> answer = get(uri);
+            HttpResponse<byte[]> answer = get(uri, deadline);
             int status = answer.statusCode();
             if (status >= 300 && status < 400 && answer.headers().firstValue("Location").isPresent()) {
                 if (hop == 1) {
@@ -69,15 +78,19 @@ public final class ReportLinks {
         }
     }
 
-    private HttpResponse<byte[]> get(URI uri) throws Unreadable {
-        HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", "text/csv, text/plain, */*").GET().build();
+    private HttpResponse<byte[]> get(URI uri, long deadline) throws Unreadable {
+        long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
+        HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofMillis(left)).header("Accept", "text/csv, text/plain, */*").GET().build();
         CompletableFuture<HttpResponse<byte[]>> answer = client.sendAsync(request, info -> new Capped(maxBytes));
         try {
-            return answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return answer.get(left, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             answer.cancel(true);
             throw new Unreadable(shown(uri) + " did not answer within " + timeout);
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof java.net.http.HttpTimeoutException) {
+                throw new Unreadable(shown(uri) + " did not answer within " + timeout);
+            }
             Throwable cause = e.getCause() instanceof IOException && e.getCause().getCause() != null ? e.getCause().getCause() : e.getCause();
             throw new Unreadable(shown(uri) + " could not be read: " + (cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage()));
         } catch (InterruptedException e) {
@@ -98,19 +111,20 @@ public final class ReportLinks {
         }
     }
 
-    /** HTTPS anywhere; plain HTTP only to the connection's own base host. */
+    /** HTTPS anywhere; plain HTTP only to the connection's own base host, when that is itself reached over plain HTTP. */
     private static URI allowed(URI uri, String baseUrl) throws Unreadable {
         String scheme = String.valueOf(uri.getScheme()).toLowerCase(Locale.ROOT);
-        boolean ownHost = uri.getHost() != null && uri.getHost().equalsIgnoreCase(URI.create(baseUrl).getHost());
-        if (!scheme.equals("https") && !(scheme.equals("http") && ownHost)) {
+        URI base = URI.create(baseUrl);
+        boolean ownPlainHost = uri.getHost() != null && uri.getHost().equalsIgnoreCase(base.getHost()) && "http".equalsIgnoreCase(base.getScheme());
+        if (uri.getHost() == null || !scheme.equals("https") && !(scheme.equals("http") && ownPlainHost)) {
             throw new Unreadable(shown(uri) + " is refused: a report is fetched over HTTPS only (plain HTTP only from the connection's own host)");
         }
         return uri;
     }
 
-    /** The link as logs and warnings show it: without its query string. */
+    /** The link as logs and warnings show it: without its query string or any user information. */
     static String shown(URI uri) {
-        return "report " + uri.getScheme() + "://" + uri.getRawAuthority() + (uri.getRawPath() == null ? "" : uri.getRawPath());
+        return "report " + uri.getScheme() + "://" + uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort()) + (uri.getRawPath() == null ? "" : uri.getRawPath());
     }
 
     /** Keeps the body in memory up to the cap; past it the download is cancelled and fails. */

@@ -105,7 +105,8 @@ public final class PhoneConflicts {
         }
         check.since = check.since == null ? Instant.now() : check.since.minus(CLOCK_MARGIN_MINUTES, ChronoUnit.MINUTES);
         LOG.info("Export {} run {}: Brevo refused {} SMS numbers in batches {}; looking up the {} contested numbers among their {} rows", run.getExport().id(),
-                run.getId(), check.counted, batches.keySet(), check.contested.size(), check.sent.size());
+                run.getId(), check.counted == Integer.MAX_VALUE ? "an unknown number of" : check.counted, batches.keySet(), check.contested.size(),
+                check.sent.size());
         return check;
     }
 
@@ -118,7 +119,8 @@ public final class PhoneConflicts {
         }
         if (check.offset == 0) {
             LOG.info("Export {} run {}: {} of the {} refused SMS numbers are not contested ones; reading back the list to find them", run.getExport().id(),
-                    run.getId(), check.counted - check.refused.size(), check.counted);
+                    run.getId(), check.counted == Integer.MAX_VALUE ? "some" : check.counted - check.refused.size(),
+                    check.counted == Integer.MAX_VALUE ? "unknown" : check.counted);
         }
         return "/contacts/lists/" + run.getExport().listId() + "/contacts?modifiedSince=" + BREVO_TIME.format(check.since) + "&limit="
                 + PAGE + "&offset=" + check.offset + "&sort=asc";
@@ -167,6 +169,12 @@ public final class PhoneConflicts {
         boolean skip = run.getExport().quality().identifierConflict().equals(DataQuality.SKIP);
         if (check.refused.size() >= check.counted) {
             // every number Brevo counted is found: the other rows have theirs
+            check.sent.clear();
+        }
+        if (check.counted == Integer.MAX_VALUE) {
+            // how many Brevo refused is not known (its report could not be read): a row missing from the list is sent
+            // again, but its number is not taken for the cause
+            sync.resend(exportId, check.sent.values().stream().map(Sent::profileId).toList());
             check.sent.clear();
         }
         List<String[]> outcomes = new ArrayList<>();

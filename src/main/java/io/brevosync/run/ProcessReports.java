@@ -84,7 +84,7 @@ public final class ProcessReports {
             }
             return;
         }
-        Findings found = read(runId, connection, batchNo, process);
+        Findings found = read(runId, connection, batchNo, process, run != null);
         ledger.rows().problems(runId, found.invalid, found.duplicates);
         ledger.rows().rowOutcomes(runId, found.noted);
         List<RowLedger.NamedRow> refused = List.copyOf(found.refused.keySet());
@@ -105,7 +105,7 @@ public final class ProcessReports {
         if (found.phonesUnread && run != null) {
             run.phoneConflictsIn(batchNo, PhoneConflicts.UNKNOWN);
         }
-        if (found.unconfirmed || (found.phonesUnread && run == null)) {
+        if (found.unconfirmed) {
             sync.resendBatch(exportId, runId, batchNo);
         }
     }
@@ -114,7 +114,7 @@ public final class ProcessReports {
      * Every report of the process, read, then matched to the rows of the batch in PostgreSQL (only the rows named
      * leave it); one that cannot be read becomes a warning.
      */
-    private Findings read(long runId, String connection, int batchNo, BrevoAnswers.Process process) throws SQLException {
+    private Findings read(long runId, String connection, int batchNo, BrevoAnswers.Process process, boolean ownRun) throws SQLException {
         Findings found = new Findings();
         Map<String, List<ImportReport.Line>> reports = new LinkedHashMap<>();
         for (Map.Entry<String, String> report : process.reports().entrySet()) {
@@ -122,16 +122,15 @@ public final class ProcessReports {
             try {
                 reports.put(kind, ImportReport.parse(links.fetch(report.getValue(), connections.baseUrl(connection))));
                 metrics.importReport(connection, kind, true);
-            } catch (ReportLinks.Unreadable e) {
+            } catch (ReportLinks.Unreadable | RuntimeException e) {
+                // whatever goes wrong with a report is a warning of the run, never its failure
                 metrics.importReport(connection, kind, false);
-                boolean isPhones = kind.equals(PHONES);
-                found.phonesUnread |= isPhones;
-                found.unconfirmed |= !isPhones;
-                String warning = "Brevo's " + kind + " report of import " + process.id() + " (batch " + batchNo + ") could not be read: " + e.getMessage()
-                        + (isPhones ? "; its SMS numbers are looked up instead"
-                                : "; the batch's rows count as delivered but are sent again by the next run, which reads Brevo's report again");
-                LOG.warn("Run {}: {}", runId, warning);
-                ledger.warn(runId, warning);
+                boolean lookUp = kind.equals(PHONES) && ownRun;
+                found.phonesUnread |= lookUp;
+                found.unconfirmed |= !lookUp;
+                warn(runId, "Brevo's " + kind + " report of import " + process.id() + " (batch " + batchNo + ") could not be read: "
+                        + (e instanceof ReportLinks.Unreadable ? e.getMessage() : e.getClass().getSimpleName()) + (lookUp ? "; its SMS numbers are looked up instead"
+                                : "; the batch's rows count as delivered but are sent again by the next run, which reads Brevo's report again"));
             }
         }
         Set<String> emails = new HashSet<>();
@@ -162,11 +161,23 @@ public final class ProcessReports {
                 }
             }
             if (unmatched > 0) {
-                ledger.warn(runId, unmatched + " line(s) of Brevo's " + report.getKey() + " report of import " + process.id() + " named no row of batch "
-                        + batchNo);
+                // (a line naming its row by another identifier than the address or number sent): what it refused is not known
+                found.unconfirmed = true;
+                if (report.getKey().equals("invalid_emails")) {
+                    found.invalid += unmatched;
+                } else {
+                    found.duplicates += unmatched;
+                }
+                warn(runId, unmatched + " line(s) of Brevo's " + report.getKey() + " report of import " + process.id() + " named no row of batch " + batchNo
+                        + " by its address or number; the batch's rows count as delivered but are sent again by the next run");
             }
         }
         return found;
+    }
+
+    private void warn(long runId, String warning) throws SQLException {
+        LOG.warn("{}", warning);
+        ledger.warn(runId, warning);
     }
 
     /** One line of a report, matched to its row. */

@@ -183,7 +183,7 @@ final class RowLedger {
      */
     void refused(long runId, int batchNo, List<NamedRow> rows, List<String> codes, List<String> reasons) throws SQLException {
         db.update("""
-                update export_batch set hashes = array(select case when u.n = any(?::bigint[]) then null else u.h end
+                update export_batch set hashes = array(select case when u.n in (select unnest(?::bigint[])) then null else u.h end
                                                         from unnest(hashes) with ordinality as u (h, n) order by u.n),
                     refused = refused + ?, refused_adds = refused_adds + ? where run_id = ? and batch_no = ?""",
                 rows.stream().map(NamedRow::index).toArray(Long[]::new), rows.size(), (int) rows.stream().filter(r -> ExportRow.ADD.equals(r.action())).count(),

@@ -20,12 +20,13 @@ import com.fasterxml.jackson.databind.JsonNode;
  * row, one line per row concerned with the identifiers and attributes it was sent with and a column saying why (ERROR).
  * A link is absolute, needs no API key (like a pre-signed link) and expires (then 404). Settings, through
  * PUT /sandbox/reports: {@code form} links (today's Brevo) or counters (the integer counts Brevo answered before),
- * {@code ttlSeconds}, and {@code fault}: none, or the next reports' links unreachable, expired or not CSV.
+ * {@code ttlSeconds}, and {@code fault}: none, or the next reports' links unreachable, expired or not CSV, or their
+ * lines naming rows by EXT_ID only (unnamed).
  */
 public final class ImportReports {
 
-    /** What the next report links do instead of serving their report. */
-    public enum Fault { NONE, UNREACHABLE, EXPIRED, MALFORMED }
+    /** What the next report links do instead of serving their report (UNNAMED: lines that name their row by EXT_ID only). */
+    public enum Fault { NONE, UNREACHABLE, EXPIRED, MALFORMED, UNNAMED }
 
     static final String PATH = "/reports/";
 
@@ -74,7 +75,9 @@ public final class ImportReports {
             return "http://localhost:1" + PATH + token + ".csv";
         }
         Instant expires = now == Fault.EXPIRED ? clock.instant().minusSeconds(1) : clock.instant().plus(ttl);
-        reports.put(token, new Report(csv(lines).getBytes(StandardCharsets.UTF_8), expires, now == Fault.MALFORMED));
+        String csv = now == Fault.UNNAMED ? csv(lines.stream().map(line -> Map.<String, Object>of("EXT_ID", "ext-" + line.get("EMAIL"), "ERROR",
+                String.valueOf(line.get("ERROR")))).toList()) : csv(lines);
+        reports.put(token, new Report(csv.getBytes(StandardCharsets.UTF_8), expires, now == Fault.MALFORMED));
         return origin.get() + PATH + token + ".csv";
     }
 

@@ -38,6 +38,7 @@ class ReportLinksTest {
         });
         server.createContext("/once", exchange -> redirect(exchange, "/report.csv"));
         server.createContext("/twice", exchange -> redirect(exchange, "/once"));
+        server.createContext("/nohost", exchange -> redirect(exchange, "https:///report.csv"));
         server.createContext("/elsewhere", exchange -> redirect(exchange, "http://127.0.0.2:" + server.getAddress().getPort() + "/report.csv"));
         server.createContext("/big", exchange -> answer(exchange, 200, "text/csv", "EMAIL\n" + "x@example.com\n".repeat(2_000)));
         server.createContext("/html", exchange -> answer(exchange, 200, "text/html", "<html>Sign in</html>"));
@@ -77,6 +78,9 @@ class ReportLinksTest {
         assertTrue(refused(links, base + "/gone", base).contains("answered 404 (the link has expired or is gone)"));
         assertTrue(refused(links, base + "/slow", base).contains("did not answer within PT0.8S"));
         assertTrue(refused(links, "not a link", base).contains("not a URL"));
+        assertTrue(refused(links, base + "/nohost", base).contains("fetched over HTTPS only"), "a redirect to no host");
+        assertTrue(refused(links, base + "/report.csv", "http://127.0.0.1:1/v3".replace("http:", "https:")).contains("fetched over HTTPS only"),
+                "plain HTTP to the base host only when the base is plain HTTP");
         String message = refused(links, base + "/gone?X-Amz-Signature=secret", base);
         assertFalse(message.contains("secret"), "a link's query string, maybe its signature, is never shown: " + message);
     }

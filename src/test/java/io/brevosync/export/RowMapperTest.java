@@ -243,6 +243,8 @@ class RowMapperTest {
         assertEquals(ExportRow.REJECTED, refused.outcome());
         assertEquals("Brevo refused it as it is: Brevo did not import it (invalid_emails): Invalid email address; sent again when it changes", refused.reason());
         assertFalse(refused.unlinks(), "its address, if the list holds one, stays");
+        row.put(SyncQuery.EMAIL, "old@example.com");
+        assertEquals("old@example.com", mapper.map(row, export(""), false, null, null).unlinkEmail(), "an old address the list holds leaves it");
         assertTrue(mapper.map(row, export(""), true, null, null).isSent(), "a full resync sends everything");
         row.put(SyncQuery.ROW_HASH, 43L);
         assertTrue(mapper.map(row, export(""), false, null, null).isSent(), "changed: sent again");
