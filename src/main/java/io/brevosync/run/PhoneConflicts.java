@@ -209,7 +209,8 @@ public final class PhoneConflicts {
         sync.resend(run.getExport().id(), profiles);
     }
 
-    private static String digits(String phone) {
+    /** A phone number's digits, as numbers are compared with Brevo's. */
+    static String digits(String phone) {
         return phone.replaceAll("\\D", "");
     }
 }

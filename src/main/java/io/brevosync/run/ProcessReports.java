@@ -137,7 +137,7 @@ public final class ProcessReports {
         Set<String> numbers = new HashSet<>();
         reports.values().forEach(lines -> lines.forEach(line -> {
             Optional.ofNullable(line.identifiers().get("EMAIL")).ifPresent(email -> emails.add(email.trim().toLowerCase(Locale.ROOT)));
-            Optional.ofNullable(line.identifiers().get("SMS")).ifPresent(sms -> numbers.add(digits(sms)));
+            Optional.ofNullable(line.identifiers().get("SMS")).ifPresent(sms -> numbers.add(PhoneConflicts.digits(sms)));
         }));
         Map<String, RowLedger.NamedRow> byEmail = new HashMap<>();
         Map<String, RowLedger.NamedRow> byNumber = new HashMap<>();
@@ -145,7 +145,7 @@ public final class ProcessReports {
                 : ledger.rows().namedRows(runId, batchNo, emails.toArray(String[]::new), numbers.toArray(String[]::new))) {
             byEmail.putIfAbsent(row.email().toLowerCase(Locale.ROOT), row);
             if (row.phone() != null) {
-                byNumber.putIfAbsent(digits(row.phone()), row);
+                byNumber.putIfAbsent(PhoneConflicts.digits(row.phone()), row);
             }
         }
         for (Map.Entry<String, List<ImportReport.Line>> report : reports.entrySet()) {
@@ -153,7 +153,8 @@ public final class ProcessReports {
             for (ImportReport.Line line : report.getValue()) {
                 String email = line.identifiers().get("EMAIL");
                 String sms = line.identifiers().get("SMS");
-                RowLedger.NamedRow row = email != null ? byEmail.get(email.trim().toLowerCase(Locale.ROOT)) : sms != null ? byNumber.get(digits(sms)) : null;
+                RowLedger.NamedRow row = email != null ? byEmail.get(email.trim().toLowerCase(Locale.ROOT))
+                        : sms != null ? byNumber.get(PhoneConflicts.digits(sms)) : null;
                 if (row == null) {
                     unmatched++;
                 } else {
@@ -199,9 +200,5 @@ public final class ProcessReports {
             found.noted.add(new String[] {row.profileId(), row.email(), row.action(), ExportRow.ADJUSTED, kind,
                 "Brevo left out a number another contact holds (" + kind + "): " + why});
         }
-    }
-
-    private static String digits(String phone) {
-        return phone.replaceAll("\\D", "");
     }
 }

@@ -165,12 +165,11 @@ final class RowLedger {
      */
     List<NamedRow> namedRows(long runId, int batchNo, String[] emails, String[] numbers) throws SQLException {
         return db.query("""
-                select n.* from (
-                  select u.n, u.p, u.e, u.ph, u.a, u.h, count(*) over (partition by lower(u.e)) as same
-                  from export_batch b, unnest(b.profile_ids, b.emails, b.phones, b.actions, b.hashes) with ordinality as u (p, e, ph, a, h, n)
-                  where b.run_id = ? and b.batch_no = ? and u.h is not null
-                    -- hashed subplans: = any(array) compared each row with every element (27 s for a messy million)
-                    and (lower(u.e) in (select unnest(?::text[])) or ltrim(u.ph, '+') in (select unnest(?::text[])))) n""", runId, batchNo, emails, numbers)
+                select u.n, u.p, u.e, u.ph, u.a, u.h, count(*) over (partition by lower(u.e)) as same
+                from export_batch b, unnest(b.profile_ids, b.emails, b.phones, b.actions, b.hashes) with ordinality as u (p, e, ph, a, h, n)
+                where b.run_id = ? and b.batch_no = ? and u.h is not null
+                  -- hashed subplans: = any(array) compared each row with every element (27 s for a messy million)
+                  and (lower(u.e) in (select unnest(?::text[])) or ltrim(u.ph, '+') in (select unnest(?::text[])))""", runId, batchNo, emails, numbers)
                 .stream()
                 .map(r -> new NamedRow(((Number) r.get("n")).longValue(), (String) r.get("p"), (String) r.get("e"), (String) r.get("ph"), (String) r.get("a"),
                         ((Number) r.get("h")).longValue(), ((Number) r.get("same")).longValue())).toList();

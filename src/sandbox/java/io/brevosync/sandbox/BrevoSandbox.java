@@ -428,15 +428,14 @@ public final class BrevoSandbox implements AutoCloseable {
     }
 
     private void sendReport(HttpExchange http, String path) throws IOException {
-        boolean malformed = reports.malformed(path);
-        byte[] report = reports.serve(path);
+        ImportReports.Served report = reports.serve(path);
         if (report == null) {
             send(http, new Answer(404, errorBody("document_not_found", "The report does not exist or its link has expired")));
             return;
         }
-        http.getResponseHeaders().set("Content-Type", malformed ? "text/html; charset=utf-8" : "text/csv; charset=utf-8");
-        http.sendResponseHeaders(200, report.length);
-        http.getResponseBody().write(report);
+        http.getResponseHeaders().set("Content-Type", report.contentType());
+        http.sendResponseHeaders(200, report.body().length);
+        http.getResponseBody().write(report.body());
         http.close();
     }
 

@@ -60,15 +60,12 @@ final class ImportProcess {
         json.put("name", name);
         json.put("status", status);
         if ("IMPORTUSER".equals(name) && "completed".equals(status)) {
-            boolean asLinks = reports.linksForm();
-            Map<String, Object> info = asLinks && links != null ? links : new LinkedHashMap<>();
-            if (info.isEmpty()) {
-                for (String kind : PROBLEMS) {
-                    List<Map<String, Object>> lines = problems.getOrDefault(kind, List.of());
-                    info.put(kind, !asLinks ? (Object) lines.size() : lines.isEmpty() ? null : reports.publish(lines));
-                }
-                links = asLinks ? info : links;
+            Map<String, Object> info = new LinkedHashMap<>();
+            if (reports.linksForm() && links == null) {
+                links = new LinkedHashMap<>();
+                PROBLEMS.forEach(kind -> links.put(kind, problems.containsKey(kind) ? reports.publish(problems.get(kind)) : null));
             }
+            PROBLEMS.forEach(kind -> info.put(kind, reports.linksForm() ? links.get(kind) : problems.getOrDefault(kind, List.of()).size()));
             json.put("info", Map.of("import", info));
         }
         return json;

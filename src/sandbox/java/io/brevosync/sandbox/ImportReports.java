@@ -81,20 +81,20 @@ public final class ImportReports {
         return origin.get() + PATH + token + ".csv";
     }
 
-    /** GET /reports/{token}.csv: the report, or null once expired or unknown (404). */
-    byte[] serve(String path) {
+    /** What GET /reports/{token}.csv answers: its body and content type. */
+    record Served(byte[] body, String contentType) {
+    }
+
+    /** GET /reports/{token}.csv: the report (an HTML page where it is to be malformed), or null once expired or unknown (404). */
+    Served serve(String path) {
         String token = path.substring(PATH.length()).replaceAll("\\.csv$", "");
         Report report = reports.get(token);
         if (report == null || !clock.instant().isBefore(report.expires())) {
             reports.remove(token);
             return null;
         }
-        return report.malformed() ? "<html><body>Service temporarily unavailable</body></html>".getBytes(StandardCharsets.UTF_8) : report.csv();
-    }
-
-    boolean malformed(String path) {
-        Report report = reports.get(path.substring(PATH.length()).replaceAll("\\.csv$", ""));
-        return report != null && report.malformed();
+        return report.malformed() ? new Served("<html><body>Service temporarily unavailable</body></html>".getBytes(StandardCharsets.UTF_8),
+                "text/html; charset=utf-8") : new Served(report.csv(), "text/csv; charset=utf-8");
     }
 
     public void clear() {
