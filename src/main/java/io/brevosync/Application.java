@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.Properties;
 
 import io.brevosync.access.UserCommand;
+import io.brevosync.sync.FeedCommand;
 import org.apache.camel.main.Main;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,6 +30,9 @@ public final class Application {
         }
         if (args.length > 0 && args[0].equals("user")) {
             System.exit(UserCommand.run(Arrays.asList(args).subList(1, args.length), System.out));
+        }
+        if (args.length > 0 && args[0].equals("feed")) {
+            System.exit(FeedCommand.run(Arrays.asList(args).subList(1, args.length), System.out));
         }
         int status = run(new Main(Application.class), args);
         if (status != 0) {

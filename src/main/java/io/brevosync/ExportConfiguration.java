@@ -20,6 +20,7 @@ import io.brevosync.brevo.BrevoConnections;
 import io.brevosync.brevo.BrevoFailures;
 import io.brevosync.brevo.ReportLinks;
 import io.brevosync.db.Database;
+import io.brevosync.db.Sources;
 import io.brevosync.db.Jdbc;
 import io.brevosync.db.Outage;
 import io.brevosync.export.ExportFiles;
@@ -47,6 +48,8 @@ import io.brevosync.run.Reconciliation;
 import io.brevosync.run.RunReports;
 import io.brevosync.sync.ChangeFeed;
 import io.brevosync.sync.SyncRows;
+import io.brevosync.sync.Staging;
+import io.brevosync.sync.SyncQuery;
 import io.brevosync.sync.SyncState;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -84,10 +87,14 @@ public class ExportConfiguration implements CamelConfiguration {
         List<String> connectionNames = list(property(p, "brevo.connections"));
         BrevoConnections connections = BrevoConnections.fromProperties(connectionNames, key -> p.resolveProperty(key).orElse(null), System::getenv);
 
-        Database database = new Database(property(p, "db.url"), property(p, "db.user"), property(p, "db.password"), integer(p, "db.pool-size"),
-                integer(p, "db.fetch-size"), Duration.ofMillis(integer(p, "db.connect-timeout")));
+        Duration connectTimeout = Duration.ofMillis(integer(p, "db.connect-timeout"));
+        Database database = new Database(property(p, "db.url"), property(p, "db.user"), property(p, "db.password"), property(p, "db.schema"),
+                integer(p, "db.pool-size"), integer(p, "db.fetch-size"), connectTimeout);
         closeOnStop(context, database);
         database.migrate();
+        Sources sources = new Sources(database, list(property(p, "sources")), key -> p.resolveProperty(key).map(String::trim).orElse(""), integer(p, "db.pool-size"), integer(p, "db.fetch-size"),
+                connectTimeout);
+        closeOnStop(context, sources);
         String node = nodeName(p);
         clusterSchedules(context, p, node);
         registry.bind("database", database);
@@ -107,15 +114,15 @@ public class ExportConfiguration implements CamelConfiguration {
 
         int rowMaxBytes = integer(p, "exports.row-max-bytes");
         int textMaxChars = integer(p, "exports.text-max-chars");
-        ExportRegistry exports = new ExportRegistry(database.dataSource(), property(p, "exports.default-query"));
+        Jdbc jdbc = new Jdbc(database.dataSource());
+        SyncState syncState = new SyncState(jdbc, sources);
+        ExportRegistry exports = new ExportRegistry(export -> syncState.columns(export).names());
         registry.bind("exportRegistry", exports);
         RowMapper rowMapper = new RowMapper(rowMaxBytes, integer(p, "exports.max-attempts"));
         registry.bind("rowMapper", rowMapper);
         registry.bind("syncRows", new SyncRows());
         ImportBatcher batcher = new ImportBatcher();
         registry.bind("importBatcher", batcher);
-        Jdbc jdbc = new Jdbc(database.dataSource());
-        SyncState syncState = new SyncState(jdbc);
         RunLedger ledger = new RunLedger(jdbc, node);
         RunLocks locks = new RunLocks(database.dataSource());
         Duration importTimeout = millis(p, "brevo.import-timeout");
@@ -127,9 +134,12 @@ public class ExportConfiguration implements CamelConfiguration {
         Outage outage = new Outage(millis(p, "db.outage-wait"), database.dataSource());
         RunControl runs = new RunControl(exports, batcher, ledger, syncState, locks, tracker, millis(p, "brevo.process-poll-first"),
                 millis(p, "brevo.process-poll-max"), importTimeout, name -> connections.window(name, "/processes"), metrics, outage);
-        ChangeFeed feed = new ChangeFeed(jdbc, property(p, "exports.default-query"), millis(p, "exports.full-compare-after"));
+        ChangeFeed feed = new ChangeFeed(jdbc, sources, database.schema(), millis(p, "exports.full-compare-after"));
         registry.bind("changeFeed", feed);
-        PassReader reader = new PassReader(ledger, syncState, feed);
+        SyncQuery queries = new SyncQuery(database.schema());
+        Staging staging = new Staging(sources, database.dataSource(), database.schema());
+        registry.bind("staging", staging);
+        PassReader reader = new PassReader(ledger, syncState, feed, queries, staging);
         ConnectionPolicies policies = new ConnectionPolicies(jdbc, connections.names(), property(p, "access.privacy-version"), ledger::cancelActive);
         if (!property(p, "access.record-consent-as").isEmpty()) {
             policies.recordConsentAs(property(p, "access.record-consent-as"));
@@ -142,7 +152,7 @@ public class ExportConfiguration implements CamelConfiguration {
         registry.bind("runs", runs);
         Path exportsDir = Path.of(property(p, "exports.dir"));
         ExportFiles files = new ExportFiles(exportsDir, context, exports,
-                declared -> new ExportParameters(declared, connections.names(), rowMaxBytes, textMaxChars), runs::activeRun, millis(p, "exports.recheck-period"));
+                declared -> new ExportParameters(declared, connections.names(), sources.names(), rowMaxBytes, textMaxChars), runs::activeRun, millis(p, "exports.recheck-period"));
         registry.bind("exportFiles", files);
         ReadinessChecks.register(context, database.dataSource(), connections, breakerState(context), files::errors);
         registry.bind("reports", new RunReports(exports, files, ledger, runs, millis(p, "api.run-wait")));
@@ -156,7 +166,7 @@ public class ExportConfiguration implements CamelConfiguration {
         registry.bind("alerts", new Alerts(jdbc, exports, new AlertRules(AlertRules.percent(property(p, "alerts.rejected-percent")),
                 AlertRules.duration("alerts.runtime", property(p, "alerts.runtime")), AlertRules.duration("alerts.brake-wait", property(p, "alerts.brake-wait")),
                 AlertRules.duration("alerts.stale", property(p, "alerts.stale")), false)));
-        registry.bind("preview", new Preview(exports, rowMapper, syncState, database.exportDataSource()));
+        registry.bind("preview", new Preview(exports, rowMapper, syncState, database.exportDataSource(), queries, staging));
         Users users = new Users(jdbc, token);
         AuditLog audit = new AuditLog(jdbc);
         closeOnStop(context, audit);
@@ -166,8 +176,9 @@ public class ExportConfiguration implements CamelConfiguration {
         ApiGate.install(context, integer(p, "camel.server.port"), new ApiGate(users, audit, integer(p, "api.max-body-bytes")));
         registry.bind("apiErrors", new ApiErrors());
 
-        LOG.info("Brevo segment sync {} ({}): database {}, exports from {} (read every {} ms), Brevo connections {} at {}, API on port {}",
-                Application.version(), property(p, "server.profile"), database.location(), files.directory(), property(p, "exports.reload-period"),
+        LOG.info("Brevo segment sync {} ({}): database {} (schema {}), sources {}, exports from {} (read every {} ms), Brevo connections {} at {}, "
+                + "API on port {}", Application.version(), property(p, "server.profile"), database.location(), database.schema(),
+                sources.names().stream().map(name -> name + " at " + sources.location(name)).toList(), files.directory(), property(p, "exports.reload-period"),
                 connections.names(), connections.names().stream().map(connections::baseUrl).distinct().toList(), property(p, "camel.server.port"));
     }
 
@@ -214,6 +225,8 @@ public class ExportConfiguration implements CamelConfiguration {
         quartz.put("org.quartz.jobStore.clusterCheckinInterval", property(p, "scheduler.checkin-period"));
         quartz.put("org.quartz.jobStore.misfireThreshold", property(p, "scheduler.misfire-threshold"));
         quartz.put("org.quartz.jobStore.dataSource", "db");
+        // its own connections, which do not look in the server's schema first: its tables are named with it
+        quartz.put("org.quartz.jobStore.tablePrefix", property(p, "db.schema") + ".qrtz_");
         quartz.put("org.quartz.dataSource.db.provider", "hikaricp");
         quartz.put("org.quartz.dataSource.db.driver", "org.postgresql.Driver");
         quartz.put("org.quartz.dataSource.db.URL", property(p, "db.url"));

@@ -41,7 +41,7 @@ class ClusterIT {
         AtomicLong importedToAlpha = new AtomicLong();
         try (EmbeddedDatabase postgres = EmbeddedDatabase.start(dir.resolve("postgres")); Database database = postgres.connect(2, 0);
                 BrevoSandbox sandbox = new BrevoSandbox("localhost", 0)) {
-            DemoData.loadIfEmpty(database.dataSource(), 3000);
+            DemoData.install(database, 3000);
             SandboxAccount account = sandbox.addAccount("default", key, RateLimits.general());
             account.createList("Alpha", 1);
             account.createList("Beta", 1);

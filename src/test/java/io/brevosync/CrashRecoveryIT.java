@@ -43,7 +43,7 @@ class CrashRecoveryIT {
         AtomicInteger accepted = new AtomicInteger();
         try (EmbeddedDatabase postgres = EmbeddedDatabase.start(dir.resolve("postgres")); Database database = postgres.connect(2, 0);
                 BrevoSandbox sandbox = new BrevoSandbox("localhost", 0)) {
-            DemoData.loadIfEmpty(database.dataSource(), 3000);
+            DemoData.install(database, 3000);
             SandboxAccount account = sandbox.addAccount("default", key, RateLimits.unlimited());
             account.createList("Newsletter", 1);
             sandbox.start();

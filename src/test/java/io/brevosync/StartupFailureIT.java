@@ -39,22 +39,22 @@ class StartupFailureIT {
         dir = Files.createTempDirectory("startup-failure");
         postgres = EmbeddedDatabase.start(dir.resolve("postgres"));
         // a database whose tables clash with the schema's first migration
-        try (Database database = new Database(postgres.url(), EmbeddedDatabase.USER, EmbeddedDatabase.PASSWORD, 1, 0, Duration.ofSeconds(5));
+        try (Database database = new Database(postgres.url(), EmbeddedDatabase.USER, EmbeddedDatabase.PASSWORD, EmbeddedDatabase.SCHEMA, 1, 0, Duration.ofSeconds(5));
                 var c = database.dataSource().getConnection(); var s = c.createStatement()) {
             s.execute("create database clashing");
         }
         brokenUrl = postgres.url().replace("/postgres", "/clashing");
         // and one whose schema history no longer matches the jar's migrations (an applied migration edited since)
-        try (Database database = new Database(postgres.url(), EmbeddedDatabase.USER, EmbeddedDatabase.PASSWORD, 1, 0, Duration.ofSeconds(5));
+        try (Database database = new Database(postgres.url(), EmbeddedDatabase.USER, EmbeddedDatabase.PASSWORD, EmbeddedDatabase.SCHEMA, 1, 0, Duration.ofSeconds(5));
                 var c = database.dataSource().getConnection(); var s = c.createStatement()) {
             s.execute("create database edited");
         }
         editedUrl = postgres.url().replace("/postgres", "/edited");
-        try (Database database = new Database(editedUrl, EmbeddedDatabase.USER, EmbeddedDatabase.PASSWORD, 2, 0, Duration.ofSeconds(5))) {
+        try (Database database = new Database(editedUrl, EmbeddedDatabase.USER, EmbeddedDatabase.PASSWORD, EmbeddedDatabase.SCHEMA, 2, 0, Duration.ofSeconds(5))) {
             database.migrate();
             TestServer.sql(database.dataSource(), "update flyway_schema_history set checksum = 1 where version = '3'");
         }
-        try (Database database = new Database(brokenUrl, EmbeddedDatabase.USER, EmbeddedDatabase.PASSWORD, 1, 0, Duration.ofSeconds(5));
+        try (Database database = new Database(brokenUrl, EmbeddedDatabase.USER, EmbeddedDatabase.PASSWORD, EmbeddedDatabase.SCHEMA, 1, 0, Duration.ofSeconds(5));
                 var c = database.dataSource().getConnection(); var s = c.createStatement()) {
             s.execute("create table profile (name text)");
         }

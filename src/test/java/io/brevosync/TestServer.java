@@ -88,7 +88,7 @@ public final class TestServer implements AutoCloseable {
         properties.putAll(overrides);
         EmbeddedDatabase postgres = EmbeddedDatabase.start(dataDir.resolve("postgres"));
         try (Database database = postgres.connect(2, 0)) {
-            DemoData.loadIfEmpty(database.dataSource(), Integer.parseInt(properties.remove(PROFILES)));
+            DemoData.install(database, Integer.parseInt(properties.remove(PROFILES)));
         }
         BrevoSandbox sandbox = new BrevoSandbox("localhost", 0);
         SandboxAccount account = sandbox.addAccount("default", "sandbox-" + java.util.UUID.randomUUID(), RateLimits.parse(properties.remove(LIMITS)));
@@ -114,6 +114,8 @@ public final class TestServer implements AutoCloseable {
         server.put("camel.management.port", String.valueOf(port));
         server.put("api.token", TOKEN);
         server.put("access.record-consent-as", "test");
+        // the tests' export files read the demo's tables unless they name a query
+        server.put("exports.default-query", DemoData.QUERY);
         server.put("brevo.process-poll-first", "50");
         server.put("brevo.process-poll-max", "200");
         server.put("brevo.retry.delay", "20");

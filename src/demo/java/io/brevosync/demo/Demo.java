@@ -91,7 +91,7 @@ public final class Demo {
     /** Migrates, loads the demo profiles into an empty database, and forgets what earlier demos delivered. */
     private static void prepare(EmbeddedDatabase postgres, int profiles) throws Exception {
         try (Database database = postgres.connect(2, 0); Connection c = database.dataSource().getConnection(); Statement s = c.createStatement()) {
-            DemoData.loadIfEmpty(database.dataSource(), profiles);
+            DemoData.install(database, profiles);
             // the sandbox starts empty each time while the database keeps what was delivered to it
             if (s.executeUpdate("delete from sync_state") > 0) {
                 LOG.info("Demo: the sandbox starts empty, so the demo's sync state from earlier starts is forgotten");

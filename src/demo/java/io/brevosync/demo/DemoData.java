@@ -11,9 +11,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Deterministic demo profiles with the mess real CRM data has: padded and mixed-case emails, invalid emails, blanks,
- * the same email on two profiles, phones in local, international and 00-prefixed formats, and four overlapping
- * segments. Loaded once, into an empty profile table.
+ * The demo's customer database: its own tables (profile, segment, segment_member in public, as a CRM would have
+ * them, beside the server's schema), the change feed's triggers on them as a DBA installs them (feed install), and
+ * deterministic profiles with the mess real CRM data has: padded and mixed-case emails, invalid emails, blanks, the same
+ * email on two profiles, phones in local, international and 00-prefixed formats, and four overlapping segments.
+ * Loaded once, into an empty profile table.
  */
 public final class DemoData {
 
@@ -54,11 +56,59 @@ public final class DemoData {
                 or (s.name = 'spring-promo' and p.id % 3 = 1);
             """;
 
+    /** The demo's tables: a CRM's, not the server's (created in public whatever the connection's search path). */
+    private static final String TABLES = """
+            create table if not exists public.profile (
+                id          bigint primary key,
+                email       text,
+                first_name  text,
+                last_name   text,
+                phone       text,
+                country     text,
+                city        text,
+                birth_date  date,
+                consent     boolean not null default false,
+                updated_at  timestamptz not null default now()
+            );
+            create table if not exists public.segment (
+                id    serial primary key,
+                name  text not null unique
+            );
+            create table if not exists public.segment_member (
+                segment_id  int    not null references public.segment (id) on delete cascade,
+                profile_id  bigint not null references public.profile (id) on delete cascade,
+                primary key (segment_id, profile_id)
+            );
+            create index if not exists segment_member_profile on public.segment_member (profile_id);
+            """;
+
+    /**
+     * The query of the demo's exports over its tables (routes/exports/newsletter.camel.yaml says it; the tests take it
+     * as exports.default-query).
+     */
+    public static final String QUERY = "select p.id as profile_id, p.email, p.first_name, p.last_name, p.phone, p.country, p.city, p.birth_date, p.consent "
+            + "from profile p where exists (select 1 from segment_member m join segment s on s.id = m.segment_id "
+            + "where m.profile_id = p.id and s.name = any(:#segments))";
+
     private DemoData() {
     }
 
+    /** Creates the demo's tables and their change feed (feed install, as a DBA would run it), then loads {@code size} profiles into them if empty. */
+    public static boolean install(io.brevosync.db.Database database, int size) throws SQLException {
+        try (Connection c = database.dataSource().getConnection(); Statement s = c.createStatement()) {
+            s.execute(TABLES);
+            for (String statement : io.brevosync.sync.FeedCommand.install(database, new io.brevosync.export.ExportSource("", QUERY, "profile_id", "", false),
+                    java.util.List.of("newsletter"), java.util.Map.of("public.segment_member", "profile_id", "public.profile", "id"), "email")) {
+                if (!statement.startsWith("--")) {
+                    s.execute(statement.replace(" concurrently", ""));
+                }
+            }
+        }
+        return loadIfEmpty(database.dataSource(), size);
+    }
+
     /** Loads {@code size} profiles unless the profile table already holds data; answers whether it loaded. */
-    public static boolean loadIfEmpty(DataSource dataSource, int size) throws SQLException {
+    private static boolean loadIfEmpty(DataSource dataSource, int size) throws SQLException {
         try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
             var rs = s.executeQuery("select exists (select 1 from profile) or exists (select 1 from segment)");
             rs.next();

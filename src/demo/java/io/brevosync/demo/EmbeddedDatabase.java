@@ -15,6 +15,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
 
     public static final String USER = "postgres";
     public static final String PASSWORD = "postgres";
+    /** The server's schema, as application.properties names it by default. */
+    public static final String SCHEMA = "brevo_sync";
 
     private final EmbeddedPostgres postgres;
 
@@ -44,7 +46,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
 
     /** The server's own Database class on it, with its schema migrated. */
     public Database connect(int poolSize, int fetchSize) {
-        Database database = new Database(url(), USER, PASSWORD, poolSize, fetchSize, Duration.ofSeconds(5));
+        Database database = new Database(url(), USER, PASSWORD, SCHEMA, poolSize, fetchSize, Duration.ofSeconds(5));
         database.migrate();
         return database;
     }

@@ -6,11 +6,10 @@ import java.util.List;
 import java.util.function.Function;
 
 import io.brevosync.Refusal;
+import io.brevosync.Settings;
 import io.brevosync.StartupFailure;
 import io.brevosync.db.Database;
 import io.brevosync.db.Jdbc;
-import org.apache.camel.impl.DefaultCamelContext;
-import org.apache.camel.spi.PropertiesComponent;
 
 /**
  * {@code java -jar brevo-segment-sync.jar user add NAME --role admin|operator|viewer} and {@code user token NAME}: the
@@ -26,7 +25,7 @@ public final class UserCommand {
 
     /** args without the leading "user"; answers the exit status. */
     public static int run(List<String> args, PrintStream out) {
-        try (Database database = connect(settings())) {
+        try (Database database = connect(Settings.read())) {
             database.migrate();
             Users users = new Users(new Jdbc(database.dataSource()), "");
             if (args.size() == 4 && args.get(0).equals("add") && args.get(2).equals("--role")) {
@@ -48,16 +47,9 @@ public final class UserCommand {
         }
     }
 
-    /** application.properties resolved by Camel's own properties component, as the server reads it (the context is never started). */
-    private static Function<String, String> settings() {
-        PropertiesComponent properties = new DefaultCamelContext().getPropertiesComponent();
-        properties.addLocation("classpath:application.properties");
-        return key -> properties.resolveProperty(key).map(String::trim).orElse("");
-    }
-
     private static Database connect(Function<String, String> settings) {
         // two connections: Flyway holds one for its lock while it migrates with the other
-        return new Database(settings.apply("db.url"), settings.apply("db.user"), settings.apply("db.password"), 2, 0,
+        return new Database(settings.apply("db.url"), settings.apply("db.user"), settings.apply("db.password"), settings.apply("db.schema"), 2, 0,
                 Duration.ofMillis(Long.parseLong(settings.apply("db.connect-timeout"))));
     }
 }

@@ -15,34 +15,59 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The PostgreSQL the server works on, at {@code db.url}. Two pools: a general one, and one for export reads with
- * autocommit off and a fetch size, because PostgreSQL only streams a result set inside a transaction.
+ * The PostgreSQL the server keeps its own tables in, at {@code db.url}, in a schema of its own ({@code db.schema}).
+ * Two pools: the server's, whose connections look in that schema first, so no table of the customer's is ever taken
+ * for one of its own; and the export reads', as the user connects (the customer's tables), in read-only transactions
+ * with a fetch size, because PostgreSQL only streams a result set inside a transaction.
  */
 public final class Database implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Database.class);
 
+    private static final java.util.regex.Pattern SCHEMA = java.util.regex.Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+
     private final String location;
+    private final String schema;
     private final HikariDataSource dataSource;
     private final HikariDataSource exportDataSource;
 
     /** Connects (both pools) or throws a {@link StartupFailure} naming the database and the cause. */
-    public Database(String url, String user, String password, int poolSize, int fetchSize, Duration connectTimeout) {
+    public Database(String url, String user, String password, String schema, int poolSize, int fetchSize, Duration connectTimeout) {
         if (url == null || url.isBlank()) {
             throw new StartupFailure("No database configured: set DB_URL (e.g. jdbc:postgresql://db.example.com:5432/crm), DB_USER and DB_PASSWORD");
         }
+        if (!SCHEMA.matcher(schema).matches()) {
+            throw new StartupFailure("db.schema '" + schema + "' is not a schema name (lower-case letters, digits and _)");
+        }
         location = location(url);
+        this.schema = schema;
         try {
-            dataSource = pool("db", url, user, password, poolSize, true, 0, connectTimeout);
+            dataSource = pool("db", url, user, password, poolSize, true, 0, connectTimeout, "set search_path to " + schema + ", public");
         } catch (HikariPool.PoolInitializationException | IllegalArgumentException e) {
             throw new StartupFailure("Cannot connect to PostgreSQL at " + location + ": " + rootMessage(e) + " (check DB_URL, DB_USER and DB_PASSWORD)", e);
         }
-        exportDataSource = pool("db-export", url, user, password, poolSize, false, fetchSize, connectTimeout);
+        exportDataSource = pool("db-export", url, user, password, poolSize, false, fetchSize, connectTimeout, null);
     }
 
+    /** A pool of export reads on another database (a source, often a read-only replica): read-only transactions, streamed. */
+    static HikariDataSource readPool(String name, String url, String user, String password, int poolSize, int fetchSize, Duration connectTimeout) {
+        return pool(name, url, user, password, poolSize, false, fetchSize, connectTimeout, "");
+    }
+
+    /**
+     * @param initSql run on each new connection (the server's own see its schema first, so its tables are always its
+     *     own, whatever the customer's are called); "": a source's, made without connecting (a source out of reach
+     *     fails its runs, not the start-up)
+     */
     private static HikariDataSource pool(String name, String url, String user, String password, int size, boolean autoCommit, int fetchSize,
-            Duration connectTimeout) {
+            Duration connectTimeout, String initSql) {
         HikariConfig config = new HikariConfig();
+        if ("".equals(initSql)) {
+            config.setInitializationFailTimeout(-1);
+            config.setMinimumIdle(0);
+        } else if (initSql != null) {
+            config.setConnectionInitSql(initSql);
+        }
         config.setPoolName(name);
         config.setJdbcUrl(url);
         config.setUsername(user);
@@ -52,20 +77,33 @@ public final class Database implements AutoCloseable {
         // a database that does not answer is said within seconds, at start-up and by every call that needs it
         config.setConnectionTimeout(Math.max(250, connectTimeout.toMillis()));
         config.addDataSourceProperty("connectTimeout", Math.max(1, connectTimeout.toSeconds()));
-        if (fetchSize > 0) {
+        if (!autoCommit) {
+            // every transaction of an export read is BEGIN READ ONLY: an export's query cannot write, whatever it says
             config.setReadOnly(true);
+            config.addDataSourceProperty("readOnlyMode", "always");
+        }
+        if (fetchSize > 0) {
             config.addDataSourceProperty("defaultRowFetchSize", fetchSize);
         }
         return new HikariDataSource(config);
     }
 
-    /** Applies the Flyway migrations in db/migration (profiles, segments, ledger, sync state). */
+    /**
+     * Creates the server's schema if it is not there and applies the Flyway migrations in db/migration to it, and to
+     * nothing else, however busy the rest of the database is. An installation from before the schema (its tables in
+     * public) is moved into it first ({@link SchemaMove}).
+     */
     public void migrate() {
         try {
-            Flyway flyway = Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load();
+            Flyway flyway = Flyway.configure().dataSource(dataSource).schemas(schema).defaultSchema(schema).createSchemas(true)
+                    .locations("classpath:db/migration").load();
+            if (new SchemaMove(dataSource, schema).fromPublic()) {
+                // V1 and V12 no longer create the demo's tables and triggers, which stay where they are: their checksums are realigned
+                flyway.repair();
+            }
             int applied = flyway.migrate().migrationsExecuted;
-            LOG.info("Database schema at version {} ({} migrations applied now)", flyway.info().current().getVersion(), applied);
-        } catch (FlywayException e) {
+            LOG.info("Database schema {} at version {} ({} migrations applied now)", schema, flyway.info().current().getVersion(), applied);
+        } catch (FlywayException | java.sql.SQLException e) {
             throw new StartupFailure("The database schema of " + location + " could not be migrated: " + oneLine(rootMessage(e)), e);
         }
     }
@@ -91,6 +129,11 @@ public final class Database implements AutoCloseable {
 
     public DataSource dataSource() {
         return dataSource;
+    }
+
+    /** The schema of the server's own tables (db.schema). */
+    public String schema() {
+        return schema;
     }
 
     public DataSource exportDataSource() {

@@ -7,6 +7,7 @@ import java.util.Map;
  * One export as declared in a file of the exports directory: which segments go to which Brevo list through which connection,
  * how profile columns map to Brevo attributes, and when it runs.
  *
+ * @param source where its rows come from: a query over the customer's tables, on which database, with which key
  * @param mapping Brevo attribute name to the column of the export's query that feeds it, and its type; EMAIL is always present
  * @param exitPolicy what happens to a profile that leaves the segments: remove (unlink from the list), keep, or move
  *     (unlink, and link to exitListId)
@@ -16,7 +17,7 @@ import java.util.Map;
  * @param reconcileCron the schedule of reconciling runs, or empty
  */
 public record ExportDefinition(String id, String connection, long listId, List<String> segments, Map<String, MappedAttribute> mapping,
-        String cron, String timeZone, boolean enabled, String query, int batchMaxRows, int batchMaxBytes, String exitPolicy, long exitListId,
+        String cron, String timeZone, boolean enabled, ExportSource source, int batchMaxRows, int batchMaxBytes, String exitPolicy, long exitListId,
         double maxRemovalPercent, DataQuality quality, String alerts, String reconcile, String reconcileCron) {
 
     public static final String REMOVE = "remove";
@@ -32,6 +33,17 @@ public record ExportDefinition(String id, String connection, long listId, List<S
 
     /** Bumped when the mapping code changes what it sends, so every profile is sent again once. */
     private static final String MAPPING_VERSION = "2";
+
+    /** The SQL of its query, as written. */
+    public String query() {
+        return source.query();
+    }
+
+    /** The same export with its rows read from elsewhere (Staging: the server's copy of a remote source's rows). */
+    public ExportDefinition readingFrom(ExportSource other) {
+        return new ExportDefinition(id, connection, listId, segments, mapping, cron, timeZone, enabled, other, batchMaxRows, batchMaxBytes, exitPolicy,
+                exitListId, maxRemovalPercent, quality, alerts, reconcile, reconcileCron);
+    }
 
     public String emailColumn() {
         return mapping.get("EMAIL").column();
@@ -49,6 +61,7 @@ public record ExportDefinition(String id, String connection, long listId, List<S
         summary.put("connection", connection);
         summary.put("listId", listId);
         summary.put("segments", segments);
+        summary.put("source", source.name().isEmpty() ? "database" : source.name());
         Map<String, String> columns = new java.util.LinkedHashMap<>();
         mapping.forEach((attribute, mapped) -> columns.put(attribute, mapped.toString()));
         summary.put("mapping", columns);

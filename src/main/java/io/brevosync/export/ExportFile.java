@@ -9,13 +9,33 @@ import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 
 /** One file of the exports directory: the exports it declares, read from the canonical YAML DSL. */
-final class ExportFile {
+public final class ExportFile {
+
+    /** What the name of an export file ends with. */
+    static final String SUFFIX = ".camel.yaml";
 
     /** An export as a file declares it: its templatedRoute's routeId (or null) and parameters as written. */
     record Declared(String file, String routeId, Map<String, String> parameters) {
     }
 
     private ExportFile() {
+    }
+
+    /**
+     * The parameters a file of the directory gives the export, as written (for commands run without the server), or
+     * empty when none declares it.
+     */
+    public static Map<String, String> declaredParameters(java.nio.file.Path directory, String exportId) throws java.io.IOException {
+        try (var files = java.nio.file.Files.list(directory)) {
+            for (java.nio.file.Path file : files.filter(f -> f.getFileName().toString().endsWith(SUFFIX)).sorted().toList()) {
+                for (Declared d : declarations(file.getFileName().toString(), java.nio.file.Files.readString(file))) {
+                    if (exportId.equals(d.parameters().getOrDefault("exportId", "").trim())) {
+                        return d.parameters();
+                    }
+                }
+            }
+        }
+        return Map.of();
     }
 
     /** The templatedRoutes of a file, in the canonical YAML DSL; anything else in it is an error. */

@@ -122,7 +122,7 @@ public final class ExportFiles {
             try {
                 Map<String, String> values = template.values(d.parameters());
                 ExportDefinition definition = template.parse(values);
-                registry.checkSegments(definition);
+                registry.checkQuery(definition);
                 changes.add(new ExportReload.Change(id, d, values, definition, false));
             } catch (RuntimeException e) {
                 found.put(key(d.file(), id), problem(d.file(), id, e.getMessage(), d.parameters()));
@@ -268,7 +268,7 @@ public final class ExportFiles {
             return List.of();
         }
         try (Stream<Path> listing = Files.list(directory)) {
-            return listing.filter(p -> p.getFileName().toString().endsWith(".camel.yaml") && Files.isRegularFile(p)).sorted().toList();
+            return listing.filter(p -> p.getFileName().toString().endsWith(ExportFile.SUFFIX) && Files.isRegularFile(p)).sorted().toList();
         } catch (IOException e) {
             found.put(key(directory.toString(), null), problem(directory.toString(), null, "The exports directory " + directory + " cannot be read: " + e, null));
             return List.of();

@@ -31,17 +31,20 @@ public final class ExportParameters {
 
     private final Map<String, Declared> declared = new LinkedHashMap<>();
     private final Set<String> connections;
+    private final Set<String> sources;
     private final int rowMaxBytes;
     private final int textMaxChars;
 
     /**
      * @param connections the names of the Brevo connections configured
+     * @param sources the names of the sources configured (databases other than the server's)
      * @param rowMaxBytes exports.row-max-bytes: a batch must hold a row of that size
      * @param textMaxChars exports.text-max-chars: the longest text a value may be
      */
-    public ExportParameters(List<Declared> parameters, Set<String> connections, int rowMaxBytes, int textMaxChars) {
+    public ExportParameters(List<Declared> parameters, Set<String> connections, Set<String> sources, int rowMaxBytes, int textMaxChars) {
         parameters.forEach(p -> declared.put(p.name(), p));
         this.connections = connections;
+        this.sources = sources;
         this.rowMaxBytes = rowMaxBytes;
         this.textMaxChars = textMaxChars;
     }
@@ -76,9 +79,11 @@ public final class ExportParameters {
             throw invalid(id, "connection '" + connection + "' is not configured (brevo.connections = " + connections + ")");
         }
         long listId = positive(id, "listId", p.get("listId"));
-        List<String> segments = Arrays.stream(p.get("segments").split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
-        if (segments.isEmpty()) {
-            throw invalid(id, "segments is empty; name one or more segments, comma-separated");
+        List<String> segments = Arrays.stream(p.getOrDefault("segments", "").split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        ExportSource source = source(id, p);
+        if (segments.isEmpty() && source.selectsBySegments()) {
+            throw invalid(id, "segments is empty; name one or more segments, comma-separated (the query uses :#segments"
+                    + (source.segmentsColumn().isEmpty() ? "" : ", or segmentsColumn is set") + ")");
         }
         Map<String, MappedAttribute> mapping = mapping(id, p.get("mapping"));
         String cron = p.get("cron");
@@ -120,8 +125,29 @@ public final class ExportParameters {
         if (!reconcileCron.isEmpty() && !CronExpression.isValidExpression(reconcileCron)) {
             throw invalid(id, "reconcileCron '" + reconcileCron + "' is not a valid Quartz cron expression (e.g. '0 0 4 ? * SUN')");
         }
-        return new ExportDefinition(id, connection, listId, segments, mapping, cron, timeZone, enabled, p.get("query"), rows, bytes, exitPolicy,
+        return new ExportDefinition(id, connection, listId, segments, mapping, cron, timeZone, enabled, source, rows, bytes, exitPolicy,
                 exitListId, maxRemovalPercent, quality(id, p), alerts, reconcile, reconcileCron);
+    }
+
+    /** Where the export's rows come from: its query, its source, and the columns named in it. */
+    private ExportSource source(String id, Map<String, String> p) {
+        String name = p.getOrDefault("source", "");
+        if (!name.isEmpty() && !sources.contains(name)) {
+            throw invalid(id, "source '" + name + "' is not configured (sources = " + sources + "; empty: the server's own database)");
+        }
+        String query = p.getOrDefault("query", "");
+        if (query.isEmpty()) {
+            throw invalid(id, "query is empty: name the SQL that reads your profiles (docs/your-database.md), or set exports.default-query");
+        }
+        String key = p.getOrDefault("profileKey", ExportSource.PROFILE_ID).toLowerCase();
+        if (!COLUMN.matcher(key).matches()) {
+            throw invalid(id, "profileKey '" + key + "' is not a column name");
+        }
+        String segmentsColumn = p.getOrDefault("segmentsColumn", "").toLowerCase();
+        if (!segmentsColumn.isEmpty() && !COLUMN.matcher(segmentsColumn).matches()) {
+            throw invalid(id, "segmentsColumn '" + segmentsColumn + "' is not a column name");
+        }
+        return new ExportSource(name, query, key, segmentsColumn, false);
     }
 
     /** The export's data-quality rules. */

@@ -1,9 +1,5 @@
 package io.brevosync.export;
 
-import java.sql.Array;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -11,25 +7,23 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-import javax.sql.DataSource;
-
 import io.brevosync.Refusal;
+import io.brevosync.db.Database;
 import io.brevosync.brevo.BrevoAnswers;
 
 /**
  * Knows every export in force ({@link ExportFiles} decides which), and checks what an export needs outside its
- * parameters: its segments in the database, its attributes in the Brevo account.
+ * parameters: its query on its source, its attributes in the Brevo account.
  */
 public final class ExportRegistry {
 
-    private final Map<String, ExportDefinition> exports = new ConcurrentHashMap<>();
-    private final DataSource dataSource;
-    private final String defaultQuery;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ExportRegistry.class);
 
-    /** @param defaultQuery exports.default-query: an export on it needs its segments to exist */
-    public ExportRegistry(DataSource dataSource, String defaultQuery) {
-        this.dataSource = dataSource;
-        this.defaultQuery = defaultQuery;
+    private final Map<String, ExportDefinition> exports = new ConcurrentHashMap<>();
+    private final ColumnsOf columnsOf;
+
+    public ExportRegistry(ColumnsOf columnsOf) {
+        this.columnsOf = columnsOf;
     }
 
     /** Puts the export in force (replacing the one with its id). */
@@ -79,32 +73,45 @@ public final class ExportRegistry {
     }
 
     /**
-     * An export on the default query needs its segments to exist (a typo would export nobody and, with the brake,
-     * stop every run); an export with its own query selects its rows itself.
+     * An export's query runs on its source and returns what the export reads: its key, every mapped column, its
+     * segments column. A query that fails (a table or column that is not there, a right not granted) makes the export
+     * invalid with PostgreSQL's words; a source out of reach does not (its runs will say so).
      */
-    public void checkSegments(ExportDefinition export) {
-        if (export.query().equals(defaultQuery.trim())) {
-            checkSegmentsExist(export.id(), export.segments());
+    public void checkQuery(ExportDefinition export) {
+        List<String> returned;
+        try {
+            returned = columnsOf.names(export);
+        } catch (SQLException e) {
+            if (Database.unreachable(e)) {
+                LOG.warn("Export {}: its query could not be checked, {} is out of reach ({}); it is put in force unchecked", export.id(),
+                        sourceName(export), e.getMessage());
+                return;
+            }
+            throw invalid(export.id(), "its query fails on " + sourceName(export) + ": " + e.getMessage().lines().findFirst().orElse(""));
+        }
+        java.util.Set<String> needed = new java.util.LinkedHashSet<>();
+        needed.add(ExportSource.PROFILE_ID);
+        export.mapping().values().forEach(mapped -> needed.add(mapped.column()));
+        if (!export.source().segmentsColumn().isEmpty()) {
+            needed.add(export.source().segmentsColumn());
+        }
+        if (!export.quality().consentColumn().isEmpty()) {
+            needed.add(export.quality().consentColumn());
+        }
+        needed.removeAll(returned);
+        if (!needed.isEmpty()) {
+            throw invalid(export.id(), "its query returns no column " + needed + (needed.contains(ExportSource.PROFILE_ID)
+                    ? " (the profile key: name it with profileKey)" : "") + "; it returns " + returned);
         }
     }
 
-    private void checkSegmentsExist(String id, List<String> segments) {
-        try (Connection c = dataSource.getConnection();
-                PreparedStatement s = c.prepareStatement("select name from unnest(?::text[]) as name where name not in (select name from segment)")) {
-            Array array = c.createArrayOf("text", segments.toArray());
-            s.setArray(1, array);
-            List<String> unknown = new ArrayList<>();
-            try (ResultSet rs = s.executeQuery()) {
-                while (rs.next()) {
-                    unknown.add(rs.getString(1));
-                }
-            }
-            if (!unknown.isEmpty()) {
-                throw invalid(id, "unknown segment(s) " + unknown + "; the segment table has no such name");
-            }
-        } catch (SQLException e) {
-            throw invalid(id, "could not check its segments (" + e.getMessage() + "); checked again at the next reload");
-        }
+    private static String sourceName(ExportDefinition export) {
+        return export.source().name().isEmpty() ? "the database" : "source '" + export.source().name() + "'";
+    }
+
+    /** The names of the columns an export's query returns, asked of its source. */
+    public interface ColumnsOf {
+        List<String> names(ExportDefinition export) throws SQLException;
     }
 
     private static IllegalArgumentException invalid(String id, String problem) {

@@ -10,6 +10,7 @@ import io.brevosync.export.ExportDefinition;
 import io.brevosync.export.PhoneOwners;
 import io.brevosync.sync.ChangeFeed;
 import io.brevosync.sync.SyncQuery;
+import io.brevosync.sync.Staging;
 import io.brevosync.sync.SyncState;
 import org.apache.camel.Body;
 import org.apache.camel.Exchange;
@@ -30,11 +31,15 @@ public final class PassReader {
     private final RunLedger ledger;
     private final SyncState sync;
     private final ChangeFeed feed;
+    private final SyncQuery queries;
+    private final Staging staging;
 
-    public PassReader(RunLedger ledger, SyncState sync, ChangeFeed feed) {
+    public PassReader(RunLedger ledger, SyncState sync, ChangeFeed feed, SyncQuery queries, Staging staging) {
         this.ledger = ledger;
         this.sync = sync;
         this.feed = feed;
+        this.queries = queries;
+        this.staging = staging;
     }
 
     /** Rows of the query per step of the split: one exchange per 500 rows, not per row (Camel copies an exchange's properties for each). */
@@ -45,12 +50,13 @@ public final class PassReader {
      * new, changed or gone since the last delivery.
      */
     public void query(Exchange exchange, @ExchangeProperty("run") ExportRun run) throws SQLException {
-        ExportDefinition export = run.getExport();
         long runId = run.getId();
         boolean full = run.isFullResync();
         String[] only = run.profiles();
         long[] state = {0, 0};
-        if (run.nextPass() == 1) {
+        // an export on another database is read from the server's copy of its rows, made by the first pass
+        ExportDefinition export = run.nextPass() == 1 ? staging.stage(run.getExport(), "run") : staging.staged(run.getExport(), "run");
+        if (run.pass() == 1) {
             state = sync.counts(export.id());
             run.synced(state[0], state[1]);
             ledger.membersBefore(runId, state[1]);
@@ -66,11 +72,11 @@ public final class PassReader {
         ChangeFeed.Scope scope = run.pass() == 1 && only.length == 0 ? feed.open(export, full ? 0 : state[0], columns.profileIdType()) : null;
         if (scope != null) {
             exchange.setProperty("feedScope", scope);
-            ledger.compared(runId, scope.everything() ? null : (long) scope.profileIds().length);
+            ledger.compared(runId, scope.everything() ? null : (long) scope.profileIds().length, scope.note());
         }
         SyncQuery.Statement statement = firstRun ? SyncQuery.firstRun(export, columns.byValue())
-                : scope != null && !scope.everything() ? SyncQuery.changed(export, scope.profileIds(), columns.byValue())
-                : SyncQuery.of(export, full, only, columns.byValue());
+                : scope != null && !scope.everything() ? queries.changed(export, scope.profileIds(), columns.byValue())
+                : queries.of(export, full, only, columns.byValue());
         exchange.setProperty("emailOwners", firstRun ? new EmailOwners() : null);
         // the query comes from the message body, where camel-sql takes positional parameters
         exchange.getIn().setBody(statement.sql());
@@ -79,7 +85,7 @@ public final class PassReader {
         if (run.pass() == 1) {
             LOG.info("Export {} run {} started{}: segments {} -> Brevo list {} via connection '{}'; {} profiles delivered before; comparing {}", export.id(),
                     runId, full ? " (full resync)" : "", export.segments(), export.listId(), export.connection(), state[1],
-                    scope == null || scope.everything() ? "every profile" : "the " + scope.profileIds().length + " the change feed names");
+                    scope == null ? "every profile" : scope.note());
         }
     }
 

@@ -22,6 +22,7 @@ import io.brevosync.export.ImportBatch;
 import io.brevosync.export.Normalise;
 import io.brevosync.export.PhoneOwners;
 import io.brevosync.export.RowMapper;
+import io.brevosync.sync.Staging;
 import io.brevosync.sync.SyncQuery;
 import io.brevosync.sync.SyncRows;
 import io.brevosync.sync.SyncState;
@@ -41,18 +42,40 @@ public final class Preview {
     private final RowMapper mapper;
     private final SyncState sync;
     private final DataSource rows;
+    private final SyncQuery queries;
+    private final Staging staging;
 
-    public Preview(ExportRegistry exports, RowMapper mapper, SyncState sync, DataSource rows) {
+    /** @param rows the export reads' connections on the server's database (an export on another is previewed on a copy of its rows) */
+    public Preview(ExportRegistry exports, RowMapper mapper, SyncState sync, DataSource rows, SyncQuery queries, Staging staging) {
         this.exports = exports;
         this.mapper = mapper;
         this.sync = sync;
         this.rows = rows;
+        this.queries = queries;
+        this.staging = staging;
     }
 
     /** POST /api/exports/{id}/dry-run: the counts a run started now would report, a sample of each kind, and whether the brake would stop it. */
     public Map<String, Object> dryRun(@Header("exportId") String exportId, @Header("sample") String sampleSize) throws Exception {
-        ExportDefinition export = exports.get(exportId);
         int sample = sample(sampleSize);
+        return onRows(exportId, export -> dryRun(export, sample));
+    }
+
+    /** Work on an export's rows: on a copy of them, made for it, when the export reads another database. */
+    private interface OnRows<T> {
+        T apply(ExportDefinition export) throws Exception;
+    }
+
+    private <T> T onRows(String exportId, OnRows<T> work) throws Exception {
+        ExportDefinition export = staging.stage(exports.get(exportId), "preview");
+        try {
+            return work.apply(export);
+        } finally {
+            staging.discard(export, "preview");
+        }
+    }
+
+    private Map<String, Object> dryRun(ExportDefinition export, int sample) throws Exception {
         long[] state = sync.counts(export.id());
         Map<String, Long> counts = new LinkedHashMap<>();
         for (String kind : List.of("rowsRead", "rowsAdded", "rowsUpdated", "rowsUnchanged", "rowsRemoved", "rowsRejected", "rowsWithoutConsent",
@@ -63,7 +86,7 @@ public final class Preview {
         long[] known = {0};
         java.util.Set<String> unlinking = new java.util.HashSet<>();
         PhoneOwners owners = new PhoneOwners();
-        forEachRow(SyncQuery.of(export, false, new String[0], sync.hashesByValue(export)), row -> {
+        forEachRow(queries.of(export, false, new String[0], sync.hashesByValue(export)), row -> {
             ExportRow mapped = map(row, export, owners);
             known[0] += mapped.known() ? 1 : 0;
             String kind = kind(mapped, export);
@@ -118,7 +141,10 @@ public final class Preview {
 
     /** GET /api/exports/{id}/profiles/{profile}: what a run would send for the profile (by id, or by email), and why. */
     public Map<String, Object> profile(@Header("exportId") String exportId, @Header("profile") String profile) throws Exception {
-        ExportDefinition export = exports.get(exportId);
+        return onRows(exportId, export -> profile(export, profile));
+    }
+
+    private Map<String, Object> profile(ExportDefinition export, String profile) throws Exception {
         List<Map<String, Object>> found = rows(export, profileIds(export, profile), profile);
         List<Map<String, Object>> answers = new ArrayList<>();
         for (Map<String, Object> row : found) {
@@ -139,17 +165,18 @@ public final class Preview {
      * The profile ids a path segment names (itself if it is not an email, else the export's profiles with that email),
      * for a run of them: 404 when the export has nothing to do with any of them (no run is started).
      */
-    public String[] profileIds(@Header("exportId") String exportId, @Header("profile") String profile) throws SQLException {
-        ExportDefinition export = exports.get(exportId);
-        String[] ids = profileIds(export, profile);
-        rows(export, ids, profile);
-        return ids;
+    public String[] profileIds(@Header("exportId") String exportId, @Header("profile") String profile) throws Exception {
+        return onRows(exportId, export -> {
+            String[] ids = profileIds(export, profile);
+            rows(export, ids, profile);
+            return ids;
+        });
     }
 
     /** The export's rows of these profiles: in its segments, or in its list; 404 when there are none. */
     private List<Map<String, Object>> rows(ExportDefinition export, String[] ids, String profile) throws SQLException {
         List<Map<String, Object>> found = new ArrayList<>();
-        forEachRow(SyncQuery.of(export, true, ids, sync.hashesByValue(export)), found::add);
+        forEachRow(queries.of(export, true, ids, sync.hashesByValue(export)), found::add);
         if (found.isEmpty()) {
             throw new Refusal.NotFound("profile '" + profile + "' is not in the segments " + export.segments() + " of export '" + export.id()
                     + "' and has nothing in its list");

@@ -19,7 +19,7 @@ public final class RunLedger {
 
     private static final String RUN_COLUMNS = "id, export_id, trigger, started_by, status, full_resync, created_at, started_at, finished_at, rows_read, "
             + "rows_added, rows_updated, rows_unchanged, rows_removed, rows_rejected, rows_without_consent, rows_adjusted, rows_failed, rows_dead, rows_sent, rows_delivered, "
-            + "rows_unlinked, unlinks_owed, node, list_members, drift_missing, drift_owed, drift_foreign, members_before, profiles_compared, batches, batches_failed, invalid_emails, duplicates, canceled, failure, message, warnings";
+            + "rows_unlinked, unlinks_owed, node, list_members, drift_missing, drift_owed, drift_foreign, members_before, profiles_compared, feed, batches, batches_failed, invalid_emails, duplicates, canceled, failure, message, warnings";
 
     private final Jdbc db;
     private final RowLedger rows;
@@ -81,8 +81,8 @@ public final class RunLedger {
     }
 
     /** The profiles the run compares, when the change feed named them (null: every profile). */
-    void compared(long runId, Long profiles) throws SQLException {
-        db.update("update export_run set profiles_compared = ?::bigint where id = ?", profiles, runId);
+    void compared(long runId, Long profiles, String feed) throws SQLException {
+        db.update("update export_run set profiles_compared = ?::bigint, feed = ? where id = ?", profiles, feed, runId);
     }
 
     /** A newer run recomputes the removals: an older run's unconfirmed ones are void. */

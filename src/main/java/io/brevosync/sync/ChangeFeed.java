@@ -7,9 +7,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
@@ -17,6 +18,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.brevosync.db.Jdbc;
+import io.brevosync.db.Sources;
 import io.brevosync.export.ExportDefinition;
 import org.apache.camel.Body;
 import org.apache.camel.ExchangeProperty;
@@ -39,8 +41,6 @@ import org.apache.camel.ExchangeProperty;
  */
 public final class ChangeFeed {
 
-    /** The tables whose triggers write the feed (V12__change_feed.sql). */
-    private static final Set<String> FEED_TABLES = Set.of("profile", "segment_member", "segment");
     /** A query on these changes its rows by itself, with no change in a table. */
     private static final Pattern CLOCK = Pattern.compile("(?i)\\b(now|current_date|current_time|current_timestamp|localtime|localtimestamp|"
             + "clock_timestamp|statement_timestamp|transaction_timestamp|timeofday|random)\\b");
@@ -51,24 +51,26 @@ public final class ChangeFeed {
      * What a run compares: from which transaction it read the feed (its position once the run completes), the
      * profile ids to compare, or null: every profile, and the export's last complete run (whose rejections stand).
      */
-    public record Scope(String since, String[] profileIds, long lastRun) {
+    public record Scope(String since, String[] profileIds, long lastRun, String note) {
         public boolean everything() {
             return profileIds == null;
         }
     }
 
     private final Jdbc db;
-    private final String defaultQuery;
+    private final Sources sources;
+    private final String schema;
     private final Duration fullCompareAfter;
 
     /**
-     * @param defaultQuery exports.default-query: the query the triggers cover
+     * @param schema the schema of the server's tables, whose profile_changed() the feed's triggers call
      * @param fullCompareAfter exports.full-compare-after: how long since the last comparison of every profile a run
      *     may still compare only what the feed names
      */
-    public ChangeFeed(Jdbc db, String defaultQuery, Duration fullCompareAfter) {
+    public ChangeFeed(Jdbc db, Sources sources, String schema, Duration fullCompareAfter) {
         this.db = db;
-        this.defaultQuery = defaultQuery.trim();
+        this.sources = sources;
+        this.schema = schema;
         this.fullCompareAfter = fullCompareAfter;
     }
 
@@ -80,13 +82,17 @@ public final class ChangeFeed {
      */
     public Scope open(ExportDefinition export, long stateRows, String profileIdType) throws SQLException {
         String since = (String) db.queryOne("select pg_snapshot_xmin(pg_current_snapshot())::text as since").orElseThrow().get("since");
-        Optional<Map<String, Object>> position = stateRows == 0 || !covers(export, profileIdType) ? Optional.empty() : db.queryOne("""
+        String uncovered = uncovered(export, profileIdType);
+        if (uncovered != null) {
+            return new Scope(since, null, 0, "every profile compared: " + uncovered);
+        }
+        Optional<Map<String, Object>> position = stateRows == 0 ? Optional.empty() : db.queryOne("""
                 select f.since::text as since, f.run_id, f.fingerprint = ? and f.compared_all > now() - make_interval(secs => ?) as current,
                        exists (select 1 from profile_change c where c.xid >= f.since and c.profile_id is null) as everything
                 from export_feed f join export_run r on r.id = f.run_id where f.export_id = ?""", export.fingerprint(),
                 fullCompareAfter.toMillis() / 1000.0, export.id());
         if (position.isEmpty() || !(Boolean) position.get().get("current") || (Boolean) position.get().get("everything")) {
-            return new Scope(since, null, 0);
+            return new Scope(since, null, 0, "every profile compared; the change feed is used from the next run");
         }
         long lastRun = ((Number) position.get().get("runId")).longValue();
         Array ids = (Array) db.queryOne("""
@@ -98,33 +104,70 @@ public final class ChangeFeed {
                       where r.in_state and r.profile_id ~ '^-?[0-9]{1,18}$')::text[] as ids""",
                 position.get().get("since"), export.id(), lastRun, export.id()).orElseThrow().get("ids");
         String[] profileIds = (String[]) ids.getArray();
-        return profileIds.length > Math.max(SMALL, stateRows / 20) ? new Scope(since, null, 0) : new Scope(since, profileIds, lastRun);
+        return profileIds.length > Math.max(SMALL, stateRows / 20) ? new Scope(since, null, 0, "every profile compared: the change feed names too many")
+                : new Scope(since, profileIds, lastRun, "the change feed named " + profileIds.length + " profiles");
     }
 
     /**
-     * Whether the feed names every change of the export's rows, and a run can compare only those: it is on the default
-     * query, the query reads only the feed's tables (its plan says, so a view or an edited default query counts) and
-     * not the time, its profile ids are whole numbers, as the feed's are, and an index finds its rows by address.
+     * Why the feed cannot name every change of the export's rows, or null when it can and a run may compare only those:
+     * its rows are read on the server's database, not the clock, its profile ids are whole numbers as the feed's are,
+     * every table its plan reads has the feed's triggers (feed install), its key is found by an index and its address
+     * by an index on the address key.
      */
-    public boolean covers(ExportDefinition export, String profileIdType) throws SQLException {
-        if (!export.query().equals(defaultQuery) || !SyncQuery.streamsFirstRun(profileIdType) || CLOCK.matcher(export.query()).find()) {
-            return false;
+    public String uncovered(ExportDefinition export, String profileIdType) throws SQLException {
+        if (!export.source().local() || export.source().staged()) {
+            return "source '" + export.source().name() + "' is another database, which has no change feed";
         }
-        // and an index finds an address (SyncQuery#changed): planned with neither whole reads nor nested loops allowed,
+        if (!SyncQuery.streamsFirstRun(profileIdType)) {
+            return "the profile key is not a whole number (" + profileIdType + ")";
+        }
+        if (CLOCK.matcher(export.query()).find()) {
+            return "the query reads the clock";
+        }
+        List<String[]> tables = new ArrayList<>();
+        anyNode(plan(export, SyncQuery.columns(export), "", true), node -> {
+            if (node.has("Relation Name")) {
+                tables.add(new String[] {node.path("Schema").asText(), node.get("Relation Name").asText()});
+            }
+            return false;
+        });
+        List<String> bare = withoutFeed(tables);
+        if (!bare.isEmpty()) {
+            return "no change-feed triggers on " + bare + " (docs/your-database.md: feed install --export " + export.id() + ")";
+        }
+        // an index finds an address (SyncQuery#changed): planned with neither whole reads nor nested loops allowed,
         // the look-up shows the key in an index condition only if some index has it, however small the tables are;
-        // and the query's profile_id is profile's primary key: the feed's ids, each found by one look-up (not one read each)
-        return !anyNode(plan(SyncQuery.columns(export), ""), node -> node.has("Relation Name") && !FEED_TABLES.contains(node.get("Relation Name").asText()))
-                && anyNode(plan(SyncQuery.addressLookup(export), "set local enable_seqscan = off; set local enable_nestloop = off"),
-                        node -> node.path("Index Cond").asText().startsWith(KEY_COND))
-                && anyNode(plan(SyncQuery.idLookup(export), "set local enable_seqscan = off"),
-                        node -> "profile".equals(node.path("Relation Name").asText()) && ID_COND.equals(node.path("Index Cond").asText()));
+        // and the key is found by one look-up per id (not one read each)
+        if (!anyNode(plan(export, SyncQuery.addressLookup(export), "set local enable_seqscan = off; set local enable_nestloop = off", false),
+                node -> node.path("Index Cond").asText().startsWith(KEY_COND))) {
+            return "no index finds a profile by its address key (feed install --email)";
+        }
+        if (!anyNode(plan(export, SyncQuery.idLookup(export), "set local enable_seqscan = off", false), node -> ID_COND.matcher(node.path("Index Cond").asText()).matches())) {
+            return "no index finds a profile by its key";
+        }
+        return null;
+    }
+
+    /** The tables (schema, name) with no trigger calling the feed's function. */
+    private List<String> withoutFeed(List<String[]> tables) throws SQLException {
+        List<String> bare = new ArrayList<>();
+        for (String[] table : tables) {
+            boolean fed = (Boolean) db.queryOne("""
+                    select exists (select 1 from pg_trigger t where t.tgrelid = to_regclass(format('%I.%I', ?::text, ?::text))
+                        and t.tgfoid = to_regprocedure(format('%I.profile_changed()', ?::text))) as fed""", table[0], table[1], schema)
+                    .orElseThrow().get("fed");
+            if (!fed && !bare.contains(table[0] + "." + table[1])) {
+                bare.add(table[0] + "." + table[1]);
+            }
+        }
+        return bare;
     }
 
     /** An index condition on the address key, as EXPLAIN writes it. */
     private static final String KEY_COND = "((NULLIF(lower(btrim(";
 
-    /** The index condition of {@link SyncQuery#idLookup} on profile's primary key. */
-    private static final String ID_COND = "(id = " + SyncQuery.ID_LOOKUP_ALIAS + ".id)";
+    /** The index condition of {@link SyncQuery#idLookup} on the key of the profiles' table. */
+    private static final Pattern ID_COND = Pattern.compile("\\(\\w+ = " + SyncQuery.ID_LOOKUP_ALIAS + "\\.id\\)");
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -141,15 +184,15 @@ public final class ChangeFeed {
         return false;
     }
 
-    /** The statement's plan (EXPLAIN FORMAT JSON), with these planner settings for its transaction. */
-    private JsonNode plan(SyncQuery.Statement statement, String settings) throws SQLException {
-        try (Connection c = db.dataSource().getConnection()) {
-            c.setAutoCommit(false);
+    /** The statement's plan (EXPLAIN FORMAT JSON), on the export's source, with these planner settings for its transaction. */
+    private JsonNode plan(ExportDefinition export, SyncQuery.Statement statement, String settings, boolean verbose) throws SQLException {
+        try (Connection c = sources.reader(export.source()).getConnection()) {
             try (Statement set = c.createStatement()) {
                 if (!settings.isEmpty()) {
                     set.execute(settings);
                 }
-                try (PreparedStatement s = Jdbc.prepare(c, "explain (format json) " + statement.sql(), statement.parameters().toArray());
+                try (PreparedStatement s = Jdbc.prepare(c, "explain (format json" + (verbose ? ", verbose" : "") + ") " + statement.sql(),
+                        statement.parameters().toArray());
                         ResultSet rs = s.executeQuery()) {
                     rs.next();
                     return JSON.readTree(rs.getString(1));
@@ -158,7 +201,6 @@ public final class ChangeFeed {
                 }
             } finally {
                 c.rollback();
-                c.setAutoCommit(true);
             }
         }
     }

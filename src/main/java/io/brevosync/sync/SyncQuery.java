@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Set;
 
 import io.brevosync.export.ExportDefinition;
+import io.brevosync.export.ExportSource;
 import io.brevosync.export.MappedAttribute;
 import io.brevosync.export.Normalise;
 
@@ -51,14 +52,20 @@ public final class SyncQuery {
     public record Statement(String sql, List<Object> parameters) {
     }
 
-    private SyncQuery() {
+    /** The export's sync state as the comparison reads it (the export id its parameter), to be narrowed by more conditions. */
+    private final String state;
+
+    /** @param schema the schema of the server's tables: the statements run on the export reads' connections, which see the customer's */
+    public SyncQuery(String schema) {
+        state = "select s.profile_id, s.email, s.hash, s.failures, s.failed_hash, s.last_error, s.sms_conflict, s.refused from " + schema
+                + ".sync_state s where s.export_id = ?";
     }
 
     /**
      * The export's query wrapped, with its parameters: the rows that changed (all with full), or only the given
      * profiles (none given: every profile). Each :#segments of the query becomes one parameter, the segment names.
      */
-    public static Statement of(ExportDefinition export, boolean full, String[] only, boolean byValue) {
+    public Statement of(ExportDefinition export, boolean full, String[] only, boolean byValue) {
         Statement query = query(export);
         List<Object> parameters = new ArrayList<>();
         parameters.add(export.fingerprint());
@@ -80,7 +87,7 @@ public final class SyncQuery {
      * by id and by address (the indexes of profile), not read all. Only for whole-number profile ids, and only where
      * the primary key finds a profile ({@link #idLookup}) and an index an address ({@link #addressLookup}).
      */
-    public static Statement changed(ExportDefinition export, String[] profileIds, boolean byValue) {
+    public Statement changed(ExportDefinition export, String[] profileIds, boolean byValue) {
         Statement query = query(export);
         // the query read twice, by id then by address (shared); the second leaves out the first's rows with one hashed NOT IN;
         // each id and each state row is looked up on its own (lateral), never a whole table read against a list; in id
@@ -93,7 +100,7 @@ public final class SyncQuery {
                 keys as materialized (select %3$s as k from changed c union select %4$s from state s),
                 shared as materialized (%2$s and q0.profile_id not in (select profile_id from changed))
                 """.formatted(byId(query.sql()), byAddress(query.sql(), export, "array(select k from keys)"), addressKey("c." + export.emailColumn()),
-                addressKey("s.email"), STATE);
+                addressKey("s.email"), state);
         List<Object> parameters = new ArrayList<>();
         parameters.addAll(List.of(profileIds, export.id()));
         parameters.addAll(query.parameters());
@@ -102,7 +109,7 @@ public final class SyncQuery {
         parameters.addAll(Collections.nCopies(3, new String[0]));
         // the state of the changed profiles, read once, and of those sharing their addresses, each by its key
         return new Statement(scoped + compare("(select * from changed union all select * from shared)", export.emailColumn(), mapsPhones(export), byValue,
-                "(select * from state union all select s.* from shared h cross join lateral (" + STATE + " and s.profile_id = h.profile_id::text offset 0) s)"),
+                "(select * from state union all select s.* from shared h cross join lateral (" + state + " and s.profile_id = h.profile_id::text offset 0) s)"),
                 parameters);
     }
 
@@ -180,7 +187,12 @@ public final class SyncQuery {
 
     /** The export's query returning no row: its result's column types, for {@link #byValue}. */
     public static Statement columns(ExportDefinition export) {
-        Statement query = query(export);
+        return columns(export.source(), export.segments());
+    }
+
+    /** A query returning no row, as an export with these segments runs it. */
+    public static Statement columns(ExportSource source, List<String> segments) {
+        Statement query = query(source, segments);
         return new Statement("select * from (" + query.sql() + ") q0 limit 0", query.parameters());
     }
 
@@ -198,10 +210,27 @@ public final class SyncQuery {
                 + Normalise.emailKeySql("q0." + export.emailColumn()) + " = ? order by q0.profile_id", parameters);
     }
 
-    /** The export's own query with positional parameters: each :#segments becomes one, the segment names. */
+    /**
+     * The export's own query with positional parameters (each :#segments becomes one, the segment names), returning
+     * its key as profile_id and, where segments are a column, only the profiles in one of them.
+     */
     private static Statement query(ExportDefinition export) {
-        String[] parts = export.query().split(":#segments", -1);
-        return new Statement(String.join("?", parts), new ArrayList<>(Collections.nCopies(parts.length - 1, export.segments().toArray(new String[0]))));
+        return query(export.source(), export.segments());
+    }
+
+    private static Statement query(ExportSource source, List<String> segmentNames) {
+        String[] segments = segmentNames.toArray(new String[0]);
+        String[] parts = source.query().split(":#segments", -1);
+        String sql = String.join("?", parts);
+        List<Object> parameters = new ArrayList<>(Collections.nCopies(parts.length - 1, segments));
+        if (!source.profileKey().equals(ExportSource.PROFILE_ID)) {
+            sql = "select k0." + source.profileKey() + " as profile_id, k0.* from (" + sql + ") k0";
+        }
+        if (!source.segmentsColumn().isEmpty()) {
+            sql = "select m0.* from (" + sql + ") m0 where m0." + source.segmentsColumn() + "::text[] && ?::text[]";
+            parameters.add(segments);
+        }
+        return new Statement(sql, parameters);
     }
 
     /**
@@ -210,13 +239,9 @@ public final class SyncQuery {
      * When the export maps a phone number, rows come in profile id order, so the lowest profile id keeps a number two
      * profiles share; that sort waits for the whole query, so an export without phones (no sort) starts sending sooner.
      */
-    static String wrap(String query, String emailColumn, boolean ordered, boolean byValue) {
-        return compare("(" + query + ")", emailColumn, ordered, byValue, "(" + STATE + ")");
+    String wrap(String query, String emailColumn, boolean ordered, boolean byValue) {
+        return compare("(" + query + ")", emailColumn, ordered, byValue, "(" + state + ")");
     }
-
-    /** The export's sync state as the comparison reads it (the export id its parameter), to be narrowed by more conditions. */
-    private static final String STATE = "select s.profile_id, s.email, s.hash, s.failures, s.failed_hash, s.last_error, s.sms_conflict, s.refused "
-            + "from sync_state s where s.export_id = ?";
 
     /** The comparison of the source's rows (a table or a subquery) with the export's sync state (a subquery of {@link #STATE}). */
     private static String compare(String source, String emailColumn, boolean ordered, boolean byValue, String state) {

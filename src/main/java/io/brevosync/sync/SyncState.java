@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import io.brevosync.db.Jdbc;
+import io.brevosync.db.Sources;
 import io.brevosync.export.ExportDefinition;
 
 /**
@@ -19,9 +20,12 @@ import io.brevosync.export.ExportDefinition;
 public final class SyncState {
 
     private final Jdbc db;
+    private final Sources sources;
 
-    public SyncState(Jdbc db) {
+    /** @param sources where each export's query is run to learn its columns */
+    public SyncState(Jdbc db, Sources sources) {
         this.db = db;
+        this.sources = sources;
     }
 
     /**
@@ -34,7 +38,7 @@ public final class SyncState {
     }
 
     /** What the export's query returns, as a run needs it: whether its rows hash by value, and its profile_id's type name. */
-    public record Columns(boolean byValue, String profileIdType) {
+    public record Columns(boolean byValue, String profileIdType, List<String> names) {
     }
 
     /**
@@ -43,17 +47,20 @@ public final class SyncState {
      */
     public Columns columns(ExportDefinition export) throws SQLException {
         SyncQuery.Statement query = SyncQuery.columns(export);
-        try (Connection c = db.dataSource().getConnection();
+        try (Connection c = sources.reader(export.source()).getConnection();
                 PreparedStatement s = Jdbc.prepare(c, query.sql(), query.parameters().toArray()); ResultSet rs = s.executeQuery()) {
             ResultSetMetaData meta = rs.getMetaData();
             List<String> types = new ArrayList<>();
+            List<String> names = new ArrayList<>();
             String profileIdType = "";
             for (int i = 1; i <= meta.getColumnCount(); i++) {
                 types.add(meta.getColumnTypeName(i));
+                names.add(meta.getColumnLabel(i));
                 profileIdType = meta.getColumnLabel(i).equalsIgnoreCase("profile_id") ? meta.getColumnTypeName(i) : profileIdType;
             }
+            c.rollback();
             // hash_record_extended came with PostgreSQL 14
-            return new Columns(c.getMetaData().getDatabaseMajorVersion() >= 14 && SyncQuery.byValue(types), profileIdType);
+            return new Columns(c.getMetaData().getDatabaseMajorVersion() >= 14 && SyncQuery.byValue(types), profileIdType, names);
         }
     }
 

@@ -31,6 +31,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.brevosync.Application;
 import io.brevosync.TestServer;
 import io.brevosync.db.Database;
+import io.brevosync.demo.DemoData;
 import io.brevosync.demo.EmbeddedDatabase;
 import io.brevosync.export.ExportFiles;
 import org.apache.camel.main.Main;
@@ -78,6 +79,7 @@ public final class ExportBenchmark {
         EmbeddedDatabase postgres = EmbeddedDatabase.start(work.resolve("postgres"), Map.of("shared_preload_libraries", "pg_stat_statements",
                 "pg_stat_statements.track", "all"));
         Database database = postgres.connect(4, 5000);
+        DemoData.install(database, 0);
         TestServer.sql(database.dataSource(), "create extension if not exists pg_stat_statements");
         Main main = null;
         try {
@@ -106,7 +108,7 @@ public final class ExportBenchmark {
             Map<String, String> properties = Map.ofEntries(Map.entry("db.url", postgres.url()),
                     Map.entry("db.user", EmbeddedDatabase.USER), Map.entry("db.password", EmbeddedDatabase.PASSWORD), Map.entry("exports.dir", exportsDir.toString()),
                     Map.entry("brevo.connection.default.base-url", sandboxRoot + "/v3"), Map.entry("brevo.connection.default.api-key-file", keyFile.toString()),
-                    Map.entry("api.token", TOKEN), Map.entry("access.record-consent-as", "benchmark"),
+                    Map.entry("api.token", TOKEN), Map.entry("access.record-consent-as", "benchmark"), Map.entry("exports.default-query", DemoData.QUERY),
                     Map.entry("camel.server.port", String.valueOf(apiPort)), Map.entry("camel.management.port", String.valueOf(apiPort)),
                     Map.entry("brevo.process-poll-first", POLL[0]), Map.entry("brevo.process-poll-max", POLL[1]));
             properties.forEach(main::addOverrideProperty);

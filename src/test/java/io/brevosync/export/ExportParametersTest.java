@@ -40,6 +40,8 @@ class ExportParametersTest {
         try (Reader in = Files.newBufferedReader(Path.of("application.properties"))) {
             settings.load(in);
         }
+        // production names no default query: these exports read the demo's tables
+        settings.setProperty("exports.default-query", "select id as profile_id, email from profile where segment = any(:#segments)");
         List<?> routes = (List<?>) new Load(LoadSettings.builder().build()).loadFromString(Files.readString(Path.of("routes/export-run.camel.yaml")));
         List<ExportParameters.Declared> declared = new ArrayList<>();
         for (Object route : routes) {
@@ -51,7 +53,7 @@ class ExportParametersTest {
                 }
             }
         }
-        parameters = new ExportParameters(declared, Set.of("default", "eu"), 65_536, 2000);
+        parameters = new ExportParameters(declared, Set.of("default", "eu"), Set.of("replica"), 65_536, 2000);
     }
 
     /** As the server does it: defaults applied, then {{setting}} placeholders read from application.properties. */
@@ -76,7 +78,8 @@ class ExportParametersTest {
         assertEquals("0 0 2 * * ?", export.cron());
         assertEquals("UTC", export.timeZone());
         assertTrue(export.enabled());
-        assertTrue(export.query().startsWith("select p.id as profile_id"), export.query());
+        assertEquals(settings.getProperty("exports.default-query"), export.query(), "exports.default-query");
+        assertEquals(new ExportSource("", export.query(), "profile_id", "", false), export.source(), "on the server's database, keyed by profile_id");
         assertEquals(50_000, export.batchMaxRows());
         assertEquals(8_000_000, export.batchMaxBytes());
         assertEquals(ExportDefinition.REMOVE, export.exitPolicy());
@@ -110,9 +113,34 @@ class ExportParametersTest {
     }
 
     @Test
+    void an_export_reads_its_own_query_on_a_source_it_names_with_the_columns_it_needs_named() {
+        ExportDefinition tagged = parse(Map.of("exportId", "t", "listId", "1", "segments", "vip", "source", "replica", "query",
+                "select customer_id, email, tags from crm.customers", "profileKey", "Customer_ID", "segmentsColumn", "TAGS"));
+        assertEquals(new ExportSource("replica", "select customer_id, email, tags from crm.customers", "customer_id", "tags", false), tagged.source());
+        assertFalse(tagged.source().local(), "read on the replica");
+        assertTrue(tagged.source().stagedAs("brevo_sync.\"staged_run_t\"").local(), "its copy is read on the server's database");
+        // a query that selects its profiles itself needs no segments
+        assertEquals(List.of(), parse(Map.of("exportId", "own", "listId", "1", "query", "select id as profile_id, email from customers where vip")).segments());
+        assertTrue(problem(Map.of("exportId", "x", "listId", "1", "source", "warehouse")).contains("source 'warehouse' is not configured (sources = [replica]"));
+        assertTrue(problem(Map.of("exportId", "x", "listId", "1")).contains("segments is empty"), "the default query uses :#segments");
+        assertTrue(problem(Map.of("exportId", "x", "listId", "1", "segmentsColumn", "tags", "query", "select 1")).contains("or segmentsColumn is set"));
+        assertTrue(problem(Map.of("exportId", "x", "listId", "1", "segments", "a", "profileKey", "id; drop")).contains("profileKey 'id; drop' is not a column name"));
+        settings.setProperty("exports.default-query", "");
+        try {
+            assertTrue(problem(Map.of("exportId", "x", "listId", "1", "segments", "a")).contains("query is empty: name the SQL that reads your profiles"));
+        } finally {
+            settings.setProperty("exports.default-query", "select id as profile_id, email from profile where segment = any(:#segments)");
+        }
+    }
+
+    private static String problem(Map<String, String> given) {
+        return assertThrows(IllegalArgumentException.class, () -> parse(given)).getMessage();
+    }
+
+    @Test
     void the_template_declares_every_parameter_and_marks_the_required_ones() {
         Map<String, String> all = parameters.withDefaults(Map.of());
-        assertEquals(24, all.size(), all.keySet().toString());
+        assertEquals(27, all.size(), all.keySet().toString());
         // a parameter left empty takes its default, like one left out
         assertEquals("default", parameters.withDefaults(Map.of("connection", " ")).get("connection"));
     }

@@ -1,5 +1,6 @@
 package io.brevosync.export;
 
+import io.brevosync.export.ExportSource;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -80,7 +81,7 @@ class ImportBatcherTest {
     }
 
     private static ExportDefinition export(int rows, int bytes) {
-        return new ExportDefinition("t", "default", 1, List.of("s"), Map.of("EMAIL", new MappedAttribute("EMAIL", "email", "text")), "0 0 2 * * ?", "UTC", true, "q",
+        return new ExportDefinition("t", "default", 1, List.of("s"), Map.of("EMAIL", new MappedAttribute("EMAIL", "email", "text")), "0 0 2 * * ?", "UTC", true, new ExportSource("", "q", "profile_id", "", false),
                 rows, bytes, "remove", 0, 20, DataQuality.defaults(), "", "report", "");
     }
 }
