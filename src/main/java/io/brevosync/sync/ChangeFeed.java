@@ -51,7 +51,8 @@ public final class ChangeFeed {
      * What a run compares: from which transaction it read the feed (its position once the run completes), the
      * profile ids to compare, or null: every profile, and the export's last complete run (whose rejections stand).
      */
-    public record Scope(String since, String[] profileIds, long lastRun, String note) {
+    /** @param fed whether the feed covers the export's tables now: a position is only kept while it does */
+    public record Scope(String since, String[] profileIds, long lastRun, String note, boolean fed) {
         public boolean everything() {
             return profileIds == null;
         }
@@ -84,7 +85,7 @@ public final class ChangeFeed {
         String since = (String) db.queryOne("select pg_snapshot_xmin(pg_current_snapshot())::text as since").orElseThrow().get("since");
         String uncovered = uncovered(export, profileIdType);
         if (uncovered != null) {
-            return new Scope(since, null, 0, "every profile compared: " + uncovered);
+            return new Scope(since, null, 0, "every profile compared: " + uncovered, false);
         }
         Optional<Map<String, Object>> position = stateRows == 0 ? Optional.empty() : db.queryOne("""
                 select f.since::text as since, f.run_id, f.fingerprint = ? and f.compared_all > now() - make_interval(secs => ?) as current,
@@ -92,7 +93,7 @@ public final class ChangeFeed {
                 from export_feed f join export_run r on r.id = f.run_id where f.export_id = ?""", export.fingerprint(),
                 fullCompareAfter.toMillis() / 1000.0, export.id());
         if (position.isEmpty() || !(Boolean) position.get().get("current") || (Boolean) position.get().get("everything")) {
-            return new Scope(since, null, 0, "every profile compared; the change feed is used from the next run");
+            return new Scope(since, null, 0, "every profile compared; the change feed is used from the next run", true);
         }
         long lastRun = ((Number) position.get().get("runId")).longValue();
         Array ids = (Array) db.queryOne("""
@@ -104,8 +105,8 @@ public final class ChangeFeed {
                       where r.in_state and r.profile_id ~ '^-?[0-9]{1,18}$')::text[] as ids""",
                 position.get().get("since"), export.id(), lastRun, export.id()).orElseThrow().get("ids");
         String[] profileIds = (String[]) ids.getArray();
-        return profileIds.length > Math.max(SMALL, stateRows / 20) ? new Scope(since, null, 0, "every profile compared: the change feed names too many")
-                : new Scope(since, profileIds, lastRun, "the change feed named " + profileIds.length + " profiles");
+        return profileIds.length > Math.max(SMALL, stateRows / 20) ? new Scope(since, null, 0, "every profile compared: the change feed names too many", true)
+                : new Scope(since, profileIds, lastRun, "the change feed named " + profileIds.length + " profiles", true);
     }
 
     /**
@@ -212,6 +213,11 @@ public final class ChangeFeed {
     public void covered(@Body Map<String, Object> summary, @ExchangeProperty("export") ExportDefinition export, @ExchangeProperty("feedScope") Scope scope)
             throws SQLException {
         if (scope == null || !String.valueOf(summary.get("status")).startsWith("succeeded")) {
+            return;
+        }
+        if (!scope.fed()) {
+            // changes made while the triggers were not there are in no feed: the run after they come compares everything
+            db.update("delete from export_feed where export_id = ?", export.id());
             return;
         }
         db.update("""
