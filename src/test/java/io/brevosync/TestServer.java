@@ -47,6 +47,9 @@ public final class TestServer implements AutoCloseable {
     private static final String LIMITS = "sandbox.limits";
     private static final String LISTS = "sandbox.lists";
 
+    /** The binaries of the newest PostgreSQL major, copied by the build (pom.xml, postgres-newest). */
+    static final Path NEWEST_POSTGRES = Path.of("target/postgres/postgres-newest.jar");
+
     private final Main main;
     private final int port;
     private final Path dataDir;
@@ -86,7 +89,9 @@ public final class TestServer implements AutoCloseable {
         properties.put(LIMITS, "unlimited");
         properties.put(LISTS, "Demo newsletter");
         properties.putAll(overrides);
-        EmbeddedDatabase postgres = EmbeddedDatabase.start(dataDir.resolve("postgres"));
+        // test.postgres=newest: the newest PostgreSQL major (the default binaries are the oldest supported)
+        EmbeddedDatabase postgres = EmbeddedDatabase.start(dataDir.resolve("postgres"), Map.of(),
+                "newest".equals(properties.remove("test.postgres")) ? NEWEST_POSTGRES : null);
         try (Database database = postgres.connect(2, 0)) {
             DemoData.install(database, Integer.parseInt(properties.remove(PROFILES)));
         }
@@ -187,6 +192,11 @@ public final class TestServer implements AutoCloseable {
 
     public BrevoSandbox sandbox() {
         return sandbox;
+    }
+
+    /** The JDBC URL of another database of the test's PostgreSQL. */
+    public String databaseUrl(String database) {
+        return postgres.url().replace("/postgres", "/" + database);
     }
 
     public DataSource db() {

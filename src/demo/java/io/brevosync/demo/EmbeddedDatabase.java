@@ -43,7 +43,9 @@ public final class EmbeddedDatabase implements AutoCloseable {
         if (binaries != null) {
             builder.setPgBinaryResolver((system, machine) -> {
                 try (java.util.zip.ZipFile jar = new java.util.zip.ZipFile(binaries.toFile())) {
-                    return new java.io.ByteArrayInputStream(jar.getInputStream(jar.getEntry("postgres-" + system + "-" + machine + ".txz")).readAllBytes());
+                    // the jar holds one archive, for the system it was built for
+                    var archive = jar.stream().filter(entry -> entry.getName().endsWith(".txz")).findFirst().orElseThrow();
+                    return new java.io.ByteArrayInputStream(jar.getInputStream(archive).readAllBytes());
                 }
             });
         }

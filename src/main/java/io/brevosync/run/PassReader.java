@@ -76,7 +76,7 @@ public final class PassReader {
         }
         SyncQuery.Statement statement = firstRun ? SyncQuery.firstRun(export, columns.byValue())
                 : scope != null && !scope.everything() ? queries.changed(export, scope.profileIds(), columns.byValue())
-                : queries.of(export, full, only, columns.byValue());
+                : queries.of(export, full, only, columns);
         exchange.setProperty("emailOwners", firstRun ? new EmailOwners() : null);
         // the query comes from the message body, where camel-sql takes positional parameters
         exchange.getIn().setBody(statement.sql());

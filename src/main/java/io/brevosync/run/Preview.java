@@ -86,7 +86,7 @@ public final class Preview {
         long[] known = {0};
         java.util.Set<String> unlinking = new java.util.HashSet<>();
         PhoneOwners owners = new PhoneOwners();
-        forEachRow(queries.of(export, false, new String[0], sync.hashesByValue(export)), row -> {
+        forEachRow(queries.of(export, false, new String[0], sync.columns(export)), row -> {
             ExportRow mapped = map(row, export, owners);
             known[0] += mapped.known() ? 1 : 0;
             String kind = kind(mapped, export);
@@ -176,7 +176,7 @@ public final class Preview {
     /** The export's rows of these profiles: in its segments, or in its list; 404 when there are none. */
     private List<Map<String, Object>> rows(ExportDefinition export, String[] ids, String profile) throws SQLException {
         List<Map<String, Object>> found = new ArrayList<>();
-        forEachRow(queries.of(export, true, ids, sync.hashesByValue(export)), found::add);
+        forEachRow(queries.of(export, true, ids, sync.columns(export)), found::add);
         if (found.isEmpty()) {
             throw new Refusal.NotFound("profile '" + profile + "' is not in the segments " + export.segments() + " of export '" + export.id()
                     + "' and has nothing in its list");

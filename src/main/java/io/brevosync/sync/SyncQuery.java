@@ -65,7 +65,7 @@ public final class SyncQuery {
      * The export's query wrapped, with its parameters: the rows that changed (all with full), or only the given
      * profiles (none given: every profile). Each :#segments of the query becomes one parameter, the segment names.
      */
-    public Statement of(ExportDefinition export, boolean full, String[] only, boolean byValue) {
+    public Statement of(ExportDefinition export, boolean full, String[] only, SyncState.Columns columns) {
         Statement query = query(export);
         List<Object> parameters = new ArrayList<>();
         parameters.add(export.fingerprint());
@@ -73,7 +73,8 @@ public final class SyncQuery {
         parameters.add(export.id());
         parameters.add(full);
         parameters.addAll(Collections.nCopies(3, only));
-        return new Statement(wrap(query.sql(), export.emailColumn(), mapsPhones(export), byValue), parameters);
+        return new Statement(wrap(query.sql(), export.emailColumn(), mapsPhones(export), columns.byValue(), streamsFirstRun(columns.profileIdType())),
+                parameters);
     }
 
     private static boolean mapsPhones(ExportDefinition export) {
@@ -108,7 +109,7 @@ public final class SyncQuery {
         parameters.addAll(List.of(export.fingerprint(), export.id(), false));
         parameters.addAll(Collections.nCopies(3, new String[0]));
         // the state of the changed profiles, read once, and of those sharing their addresses, each by its key
-        return new Statement(scoped + compare("(select * from changed union all select * from shared)", export.emailColumn(), mapsPhones(export), byValue,
+        return new Statement(scoped + compare("(select * from changed union all select * from shared)", export.emailColumn(), mapsPhones(export), byValue, true,
                 "(select * from state union all select s.* from shared h cross join lateral (" + state + " and s.profile_id = h.profile_id::text offset 0) s)"),
                 parameters);
     }
@@ -239,24 +240,27 @@ public final class SyncQuery {
      * When the export maps a phone number, rows come in profile id order, so the lowest profile id keeps a number two
      * profiles share; that sort waits for the whole query, so an export without phones (no sort) starts sending sooner.
      */
-    String wrap(String query, String emailColumn, boolean ordered, boolean byValue) {
-        return compare("(" + query + ")", emailColumn, ordered, byValue, "(" + state + ")");
+    String wrap(String query, String emailColumn, boolean ordered, boolean byValue, boolean wholeNumbers) {
+        return compare("(" + query + ")", emailColumn, ordered, byValue, wholeNumbers, "(" + state + ")");
     }
 
-    /** The comparison of the source's rows (a table or a subquery) with the export's sync state (a subquery of {@link #STATE}). */
-    private static String compare(String source, String emailColumn, boolean ordered, boolean byValue, String state) {
+    /**
+     * The comparison of the source's rows (a table or a subquery) with the export's sync state. An address's owner is
+     * the lowest profile id, as a number for whole-number ids (as a first run finds it), else as text (uuid has no min).
+     */
+    private static String compare(String source, String emailColumn, boolean ordered, boolean byValue, boolean wholeNumbers, String state) {
         return """
                 select d.* from (
                   select q.*, s.profile_id as sync_profile_id, s.email as sync_email, s.hash as sync_hash, s.failures as sync_failures,
                          s.failed_hash as sync_failed_hash, s.last_error as sync_last_error, s.sms_conflict as sync_sms_conflict, s.refused as sync_refused,
                          %3$s as row_hash
-                  from (select q0.*, min(q0.profile_id) over (partition by %2$s) as sync_email_owner from %1$s q0) q
+                  from (select q0.*, min(q0.profile_id%5$s) over (partition by %2$s) as sync_email_owner from %1$s q0) q
                   full join %4$s s
                     on s.profile_id = q.profile_id::text
                 ) d
                 where (?::boolean or d.profile_id is null or d.sync_hash is distinct from d.row_hash)
                   and (cardinality(?::text[]) = 0 or d.profile_id::text = any(?::text[]) or d.sync_profile_id = any(?::text[]))
-                """.formatted(source, addressKey("q0." + emailColumn), hash(byValue), state) + (ordered ? "order by d.profile_id" : "");
+                """.formatted(source, addressKey("q0." + emailColumn), hash(byValue), state, wholeNumbers ? "" : "::text") + (ordered ? "order by d.profile_id" : "");
     }
 
     /** The row's hash, seeded with the export's fingerprint (the first parameter). */

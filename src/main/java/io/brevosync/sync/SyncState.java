@@ -64,10 +64,6 @@ public final class SyncState {
         }
     }
 
-    public boolean hashesByValue(ExportDefinition export) throws SQLException {
-        return columns(export).byValue();
-    }
-
     /** The addresses the export owes an unlink (pending_unlink), for the dry run. */
     public List<String> owed(String exportId) throws SQLException {
         return db.query("select email from pending_unlink where export_id = ?", exportId).stream().map(r -> (String) r.get("email")).toList();

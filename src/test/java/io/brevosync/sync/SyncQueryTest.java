@@ -22,8 +22,8 @@ class SyncQueryTest {
 
     @Test
     void an_export_with_a_phone_reads_its_rows_in_profile_id_order_and_one_without_does_not_wait_for_a_sort() {
-        SyncQuery.Statement withPhone = QUERIES.of(export(new MappedAttribute("SMS", "phone", MappedAttribute.PHONE)), false, new String[0], true);
-        SyncQuery.Statement withoutPhone = QUERIES.of(export(new MappedAttribute("LASTNAME", "phone", "text")), false, new String[0], true);
+        SyncQuery.Statement withPhone = QUERIES.of(export(new MappedAttribute("SMS", "phone", MappedAttribute.PHONE)), false, new String[0], new SyncState.Columns(true, "int8", List.of()));
+        SyncQuery.Statement withoutPhone = QUERIES.of(export(new MappedAttribute("LASTNAME", "phone", "text")), false, new String[0], new SyncState.Columns(true, "int8", List.of()));
         assertTrue(withPhone.sql().strip().endsWith("order by d.profile_id"), withPhone.sql());
         assertFalse(withoutPhone.sql().contains("order by"), withoutPhone.sql());
         // the same parameters either way: fingerprint, the segments, export id, full, three times the profiles
@@ -50,14 +50,14 @@ class SyncQueryTest {
         assertTrue(SyncQuery.byValue(List.of("int8", "text", "date", "bool", "_text", "jsonb")));
         assertFalse(SyncQuery.byValue(List.of("int8", "json")), "json has no hash function");
         assertFalse(SyncQuery.byValue(List.of("text", "citext")), "citext's ignores case");
-        assertTrue(QUERIES.of(export(new MappedAttribute("SMS", "phone", MappedAttribute.PHONE)), false, new String[0], false).sql()
+        assertTrue(QUERIES.of(export(new MappedAttribute("SMS", "phone", MappedAttribute.PHONE)), false, new String[0], new SyncState.Columns(false, "int8", List.of())).sql()
                 .contains("hashtextextended(?::text || q::text, 0)"));
     }
 
     @Test
     void the_sync_state_is_read_in_the_servers_schema_and_named_columns_become_what_the_comparison_reads() {
         ExportDefinition export = export(new MappedAttribute("LASTNAME", "last_name", "text"));
-        assertTrue(QUERIES.of(export, false, new String[0], true).sql().contains("from brevo_sync.sync_state s"), "the customer's tables are not searched");
+        assertTrue(QUERIES.of(export, false, new String[0], new SyncState.Columns(true, "int8", List.of())).sql().contains("from brevo_sync.sync_state s"), "the customer's tables are not searched");
         ExportDefinition tagged = export.readingFrom(new ExportSource("", "select id, email, tags from customers", "id", "tags", false));
         SyncQuery.Statement columns = SyncQuery.columns(tagged);
         assertTrue(columns.sql().contains("select k0.id as profile_id, k0.* from (select id, email, tags from customers) k0"), columns.sql());
