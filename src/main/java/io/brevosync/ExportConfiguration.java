@@ -12,6 +12,7 @@ import java.util.Map;
 
 import io.brevosync.access.AuditLog;
 import io.brevosync.access.ConnectionPolicies;
+import io.brevosync.access.PrivacyStatement;
 import io.brevosync.access.Users;
 import io.brevosync.api.ApiAuth;
 import io.brevosync.api.ApiErrors;
@@ -22,6 +23,7 @@ import io.brevosync.brevo.ReportLinks;
 import io.brevosync.db.Database;
 import io.brevosync.db.Jdbc;
 import io.brevosync.db.Outage;
+import io.brevosync.export.AccountAttributes;
 import io.brevosync.export.ExportFiles;
 import io.brevosync.export.ExportParameters;
 import io.brevosync.export.ExportRegistry;
@@ -107,8 +109,9 @@ public class ExportConfiguration implements CamelConfiguration {
 
         int rowMaxBytes = integer(p, "exports.row-max-bytes");
         int textMaxChars = integer(p, "exports.text-max-chars");
-        ExportRegistry exports = new ExportRegistry(database.dataSource(), property(p, "exports.default-query"));
+        ExportRegistry exports = new ExportRegistry(database.dataSource(), database.exportDataSource(), property(p, "exports.default-query"));
         registry.bind("exportRegistry", exports);
+        registry.bind("accountAttributes", new AccountAttributes());
         RowMapper rowMapper = new RowMapper(rowMaxBytes, integer(p, "exports.max-attempts"));
         registry.bind("rowMapper", rowMapper);
         registry.bind("syncRows", new SyncRows());
@@ -130,10 +133,12 @@ public class ExportConfiguration implements CamelConfiguration {
         ChangeFeed feed = new ChangeFeed(jdbc, property(p, "exports.default-query"), millis(p, "exports.full-compare-after"));
         registry.bind("changeFeed", feed);
         PassReader reader = new PassReader(ledger, syncState, feed);
-        ConnectionPolicies policies = new ConnectionPolicies(jdbc, connections.names(), property(p, "access.privacy-version"), ledger::cancelActive);
+        PrivacyStatement statement = PrivacyStatement.load(property(p, "access.privacy-statement-file"), p.resolveProperty("access.privacy-version").orElse(null));
+        ConnectionPolicies policies = new ConnectionPolicies(jdbc, connections.names(), statement, ledger::cancelActive);
         if (!property(p, "access.record-consent-as").isEmpty()) {
             policies.recordConsentAs(property(p, "access.record-consent-as"));
         }
+        policies.logWaiting();
         registry.bind("connectionPolicies", policies);
         registry.bind("admission", new RunAdmission(exports, ledger, locks, policies));
         registry.bind("reader", reader);

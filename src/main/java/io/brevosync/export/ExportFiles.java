@@ -123,6 +123,7 @@ public final class ExportFiles {
                 Map<String, String> values = template.values(d.parameters());
                 ExportDefinition definition = template.parse(values);
                 registry.checkSegments(definition);
+                registry.checkConsent(definition);
                 changes.add(new ExportReload.Change(id, d, values, definition, false));
             } catch (RuntimeException e) {
                 found.put(key(d.file(), id), problem(d.file(), id, e.getMessage(), d.parameters()));

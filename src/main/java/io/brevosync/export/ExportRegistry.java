@@ -10,25 +10,45 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 
 import javax.sql.DataSource;
 
 import io.brevosync.Refusal;
-import io.brevosync.brevo.BrevoAnswers;
+import io.brevosync.db.Jdbc;
+import io.brevosync.sync.SyncQuery;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Knows every export in force ({@link ExportFiles} decides which), and checks what an export needs outside its
- * parameters: its segments in the database, its attributes in the Brevo account.
+ * parameters in the database: its segments, and a consent policy where its query returns a consent (its attributes
+ * in the Brevo account are checked by {@link AccountAttributes}).
  */
 public final class ExportRegistry {
 
+    private static final Logger LOG = LoggerFactory.getLogger(ExportRegistry.class);
+    /**
+     * A column named like a consent: consent, opt_in / optin / opted_in or gdpr in its name (consent, email_consent,
+     * newsletter_opt_in, gdpr_ok...). An export whose query returns one must say its consent policy.
+     */
+    static final Pattern CONSENT_LIKE = Pattern.compile(".*(consent|opt_?in|opted_?in|gdpr).*");
+
+    /** A reload waits this long at most for an export's query to describe its columns. */
+    private static final int QUERY_TIMEOUT_SECONDS = 10;
+
     private final Map<String, ExportDefinition> exports = new ConcurrentHashMap<>();
     private final DataSource dataSource;
+    private final DataSource exportData;
     private final String defaultQuery;
 
-    /** @param defaultQuery exports.default-query: an export on it needs its segments to exist */
-    public ExportRegistry(DataSource dataSource, String defaultQuery) {
+    /**
+     * @param exportData the pool export queries read from (read-only here)
+     * @param defaultQuery exports.default-query: an export on it needs its segments to exist
+     */
+    public ExportRegistry(DataSource dataSource, DataSource exportData, String defaultQuery) {
         this.dataSource = dataSource;
+        this.exportData = exportData;
         this.defaultQuery = defaultQuery;
     }
 
@@ -50,30 +70,6 @@ public final class ExportRegistry {
         return export;
     }
 
-    /**
-     * The answer of GET /v3/contacts/attributes against the export's mapping: an attribute the account lacks, or whose
-     * type does not take the mapped values, stops the run with a message naming it.
-     */
-    public void checkAttributes(@org.apache.camel.Body Map<?, ?> answer, @org.apache.camel.ExchangeProperty("export") ExportDefinition export) {
-        Map<String, String> types = BrevoAnswers.attributeTypes(answer);
-        List<String> problems = new ArrayList<>();
-        for (MappedAttribute mapped : export.mapping().values()) {
-            String type = types.get(mapped.attribute());
-            if (mapped.attribute().equals("EMAIL")) {
-                continue;
-            }
-            if (type == null) {
-                problems.add(mapped.attribute() + " does not exist in the Brevo account");
-            } else if (!mapped.isPhone() && !mapped.fits(type)) {
-                problems.add(mapped.attribute() + " is a " + type + " attribute in Brevo but mapped as " + mapped.type());
-            }
-        }
-        if (!problems.isEmpty()) {
-            throw invalid(export.id(), String.join("; ", problems) + " (Brevo would silently drop these values; the account has " + types.keySet()
-                    + "; create the attribute in Brevo or fix the mapping)");
-        }
-    }
-
     public Collection<ExportDefinition> all() {
         return exports.values().stream().sorted((a, b) -> a.id().compareTo(b.id())).toList();
     }
@@ -85,6 +81,55 @@ public final class ExportRegistry {
     public void checkSegments(ExportDefinition export) {
         if (export.query().equals(defaultQuery.trim())) {
             checkSegmentsExist(export.id(), export.segments());
+        }
+    }
+
+    /**
+     * An export whose query returns a column named like a consent ({@link #CONSENT_LIKE}) must say its consent policy
+     * (consent: a column, or not-required: reason), and a consent column must be one its query returns. A query that
+     * cannot be read now (the database away, a table made later) does not stop the export: its runs will say.
+     */
+    public void checkConsent(ExportDefinition export) {
+        DataQuality quality = export.quality();
+        if (!quality.consentNotRequired().isEmpty()) {
+            return;
+        }
+        List<String> columns = queryColumns(export);
+        if (columns == null) {
+            return;
+        }
+        if (quality.hasConsentColumn() && !columns.contains(quality.consentColumn())) {
+            throw invalid(export.id(), "consent column '" + quality.consentColumn() + "' is not a column of its query (it returns " + columns + ")");
+        }
+        List<String> consentLike = columns.stream().filter(c -> CONSENT_LIKE.matcher(c).matches()).toList();
+        if (!quality.hasConsentPolicy() && !consentLike.isEmpty()) {
+            throw invalid(export.id(), "its query returns " + consentLike + ", named like a consent, but the export says no consent policy: set consent: "
+                    + consentLike.get(0) + " (rows where it is not true are not sent), or consent: not-required: <why, in a few words>");
+        }
+    }
+
+    /**
+     * The column names (lower-case) of the export's query, read with no row from the pool export queries read from;
+     * null, with a warning, when it cannot be read. The one place the reload runs an export's query.
+     */
+    List<String> queryColumns(ExportDefinition export) {
+        SyncQuery.Statement query = SyncQuery.columns(export);
+        try (Connection c = exportData.getConnection()) {
+            c.setReadOnly(true);
+            try (PreparedStatement s = Jdbc.prepare(c, query.sql(), query.parameters().toArray())) {
+                s.setQueryTimeout(QUERY_TIMEOUT_SECONDS);
+                try (ResultSet rs = s.executeQuery()) {
+                    List<String> columns = new ArrayList<>();
+                    for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+                        columns.add(rs.getMetaData().getColumnLabel(i).toLowerCase());
+                    }
+                    return columns;
+                }
+            }
+        } catch (SQLException e) {
+            LOG.warn("Export {}: its query's columns could not be read ({}); its consent policy is checked when the export changes again", export.id(),
+                    ExportFiles.oneLine(e.getMessage()));
+            return null;
         }
     }
 
