@@ -12,6 +12,7 @@ import java.util.Map;
 
 import io.brevosync.access.AuditLog;
 import io.brevosync.access.ConnectionPolicies;
+import io.brevosync.access.PrivacyStatement;
 import io.brevosync.access.Users;
 import io.brevosync.api.ApiAuth;
 import io.brevosync.api.ApiErrors;
@@ -23,6 +24,7 @@ import io.brevosync.db.Database;
 import io.brevosync.db.Sources;
 import io.brevosync.db.Jdbc;
 import io.brevosync.db.Outage;
+import io.brevosync.export.AccountAttributes;
 import io.brevosync.export.ExportFiles;
 import io.brevosync.export.ExportParameters;
 import io.brevosync.export.ExportRegistry;
@@ -118,6 +120,7 @@ public class ExportConfiguration implements CamelConfiguration {
         SyncState syncState = new SyncState(jdbc, sources);
         ExportRegistry exports = new ExportRegistry(export -> syncState.columns(export).names());
         registry.bind("exportRegistry", exports);
+        registry.bind("accountAttributes", new AccountAttributes());
         RowMapper rowMapper = new RowMapper(rowMaxBytes, integer(p, "exports.max-attempts"));
         registry.bind("rowMapper", rowMapper);
         registry.bind("syncRows", new SyncRows());
@@ -140,10 +143,12 @@ public class ExportConfiguration implements CamelConfiguration {
         Staging staging = new Staging(sources, database.dataSource(), database.schema());
         registry.bind("staging", staging);
         PassReader reader = new PassReader(ledger, syncState, feed, queries, staging);
-        ConnectionPolicies policies = new ConnectionPolicies(jdbc, connections.names(), property(p, "access.privacy-version"), ledger::cancelActive);
+        PrivacyStatement statement = PrivacyStatement.load(property(p, "access.privacy-statement-file"), p.resolveProperty("access.privacy-version").orElse(null));
+        ConnectionPolicies policies = new ConnectionPolicies(jdbc, connections.names(), statement, ledger::cancelActive);
         if (!property(p, "access.record-consent-as").isEmpty()) {
             policies.recordConsentAs(property(p, "access.record-consent-as"));
         }
+        policies.logWaiting();
         registry.bind("connectionPolicies", policies);
         registry.bind("admission", new RunAdmission(exports, ledger, locks, policies));
         registry.bind("reader", reader);

@@ -81,6 +81,13 @@ class AccessControlTest extends ServerTest {
         HttpAnswer refused = as("admin", "POST", "/api/exports/newsletter/runs", null);
         assertEquals(409, refused.status(), refused.body());
         assertTrue(refused.body().contains("connection 'default' has no recorded data-privacy consent"), refused.body());
+        // what an admin agrees to: the statement shipped with the product, in its version; a viewer may read it too
+        JsonNode statement = as("vera", "GET", "/api/connections/default/consent", null).json();
+        assertEquals("2026-12", statement.get("version").asText(), statement.toString());
+        assertTrue(statement.get("statement").asText().startsWith("# Data-privacy statement for a Brevo connection\nVersion: 2026-12"));
+        assertTrue(statement.get("consent").isNull() && !statement.get("agreed").asBoolean(), statement.toString());
+        assertEquals(404, as("vera", "GET", "/api/connections/nope/consent", null).status());
+        assertEquals(401, as(null, "GET", "/api/connections/default/consent", null).status());
         assertEquals(400, as("adam", "POST", "/api/connections/default/consent", "{\"agree\": false}").status());
         assertEquals(400, as("adam", "POST", "/api/connections/default/consent", "{\"agree\": true, \"version\": \"2020-01\"}").status());
         assertEquals(403, as("olga", "POST", "/api/connections/default/consent", "{\"agree\": true}").status());
@@ -91,6 +98,10 @@ class AccessControlTest extends ServerTest {
         assertEquals("2026-12", connection.get("consentVersion").asText());
         assertTrue(connection.get("runnable").asBoolean());
         assertEquals(List.of("admin"), List.of(connection.get("roles").get(0).asText()), "admins only by default");
+        JsonNode agreed = as("vera", "GET", "/api/connections/default/consent", null).json();
+        assertEquals("adam", agreed.get("consent").get("by").asText(), agreed.toString());
+        assertEquals("2026-12", agreed.get("consent").get("version").asText());
+        assertTrue(agreed.get("agreed").asBoolean());
     }
 
     /** Each role against each kind of endpoint, with the connection's default rules (admins only). */

@@ -46,6 +46,10 @@ class CrashRecoveryIT {
             DemoData.install(database, 3000);
             SandboxAccount account = sandbox.addAccount("default", key, RateLimits.unlimited());
             account.createList("Newsletter", 1);
+            // the attributes the demo's export maps that a new Brevo account lacks (the reload checks them)
+            for (String attribute : List.of("COUNTRY:text", "CITY:text", "BIRTHDATE:date")) {
+                account.defineAttribute(attribute.split(":")[0], attribute.split(":")[1]);
+            }
             sandbox.start();
             // every call takes 150 ms, so the run is mid-way when it is killed
             sandbox.faults().latencyMs(150);

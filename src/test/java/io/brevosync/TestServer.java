@@ -153,14 +153,25 @@ public final class TestServer implements AutoCloseable {
         return start(properties, Path.of("routes/exports/newsletter.camel.yaml"), Path.of("src/test/resources/test-exports/test.camel.yaml"));
     }
 
-    /** An exports file of one export: a templatedRoute of segment-export with these parameters, in this order. */
+    /** Tests' exports of fictitious profiles that say no consent policy of their own. */
+    public static final String NO_CONSENT_NEEDED = "not-required: test data, fictitious profiles";
+
+    /**
+     * An exports file of one export: a templatedRoute of segment-export with these parameters, in this order; with
+     * consent {@link #NO_CONSENT_NEEDED} where they name neither consent nor consentColumn (the default query returns
+     * a consent column), so tests compare lists with whole segments. consent "" says no policy.
+     */
     public static String exportFile(Map<String, String> values) {
         StringBuilder yaml = new StringBuilder("""
                 - templatedRoute:
                     routeTemplateRef: segment-export
                     parameters:
                 """);
-        values.forEach((k, v) -> yaml.append("      - name: ").append(k).append("\n        value: \"").append(v).append("\"\n"));
+        Map<String, String> parameters = new LinkedHashMap<>(values);
+        if (!parameters.containsKey("consent") && !parameters.containsKey("consentColumn")) {
+            parameters.put("consent", NO_CONSENT_NEEDED);
+        }
+        parameters.forEach((k, v) -> yaml.append("      - name: ").append(k).append("\n        value: \"").append(v).append("\"\n"));
         return yaml.toString();
     }
 

@@ -53,6 +53,11 @@ public final class AuditLog implements AutoCloseable {
         }
     }
 
+    /** An attribute a reload created in a Brevo account for an export that says createAttributes: true. */
+    public void attributeCreated(String target, String detail, String caller) {
+        record(caller == null ? "watch" : caller, "create-attribute", target, 201, detail);
+    }
+
     /** GET /api/audit: newest first, filtered by actor, action (a prefix, e.g. POST) and target (a prefix); paged by before (an id). */
     public List<Map<String, Object>> read(String actor, String action, String target, String before, String limit) throws SQLException {
         StringBuilder sql = new StringBuilder("select id, at, actor, action, target, status, detail from audit_log where true");

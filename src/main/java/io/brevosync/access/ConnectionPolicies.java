@@ -3,6 +3,7 @@ package io.brevosync.access;
 import java.sql.SQLException;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -14,8 +15,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The governance of each Brevo connection, an admin's object as in Dynamics 365's Sendinblue export: a display name,
  * who may use it (roles and users; admins only by default), whether viewers may see the personal data it sends, the
- * data-privacy consent (who agreed, when, to which version of the text) and an enabled switch. A connection without
- * the consent to the current text, or disabled, runs nothing. Its API key stays where it is: the environment or a
+ * data-privacy consent (who agreed, when, to which version of the {@link PrivacyStatement}) and an enabled switch. A
+ * connection without the consent to the statement in force, or disabled, runs nothing. Its API key stays where it is: the environment or a
  * secret file (BrevoConnections), never here.
  */
 public final class ConnectionPolicies {
@@ -23,6 +24,7 @@ public final class ConnectionPolicies {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionPolicies.class);
 
     private final Jdbc db;
+    private final PrivacyStatement statement;
     private final String privacyVersion;
     /** Stops the active runs of a connection: they end after their batch in flight. */
     public interface RunStopper {
@@ -31,9 +33,10 @@ public final class ConnectionPolicies {
 
     private final RunStopper stopRuns;
 
-    public ConnectionPolicies(Jdbc db, Collection<String> connections, String privacyVersion, RunStopper stopRuns) throws SQLException {
+    public ConnectionPolicies(Jdbc db, Collection<String> connections, PrivacyStatement statement, RunStopper stopRuns) throws SQLException {
         this.db = db;
-        this.privacyVersion = privacyVersion;
+        this.statement = statement;
+        this.privacyVersion = statement.version();
         this.stopRuns = stopRuns;
         for (String name : connections) {
             db.update("insert into connection_policy (name, display_name) values (?, ?) on conflict do nothing", name, name);
@@ -67,6 +70,38 @@ public final class ConnectionPolicies {
             stopRuns.stop(name, "connection '" + name + "' disabled by " + by.name());
         }
         return describe(row(name));
+    }
+
+    /**
+     * GET /api/connections/{name}/consent: the data-privacy statement in force (version and text) and the connection's
+     * recorded consent (by, at, version; null when none), with whether it is to the version in force.
+     */
+    public Map<String, Object> statement(String name) throws SQLException {
+        Map<String, Object> row = row(name);
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("connection", name);
+        answer.put("version", privacyVersion);
+        answer.put("statement", statement.text());
+        Map<String, Object> consent = null;
+        if (row.get("consentVersion") != null) {
+            consent = new LinkedHashMap<>();
+            consent.put("by", row.get("consentBy"));
+            consent.put("at", row.get("consentAt"));
+            consent.put("version", row.get("consentVersion"));
+        }
+        answer.put("consent", consent);
+        answer.put("agreed", privacyVersion.equals(row.get("consentVersion")));
+        return answer;
+    }
+
+    /** At start-up: one line naming the connections whose exports wait for a consent to the statement in force. */
+    public void logWaiting() throws SQLException {
+        List<String> waiting = db.query("select name from connection_policy where consent_version is distinct from ? order by name", privacyVersion)
+                .stream().map(r -> (String) r.get("name")).toList();
+        if (!waiting.isEmpty()) {
+            LOG.warn("Connection(s) {} wait for an admin's consent to the data-privacy statement version {} ({}): their exports run nothing until "
+                    + "then; read it with GET /api/connections/<name>/consent, agree with POST", waiting, privacyVersion, statement.source());
+        }
     }
 
     /** POST /api/connections/{name}/consent: an admin agrees to the data-privacy statement in its current version. */

@@ -46,6 +46,7 @@ public final class ApiAuth {
             Map.entry("api-add-token", new Rule(Role.ADMIN, Scope.NONE)),
             Map.entry("api-revoke-token", new Rule(Role.ADMIN, Scope.NONE)),
             Map.entry("api-connections", new Rule(Role.VIEWER, Scope.NONE)),
+            Map.entry("api-connection-consent", new Rule(Role.VIEWER, Scope.NONE)),
             Map.entry("api-update-connection", new Rule(Role.ADMIN, Scope.NONE)),
             Map.entry("api-consent", new Rule(Role.ADMIN, Scope.NONE)),
             Map.entry("api-audit", new Rule(Role.ADMIN, Scope.NONE)));

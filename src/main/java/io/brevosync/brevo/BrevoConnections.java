@@ -197,6 +197,11 @@ public final class BrevoConnections {
             hold(connectionName, pacer, reset * 1000);
         }
         call.answered();
+        if (status == 201 || status == 204) {
+            // created or done, often with no body (POST /v3/contacts/attributes/…): an empty object for brevo-call's unmarshal
+            String body = in.getBody(String.class);
+            in.setBody(body == null || body.isBlank() ? "{}" : body);
+        }
         if (status >= 300) {
             String body = in.getBody(String.class);
             Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);

@@ -11,10 +11,13 @@ package io.brevosync.export;
  * @param sendBlanks true: blank and null values are sent and erase what Brevo holds (emptyContactsAttributes)
  * @param oversized truncate (a text longer than textMaxChars is cut) or reject (the row is not sent)
  * @param consentColumn a boolean column of the query; rows where it is not true are not sent (empty: no consent check)
- * @param checkAttributes true: a run first checks that every mapped attribute exists in the Brevo account, with a fitting type
+ * @param consentNotRequired why the export needs no consent column (consent: not-required: reason); empty with a column,
+ *     or when the export says no policy (allowed only while its query returns no column named like a consent)
+ * @param checkAttributes true: the reload checks that every mapped attribute exists in the Brevo account, with a fitting type
+ * @param createAttributes true: the reload creates the mapped attributes the account lacks, of their mapped type (audited)
  */
 public record DataQuality(String phoneRegion, String invalidPhone, String identifierConflict, boolean sendBlanks, String oversized,
-        int textMaxChars, String consentColumn, boolean checkAttributes) {
+        int textMaxChars, String consentColumn, String consentNotRequired, boolean checkAttributes, boolean createAttributes) {
 
     public static final String DROP = "drop";
     public static final String REJECT = "reject";
@@ -23,7 +26,7 @@ public record DataQuality(String phoneRegion, String invalidPhone, String identi
     public static final String TRUNCATE = "truncate";
 
     public static DataQuality defaults() {
-        return new DataQuality("", DROP, DROP_SMS, false, TRUNCATE, 2000, "", false);
+        return new DataQuality("", DROP, DROP_SMS, false, TRUNCATE, 2000, "", "", false, false);
     }
 
     /** The rules that change what is sent for a row: part of the export's fingerprint, so changing one sends every profile again. */
@@ -33,5 +36,15 @@ public record DataQuality(String phoneRegion, String invalidPhone, String identi
 
     public boolean hasConsentColumn() {
         return !consentColumn.isEmpty();
+    }
+
+    /** The export says its consent policy: a column, or why none is needed. */
+    public boolean hasConsentPolicy() {
+        return hasConsentColumn() || !consentNotRequired.isEmpty();
+    }
+
+    /** The policy as the export's summary and its runs' reports show it. */
+    public String consentPolicy() {
+        return hasConsentColumn() ? "column " + consentColumn : consentNotRequired.isEmpty() ? "none" : "not required: " + consentNotRequired;
     }
 }

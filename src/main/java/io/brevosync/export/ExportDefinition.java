@@ -75,6 +75,7 @@ public record ExportDefinition(String id, String connection, long listId, List<S
             summary.put("exitListId", exitListId);
         }
         summary.put("maxRemovalPercent", maxRemovalPercent);
+        summary.put("consent", quality.consentPolicy());
         summary.put("quality", quality);
         summary.put("reconcile", reconcile);
         if (!reconcileCron.isEmpty()) {

@@ -26,6 +26,8 @@ public final class ExportParameters {
     private static final Pattern EXPORT_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
     private static final Pattern ATTRIBUTE = Pattern.compile("[A-Z][A-Z0-9_]{0,63}");
     private static final Pattern COLUMN = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+    /** consent: not-required: reason */
+    private static final String NOT_REQUIRED = "not-required";
     /** Brevo takes 10 MB a body and recommends about 8. */
     private static final int BREVO_MAX_BODY = 9_500_000;
 
@@ -156,14 +158,44 @@ public final class ExportParameters {
         if (!region.isEmpty() && !PhoneNumberUtil.getInstance().getSupportedRegions().contains(region)) {
             throw invalid(id, "phoneRegion '" + region + "' is not a region libphonenumber knows (two letters, ISO 3166: FR, DE, US, GB...)");
         }
-        String consent = p.getOrDefault("consentColumn", "").toLowerCase();
-        if (!consent.isEmpty() && !COLUMN.matcher(consent).matches()) {
-            throw invalid(id, "consentColumn '" + consent + "' is not a column name");
+        boolean check = Boolean.parseBoolean(choice(id, p, "checkAttributes", "true", "false"));
+        boolean create = Boolean.parseBoolean(choice(id, p, "createAttributes", "true", "false"));
+        if (create && !check) {
+            throw invalid(id, "createAttributes: true needs checkAttributes: true (the check finds the attributes to create)");
         }
+        Consent consent = consent(id, p.getOrDefault("consent", ""), p.getOrDefault("consentColumn", ""));
         return new DataQuality(region, choice(id, p, "invalidPhone", DataQuality.DROP, DataQuality.REJECT),
                 choice(id, p, "identifierConflict", DataQuality.DROP_SMS, DataQuality.SKIP),
                 Boolean.parseBoolean(choice(id, p, "sendBlanks", "true", "false")), choice(id, p, "oversized", DataQuality.TRUNCATE, DataQuality.REJECT),
-                textMaxChars, consent, Boolean.parseBoolean(choice(id, p, "checkAttributes", "true", "false")));
+                textMaxChars, consent.column(), consent.reason(), check, create);
+    }
+
+    /**
+     * consent: a boolean column of the query, or "not-required: reason" (a reason of a few words, shown with the export
+     * and its runs); consentColumn is its former name, a column only.
+     */
+    private static Consent consent(String id, String consent, String consentColumn) {
+        if (!consent.isEmpty() && !consentColumn.isEmpty() && !consent.equalsIgnoreCase(consentColumn)) {
+            throw invalid(id, "consent '" + consent + "' and consentColumn '" + consentColumn + "' (its former name) differ; keep consent only");
+        }
+        if (consent.toLowerCase().startsWith(NOT_REQUIRED)) {
+            String reason = consent.substring(NOT_REQUIRED.length()).replaceFirst("^\\s*:", "").trim().replaceAll("\\s+", " ");
+            if (reason.split(" ").length < 3) {
+                throw invalid(id, "consent: not-required needs its reason, in a few words (e.g. 'not-required: customers of active contracts, "
+                        + "service messages only'), got '" + consent + "'");
+            }
+            return new Consent("", reason);
+        }
+        String column = (consent.isEmpty() ? consentColumn : consent).toLowerCase();
+        if (!column.isEmpty() && !COLUMN.matcher(column).matches()) {
+            throw invalid(id, (consent.isEmpty() ? "consentColumn '" : "consent '") + column + "' is not a column name"
+                    + (consent.isEmpty() ? "" : " nor 'not-required: <reason>'"));
+        }
+        return new Consent(column, "");
+    }
+
+    /** An export's consent policy: a column, the reason none is needed, or neither (both empty). */
+    private record Consent(String column, String reason) {
     }
 
     private static String timeZone(String id, String value) {

@@ -9,11 +9,11 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import io.brevosync.Refusal;
 import io.brevosync.db.Database;
-import io.brevosync.brevo.BrevoAnswers;
 
 /**
  * Knows every export in force ({@link ExportFiles} decides which), and checks what an export needs outside its
- * parameters: its query on its source, its attributes in the Brevo account.
+ * parameters: its query on its source (the columns it reads, a consent policy where it returns a consent); its
+ * attributes in the Brevo account are checked by {@link AccountAttributes}.
  */
 public final class ExportRegistry {
 
@@ -42,30 +42,6 @@ public final class ExportRegistry {
             throw new Refusal.NotFound("no export with id '" + exportId + "'");
         }
         return export;
-    }
-
-    /**
-     * The answer of GET /v3/contacts/attributes against the export's mapping: an attribute the account lacks, or whose
-     * type does not take the mapped values, stops the run with a message naming it.
-     */
-    public void checkAttributes(@org.apache.camel.Body Map<?, ?> answer, @org.apache.camel.ExchangeProperty("export") ExportDefinition export) {
-        Map<String, String> types = BrevoAnswers.attributeTypes(answer);
-        List<String> problems = new ArrayList<>();
-        for (MappedAttribute mapped : export.mapping().values()) {
-            String type = types.get(mapped.attribute());
-            if (mapped.attribute().equals("EMAIL")) {
-                continue;
-            }
-            if (type == null) {
-                problems.add(mapped.attribute() + " does not exist in the Brevo account");
-            } else if (!mapped.isPhone() && !mapped.fits(type)) {
-                problems.add(mapped.attribute() + " is a " + type + " attribute in Brevo but mapped as " + mapped.type());
-            }
-        }
-        if (!problems.isEmpty()) {
-            throw invalid(export.id(), String.join("; ", problems) + " (Brevo would silently drop these values; the account has " + types.keySet()
-                    + "; create the attribute in Brevo or fix the mapping)");
-        }
     }
 
     public Collection<ExportDefinition> all() {
@@ -103,7 +79,18 @@ public final class ExportRegistry {
             throw invalid(export.id(), "its query returns no column " + needed + (needed.contains(ExportSource.PROFILE_ID)
                     ? " (the profile key: name it with profileKey)" : "") + "; it returns " + returned);
         }
+        List<String> consentLike = returned.stream().filter(c -> CONSENT_LIKE.matcher(c.toLowerCase()).matches()).toList();
+        if (!export.quality().hasConsentPolicy() && !consentLike.isEmpty()) {
+            throw invalid(export.id(), "its query returns " + consentLike + ", named like a consent, but the export says no consent policy: set consent: "
+                    + consentLike.get(0) + " (rows where it is not true are not sent), or consent: not-required: <why, in a few words>");
+        }
     }
+
+    /**
+     * A column named like a consent: consent, opt_in / optin / opted_in or gdpr in its name (consent, email_consent,
+     * newsletter_opt_in, gdpr_ok...). An export whose query returns one must say its consent policy.
+     */
+    static final java.util.regex.Pattern CONSENT_LIKE = java.util.regex.Pattern.compile(".*(consent|opt_?in|opted_?in|gdpr).*");
 
     private static String sourceName(ExportDefinition export) {
         return export.source().name().isEmpty() ? "the database" : "source '" + export.source().name() + "'";

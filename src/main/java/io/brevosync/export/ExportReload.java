@@ -1,6 +1,7 @@
 package io.brevosync.export;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +39,9 @@ public final class ExportReload {
         final Map<String, String> values;
         final ExportDefinition definition;
         boolean listChecked;
+        /** the mapping was checked against the account, or needs no check (checkAttributes: false, Brevo out of reach) */
+        boolean attributesChecked;
+        List<AccountAttributes.NewAttribute> toCreate = List.of();
         String problem;
 
         Change(String exportId, ExportFile.Declared declared, Map<String, String> values, ExportDefinition definition, boolean listChecked) {
@@ -46,11 +50,26 @@ public final class ExportReload {
             this.values = values;
             this.definition = definition;
             this.listChecked = listChecked;
+            this.attributesChecked = definition == null || !definition.quality().checkAttributes();
         }
 
         /** True when the route should look the export's list up in Brevo. */
         public boolean needsListCheck() {
             return definition != null && !listChecked;
+        }
+
+        /** True when the route should check the export's mapped attributes against its account: its list was found. */
+        public boolean needsAttributeCheck() {
+            return definition != null && listChecked && problem == null && !attributesChecked;
+        }
+
+        /** The attributes the account lacks that the export creates (createAttributes: true), once checked. */
+        public List<AccountAttributes.NewAttribute> getAttributesToCreate() {
+            return problem == null ? toCreate : List.of();
+        }
+
+        public String getExportId() {
+            return exportId;
         }
 
         public String getConnection() {
@@ -80,6 +99,37 @@ public final class ExportReload {
                 listChecked = true;
             }
         }
+
+        /** The account's attributes: a mapped one it lacks or of a type that does not take the values makes the export invalid. */
+        void checkAttributes(Map<String, String> types) {
+            List<AccountAttributes.NewAttribute> create = new ArrayList<>();
+            List<String> problems = AccountAttributes.problems(definition, types, create);
+            attributesChecked = true;
+            toCreate = create;
+            if (!problems.isEmpty()) {
+                problem = ExportParameters.invalid(definition.id(), String.join("; ", problems)).getMessage();
+            }
+        }
+
+        /** Reading the account's attributes failed: a refused key makes the export invalid, Brevo out of reach does not. */
+        void attributesNotRead(Exception failure) {
+            int status = BrevoFailures.status(failure);
+            if (status == 401 || status == 403) {
+                problem = "Export '" + definition.id() + "' cannot be checked: Brevo refused the API key of connection '" + definition.connection() + "' ("
+                        + status + ")";
+            } else {
+                LOG.warn("Export {}: could not read the attributes of the Brevo account of connection '{}' ({}); the export is put in force with its "
+                        + "mapping unchecked", definition.id(), definition.connection(), failure == null ? "no answer" : BrevoFailures.describe(failure));
+            }
+            attributesChecked = true;
+        }
+
+        /** Brevo did not create an attribute the export needs: it is not put in force (checked again at the next reload). */
+        void attributeNotCreated(AccountAttributes.NewAttribute attribute, Exception failure) {
+            problem = ExportParameters.invalid(definition.id(), "the Brevo attribute " + attribute.name() + " (" + attribute.brevoType()
+                    + ") could not be created in the account of connection '" + definition.connection() + "': "
+                    + (failure == null ? "no answer" : BrevoFailures.describe(failure))).getMessage();
+        }
     }
 
     final List<Change> changes;
@@ -91,5 +141,10 @@ public final class ExportReload {
     /** The changes whose Brevo list is still to be looked up. */
     public List<Change> getListChecks() {
         return changes.stream().filter(Change::needsListCheck).toList();
+    }
+
+    /** The changes whose mapped attributes are still to be checked against their Brevo account. */
+    public List<Change> getAttributeChecks() {
+        return changes.stream().filter(Change::needsAttributeCheck).toList();
     }
 }

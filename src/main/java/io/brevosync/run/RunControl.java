@@ -68,6 +68,9 @@ public final class RunControl {
         // the properties first: if the database fails below, the run's doFinally can still close it
         open(exchange, runId, export, exchange.getProperty("fullResync", false, Boolean.class));
         ledger.started(runId);
+        if (!export.quality().hasConsentColumn()) {
+            LOG.info("Export {} run {}: no consent column; consent policy: {}", export.id(), runId, export.quality().consentPolicy());
+        }
         int superseded = ledger.supersede(export.id(), runId);
         if (superseded > 0) {
             LOG.warn("Export {} run {}: the removals of {} earlier run(s) were never confirmed; this run works them out again", export.id(), runId, superseded);

@@ -240,9 +240,11 @@ public final class BrevoSandbox implements AutoCloseable {
         for (String endpoint : new String[] {"POST /v3/contacts/import", "GET /v3/processes", "GET /v3/processes/{id}",
                 "GET /v3/contacts/lists", "POST /v3/contacts/lists", "GET /v3/contacts/lists/{id}",
                 "GET /v3/contacts/lists/{id}/contacts", "POST /v3/contacts/lists/{id}/contacts/add",
-                "POST /v3/contacts/lists/{id}/contacts/remove", "GET /v3/contacts/attributes", "POST /v3/contacts",
+                "POST /v3/contacts/lists/{id}/contacts/remove", "GET /v3/contacts/attributes",
+                "POST /v3/contacts/attributes/{category}/{identifier}", "POST /v3/contacts",
                 "GET /v3/contacts/{identifier}"}) {
-            ROUTES.put(endpoint, Pattern.compile("^" + endpoint.replace("{id}", "(\\d+)").replace("{identifier}", "([^/]+)") + "/?$"));
+            ROUTES.put(endpoint, Pattern.compile("^" + endpoint.replace("{id}", "(\\d+)").replace("{identifier}", "([^/]+)").replace("{category}", "([^/]+)")
+                    + "/?$"));
         }
     }
 
@@ -286,6 +288,9 @@ public final class BrevoSandbox implements AutoCloseable {
                 return new Answer(201, account.changeMembership(Long.parseLong(m.group(1)), json(body), route.endpoint.endsWith("add")));
             case "GET /v3/contacts/attributes":
                 return new Answer(200, account.attributes());
+            case "POST /v3/contacts/attributes/{category}/{identifier}":
+                account.createAttribute(m.group(1), URLDecoder.decode(m.group(2), StandardCharsets.UTF_8), json(body));
+                return new Answer(201, null);
             case "POST /v3/contacts": {
                 Long id = account.createContact(json(body));
                 return id == null ? new Answer(204, null) : new Answer(201, Map.of("id", id));

@@ -86,6 +86,27 @@ public final class SandboxAccount {
         attributeTypes.put(attribute.toUpperCase(), type);
     }
 
+    /**
+     * POST /v3/contacts/attributes/{attributeCategory}/{attributeName}: a normal attribute of a type (text, date, float,
+     * boolean, multiple-choice); other categories are not simulated, and a name the account has is refused.
+     */
+    synchronized void createAttribute(String category, String name, JsonNode request) {
+        if (!category.equals("normal")) {
+            throw BrevoError.badRequest("Only normal attributes are simulated by the Brevo sandbox, not " + category);
+        }
+        String type = request.path("type").asText("text");
+        if (!name.matches("[A-Za-z][A-Za-z0-9_]*")) {
+            throw BrevoError.badRequest("Invalid attribute name " + name);
+        }
+        if (attributeTypes.containsKey(name.toUpperCase())) {
+            throw new BrevoError(400, "duplicate_parameter", "Attribute " + name.toUpperCase() + " already exists");
+        }
+        if (!Set.of("text", "float", "date", "boolean", "multiple-choice").contains(type)) {
+            throw BrevoError.badRequest("Invalid attribute type " + type);
+        }
+        attributeTypes.put(name.toUpperCase(), type);
+    }
+
     public synchronized long createList(String listName, long folderId) {
         long id = nextListId.getAndIncrement();
         lists.put(id, new ContactList(id, listName, folderId, clock.instant()));

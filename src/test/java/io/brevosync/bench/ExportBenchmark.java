@@ -99,7 +99,12 @@ public final class ExportBenchmark {
                           - name: segments
                             value: bench
                           - name: mapping
-                            value: EMAIL=email,FIRSTNAME=first_name,LASTNAME=last_name,SMS=phone,COUNTRY=country,CITY=city,BIRTHDATE=birth_date
+                            value: EMAIL=email,FIRSTNAME=first_name,LASTNAME=last_name,SMS=phone,COUNTRY=country,CITY=city,BIRTHDATE=birth_date:date
+                          # the sandbox's account is new: COUNTRY, CITY and BIRTHDATE are made by the reload
+                          - name: createAttributes
+                            value: "true"
+                          - name: consent
+                            value: "not-required: generated benchmark profiles, sandbox only"
                     """);
             // the first size also creates the segment, so the export passes its start-up check
             load(database, 1, false);

@@ -84,7 +84,7 @@ class ExportParametersTest {
         assertEquals(8_000_000, export.batchMaxBytes());
         assertEquals(ExportDefinition.REMOVE, export.exitPolicy());
         assertEquals(20.0, export.maxRemovalPercent());
-        assertEquals(new DataQuality("", DataQuality.DROP, DataQuality.DROP_SMS, false, DataQuality.TRUNCATE, 2000, "", false), export.quality());
+        assertEquals(new DataQuality("", DataQuality.DROP, DataQuality.DROP_SMS, false, DataQuality.TRUNCATE, 2000, "", "", true, false), export.quality());
         assertFalse(export.reconcileStrict());
         assertEquals("", export.reconcileCron());
     }
@@ -95,8 +95,8 @@ class ExportParametersTest {
                 "mapping", "email=mail, PRENOM=first_name, BORN=birth:date, SCORE=score:number", "timeZone", "Europe/Paris", "enabled", "FALSE",
                 "exitPolicy", "Move", "exitListId", "4", "maxRemovalPercent", "2.5"));
         given.putAll(Map.of("phoneRegion", "fr", "invalidPhone", "REJECT", "identifierConflict", "skip", "sendBlanks", "true", "oversized", "reject",
-                "consentColumn", "Opted_In", "checkAttributes", "true", "batchMaxRows", "100", "batchMaxBytes", "200000"));
-        given.putAll(Map.of("reconcile", "Strict", "reconcileCron", "0 0 4 ? * SUN"));
+                "consent", "Opted_In", "checkAttributes", "TRUE", "batchMaxRows", "100", "batchMaxBytes", "200000"));
+        given.putAll(Map.of("reconcile", "Strict", "reconcileCron", "0 0 4 ? * SUN", "createAttributes", "True"));
         ExportDefinition export = parse(given);
         assertEquals("eu", export.connection());
         assertEquals("mail", export.emailColumn());
@@ -106,7 +106,7 @@ class ExportParametersTest {
         assertEquals(ExportDefinition.MOVE, export.exitPolicy());
         assertEquals(4, export.exitListId());
         assertEquals(2.5, export.maxRemovalPercent());
-        assertEquals(new DataQuality("FR", DataQuality.REJECT, DataQuality.SKIP, true, DataQuality.REJECT, 2000, "opted_in", true), export.quality());
+        assertEquals(new DataQuality("FR", DataQuality.REJECT, DataQuality.SKIP, true, DataQuality.REJECT, 2000, "opted_in", "", true, true), export.quality());
         assertEquals(100, export.batchMaxRows());
         assertTrue(export.reconcileStrict());
         assertEquals("0 0 4 ? * SUN", export.reconcileCron());
@@ -140,9 +140,39 @@ class ExportParametersTest {
     @Test
     void the_template_declares_every_parameter_and_marks_the_required_ones() {
         Map<String, String> all = parameters.withDefaults(Map.of());
-        assertEquals(27, all.size(), all.keySet().toString());
+        assertEquals(29, all.size(), all.keySet().toString());
         // a parameter left empty takes its default, like one left out
         assertEquals("default", parameters.withDefaults(Map.of("connection", " ")).get("connection"));
+    }
+
+    @ParameterizedTest(name = "{0} -> column [{1}], reason [{2}]")
+    @CsvSource(delimiter = '|', value = {
+        "consent=Consent                                            | consent | ''",
+        "consentColumn=opt_in                                       | opt_in  | ''",
+        "consent=opt_in;consentColumn=OPT_IN                        | opt_in  | ''",
+        "consent=not-required: B2B contacts,  legitimate interest   | ''      | B2B contacts, legitimate interest",
+        "consent=Not-Required service messages to our own staff      | ''      | service messages to our own staff",
+        "''                                                         | ''      | ''",
+    })
+    void the_consent_policy_is_a_column_or_a_reason_and_consentColumn_is_its_former_name(String parameters, String column, String reason) {
+        Map<String, String> given = new LinkedHashMap<>(Map.of("exportId", "x", "listId", "1", "segments", "s"));
+        for (String pair : parameters.split(";")) {
+            if (!pair.isBlank()) {
+                given.put(pair.substring(0, pair.indexOf('=')), pair.substring(pair.indexOf('=') + 1));
+            }
+        }
+        DataQuality quality = parse(given).quality();
+        assertEquals(column, quality.consentColumn());
+        assertEquals(reason, quality.consentNotRequired());
+        assertEquals(!column.isEmpty() || !reason.isEmpty(), quality.hasConsentPolicy());
+        assertEquals(column.isEmpty() ? reason.isEmpty() ? "none" : "not required: " + reason : "column " + column, quality.consentPolicy());
+    }
+
+    @ParameterizedTest(name = "{0} named like a consent: {1}")
+    @CsvSource({"consent, true", "Email_Consent, true", "newsletter_opt_in, true", "optin, true", "opted_in, true", "gdpr_ok, true",
+        "option, false", "adoption, false", "content, false", "profile_id, false"})
+    void a_column_is_named_like_a_consent_by_a_small_rule(String column, boolean consentLike) {
+        assertEquals(consentLike, ExportRegistry.CONSENT_LIKE.matcher(column.toLowerCase()).matches());
     }
 
     @ParameterizedTest(name = "{0}")
@@ -162,6 +192,12 @@ class ExportParametersTest {
         "enabled maybe    | enabled=maybe                     | enabled 'maybe' is not one of true, false",
         "brake -1         | maxRemovalPercent=-1              | maxRemovalPercent must be a number from 0 to 100, got '-1'",
         "consent column   | consentColumn=1st                 | consentColumn '1st' is not a column name",
+        "consent neither  | consent=maybe later               | consent 'maybe later' is not a column name nor 'not-required: <reason>'",
+        "no reason        | consent=not-required              | consent: not-required needs its reason, in a few words",
+        "short reason     | consent=not-required: internal    | consent: not-required needs its reason, in a few words",
+        "two policies     | consentColumn=opt_in              | consent 'consent' and consentColumn 'opt_in' (its former name) differ; keep consent only",
+        "create unchecked | checkAttributes=false             | createAttributes: true needs checkAttributes: true",
+        "create maybe     | createAttributes=yes              | createAttributes 'yes' is not one of true, false",
         "oversized        | oversized=cut                     | oversized 'cut' is not one of truncate, reject",
         "alert rule       | alerts=latency=5s                 | alerts: unknown rule 'latency' (rejectedPercent, runtime, brakeWait, stale)",
         "alert duration   | alerts=runtime=soon               | alerts: runtime 'soon' is not a duration like 500ms, 90s, 30m, 26h or 2d",
@@ -173,6 +209,12 @@ class ExportParametersTest {
     void a_wrong_parameter_is_named_with_its_export(String name, String parameter, String problem) {
         Map<String, String> given = new LinkedHashMap<>(Map.of("exportId", "x", "listId", "1", "segments", "s"));
         given.put(parameter.substring(0, parameter.indexOf('=')), parameter.substring(parameter.indexOf('=') + 1));
+        if (name.equals("two policies")) {
+            given.put("consent", "consent");
+        }
+        if (name.equals("create unchecked")) {
+            given.put("createAttributes", "true");
+        }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> parse(given));
         String id = given.get("exportId");
         assertTrue(e.getMessage().startsWith("Export '" + id + "' is misconfigured: "), e.getMessage());

@@ -329,7 +329,7 @@ class RowMapperTest {
             mapping.put(parts[0], new MappedAttribute(parts[0], parts[1], parts[2]));
         }
         return new ExportDefinition("t", "default", 1, List.of("s"), mapping, "0 0 2 * * ?", "UTC", true, new ExportSource("", "select 1", "profile_id", "", false), 100, 1_000_000, "remove", 0, 20,
-                new DataQuality(region, invalidPhone, conflict, blanks, oversized, 2000, consent, false), "", "report", "");
+                new DataQuality(region, invalidPhone, conflict, blanks, oversized, 2000, consent, "", false, false), "", "report", "");
     }
 
     @Test
