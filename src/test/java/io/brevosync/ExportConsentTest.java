@@ -110,7 +110,7 @@ class ExportConsentTest {
         assertEquals(withoutConsent, viaFormerName.get("rowsWithoutConsent").asLong(), viaFormerName.toString());
 
         write("typo", "agreed", null);
-        assertTrue(error(reload(), "typo").contains("consent column 'agreed' is not a column of its query (it returns [profile_id, email, first_name"));
+        assertTrue(error(reload(), "typo").contains("its query returns no column [agreed]; it returns [profile_id, email, first_name"));
     }
 
     // ---- helpers ----

@@ -42,7 +42,7 @@ class MisconfiguredExportTest {
         "list not in Brevo     | listId=99;segments=vip                            | Brevo list 99 does not exist in the account of connection 'default'",
         "no EMAIL mapping      | listId=1;segments=vip;mapping=FIRSTNAME=first_name | mapping has no EMAIL attribute",
         "no segments           | listId=1                                          | segments is empty",
-        "unknown segment       | listId=1;segments=vip,nope                        | unknown segment(s) [nope]",
+        "column not returned   | listId=1;segments=vip;mapping=EMAIL=email,NOTE=nickname | its query returns no column [nickname]",
         "bad cron              | listId=1;segments=vip;cron=every day              | cron 'every day' is not a valid Quartz cron expression",
         "bad time zone         | listId=1;segments=vip;timeZone=Mars/Olympus       | timeZone 'Mars/Olympus' is not a time zone",
         "unknown connection    | listId=1;segments=vip;connection=other            | connection 'other' is not configured",
@@ -89,12 +89,13 @@ class MisconfiguredExportTest {
     @Test
     void a_reload_checks_an_invalid_export_again_at_once() throws Exception {
         Path file = server.exportsDir().resolve("later.camel.yaml");
-        Files.writeString(file, TestServer.exportFile(Map.of("exportId", "later", "listId", "1", "segments", "made-later")));
+        Files.writeString(file, TestServer.exportFile(Map.of("exportId", "later", "listId", "1", "segments", "vip", "consent", "consent",
+                "mapping", "EMAIL=email,LASTNAME=made_later", "query", "select p.*, p.id as profile_id from profile p")));
         try {
             JsonNode before = TestServer.JSON.readTree(server.api("POST", "/api/exports/reload").body());
-            assertTrue(String.valueOf(error(before, "later.camel.yaml")).contains("unknown segment(s) [made-later]"), before.toString());
-            // the segment is made: the next reload takes the export, not only the next check a minute later (exports.recheck-period)
-            server.sql("insert into segment (name) values ('made-later')");
+            assertTrue(String.valueOf(error(before, "later.camel.yaml")).contains("its query returns no column [made_later]"), before.toString());
+            // the column is made: the next reload takes the export, not only the next check a minute later (exports.recheck-period)
+            server.sql("alter table profile add column made_later text");
             java.net.http.HttpResponse<String> answer = server.api("POST", "/api/exports/reload");
             assertEquals(java.util.Optional.empty(), answer.headers().firstValue("recheckInvalid"), "the reload's own flag stays inside the server");
             JsonNode after = TestServer.JSON.readTree(answer.body());

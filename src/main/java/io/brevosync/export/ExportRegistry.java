@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.brevosync.Refusal;
-import io.brevosync.db.Database;
 
 /**
  * Knows every export in force ({@link ExportFiles} decides which), and checks what an export needs outside its
@@ -49,21 +48,19 @@ public final class ExportRegistry {
     }
 
     /**
-     * An export's query runs on its source and returns what the export reads: its key, every mapped column, its
-     * segments column. A query that fails (a table or column that is not there, a right not granted) makes the export
-     * invalid with PostgreSQL's words; a source out of reach does not (its runs will say so).
+     * An export's query runs on its source (limit 0) and returns what the export reads: its key, every mapped column,
+     * its segments column, and a consent policy where it returns a consent. A query that cannot be read now (a source
+     * away, a table made later) does not stop the export: its runs say what fails.
      */
     public void checkQuery(ExportDefinition export) {
         List<String> returned;
         try {
             returned = columnsOf.names(export);
         } catch (SQLException e) {
-            if (Database.unreachable(e)) {
-                LOG.warn("Export {}: its query could not be checked, {} is out of reach ({}); it is put in force unchecked", export.id(),
-                        sourceName(export), e.getMessage());
-                return;
-            }
-            throw invalid(export.id(), "its query fails on " + sourceName(export) + ": " + e.getMessage().lines().findFirst().orElse(""));
+            // a source away, a table made later: the export is put in force, and its runs say what fails
+            LOG.warn("Export {}: its query could not be read on {} ({}); it is put in force unchecked", export.id(), sourceName(export),
+                    e.getMessage().lines().findFirst().orElse(""));
+            return;
         }
         java.util.Set<String> needed = new java.util.LinkedHashSet<>();
         needed.add(ExportSource.PROFILE_ID);
