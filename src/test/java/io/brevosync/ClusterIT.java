@@ -174,7 +174,7 @@ class ClusterIT {
     }
 
     private static String export(String id, long listId, String segment) {
-        return TestServer.exportFile(Map.of("exportId", id, "listId", String.valueOf(listId), "segments", segment,
+        return TestServer.exportFile(Map.of("exportId", id, "listId", String.valueOf(listId), "segments", segment, "query", DemoData.QUERY,
                 "mapping", "EMAIL=email,FIRSTNAME=first_name,LASTNAME=last_name", "batchMaxRows", String.valueOf(BATCH), "maxRemovalPercent", "100",
                 "cron", CRON));
     }

@@ -85,7 +85,7 @@ class MonitoringTest extends ServerTest {
     @Order(3)
     void an_invalid_export_file_makes_the_node_not_ready_until_it_is_fixed() throws Exception {
         java.nio.file.Path file = server.exportsDir().resolve("typo.camel.yaml");
-        java.nio.file.Files.writeString(file, TestServer.exportFile(Map.of("exportId", "typo", "listId", "1", "segments", "vipp")));
+        java.nio.file.Files.writeString(file, TestServer.exportFile(Map.of("exportId", "typo", "listId", "1", "segments", "vip", "mapping", "EMAIL=emial")));
         server.api("POST", "/api/exports/reload");
         assertEquals(503, status("/observe/health"));
         String health = server.call("GET", "/observe/health?exposureLevel=full", null).body();
