@@ -6,9 +6,7 @@ import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 import io.brevosync.access.AuditLog;
 import io.brevosync.access.ConnectionPolicies;
@@ -36,6 +34,7 @@ import io.brevosync.observe.ExportMetrics;
 import io.brevosync.observe.ReadinessChecks;
 import io.brevosync.run.BatchImporter;
 import io.brevosync.run.ChangeTrigger;
+import io.brevosync.run.ClusteredSchedules;
 import io.brevosync.run.ImportTracker;
 import io.brevosync.run.PassReader;
 import io.brevosync.run.RunAdmission;
@@ -98,7 +97,7 @@ public class ExportConfiguration implements CamelConfiguration {
                 connectTimeout);
         closeOnStop(context, sources);
         String node = nodeName(p);
-        clusterSchedules(context, p, node);
+        ClusteredSchedules.install(context, key -> property(p, key), node);
         registry.bind("database", database);
         registry.bind("exportDataSource", database.exportDataSource());
         connections.share(database.dataSource());
@@ -212,35 +211,6 @@ public class ExportConfiguration implements CamelConfiguration {
             throw new StartupFailure("HTTP port " + port + " on " + host + " cannot be used (" + e.getMessage()
                     + "): stop what uses it, or set SERVER_PORT to another port");
         }
-    }
-
-    /**
-     * The exports' schedules in Quartz's clustered JDBC job store, in the database (tables of V10): every server on the
-     * database is a node of one scheduler, so each fire runs on one node, and a node that dies has its fires taken over.
-     */
-    private static void clusterSchedules(CamelContext context, PropertiesComponent p, String node) {
-        Map<String, Object> quartz = new HashMap<>();
-        quartz.put("org.quartz.scheduler.instanceName", "brevo-segment-sync");
-        quartz.put("org.quartz.scheduler.instanceId", node);
-        quartz.put("org.quartz.threadPool.class", "org.quartz.simpl.SimpleThreadPool");
-        quartz.put("org.quartz.threadPool.threadCount", property(p, "scheduler.threads"));
-        quartz.put("org.quartz.jobStore.class", "org.quartz.impl.jdbcjobstore.JobStoreTX");
-        quartz.put("org.quartz.jobStore.driverDelegateClass", "org.quartz.impl.jdbcjobstore.PostgreSQLDelegate");
-        quartz.put("org.quartz.jobStore.isClustered", "true");
-        quartz.put("org.quartz.jobStore.clusterCheckinInterval", property(p, "scheduler.checkin-period"));
-        quartz.put("org.quartz.jobStore.misfireThreshold", property(p, "scheduler.misfire-threshold"));
-        quartz.put("org.quartz.jobStore.dataSource", "db");
-        // its own connections, which do not look in the server's schema first: its tables are named with it
-        quartz.put("org.quartz.jobStore.tablePrefix", property(p, "db.schema") + ".qrtz_");
-        quartz.put("org.quartz.dataSource.db.provider", "hikaricp");
-        quartz.put("org.quartz.dataSource.db.driver", "org.postgresql.Driver");
-        quartz.put("org.quartz.dataSource.db.URL", property(p, "db.url"));
-        quartz.put("org.quartz.dataSource.db.user", property(p, "db.user"));
-        quartz.put("org.quartz.dataSource.db.password", property(p, "db.password"));
-        quartz.put("org.quartz.dataSource.db.maxConnections", "3");
-        QuartzComponent component = context.getComponent("quartz", QuartzComponent.class);
-        component.setPrefixInstanceName(false);
-        component.setProperties(quartz);
     }
 
     /**

@@ -1,20 +1,33 @@
 package io.brevosync;
 
-import java.util.function.Function;
-
+import org.apache.camel.CamelContext;
 import org.apache.camel.impl.DefaultCamelContext;
-import org.apache.camel.spi.PropertiesComponent;
 
-/** application.properties resolved by Camel's own properties component, as the server reads it, for the commands run without it. */
+/**
+ * application.properties resolved by Camel's own properties component, as the server reads it, for the commands run
+ * without it (user, feed): the context is never started.
+ */
 public final class Settings {
 
-    private Settings() {
+    private final CamelContext context;
+
+    private Settings(CamelContext context) {
+        this.context = context;
     }
 
-    /** A setting's value ({{env:…}} resolved), or "" (the context is never started). */
-    public static Function<String, String> read() {
-        PropertiesComponent properties = new DefaultCamelContext().getPropertiesComponent();
-        properties.addLocation("classpath:application.properties");
-        return key -> properties.resolveProperty(key).map(String::trim).orElse("");
+    public static Settings read() {
+        CamelContext context = new DefaultCamelContext();
+        context.getPropertiesComponent().addLocation("classpath:application.properties");
+        return new Settings(context);
+    }
+
+    /** A setting's value ({{env:…}} resolved), or "". */
+    public String get(String key) {
+        return context.getPropertiesComponent().resolveProperty(key).map(String::trim).orElse("");
+    }
+
+    /** A text with {{…}} placeholders, such as an export file's parameter, resolved as the server resolves it. */
+    public String resolve(String text) {
+        return context.resolvePropertyPlaceholders(text).trim();
     }
 }

@@ -100,7 +100,7 @@ public final class DemoData {
             for (String statement : io.brevosync.sync.FeedCommand.install(database, new io.brevosync.export.ExportSource("", QUERY, "profile_id", "", false),
                     java.util.List.of("newsletter"), java.util.Map.of("public.segment_member", "profile_id", "public.profile", "id"), "email")) {
                 if (!statement.startsWith("--")) {
-                    s.execute(statement.replace(" concurrently", ""));
+                    s.execute(statement);
                 }
             }
         }

@@ -96,12 +96,17 @@ public final class ConnectionPolicies {
 
     /** At start-up: one line naming the connections whose exports wait for a consent to the statement in force. */
     public void logWaiting() throws SQLException {
-        List<String> waiting = db.query("select name from connection_policy where consent_version is distinct from ? order by name", privacyVersion)
-                .stream().map(r -> (String) r.get("name")).toList();
+        List<String> waiting = waiting();
         if (!waiting.isEmpty()) {
             LOG.warn("Connection(s) {} wait for an admin's consent to the data-privacy statement version {} ({}): their exports run nothing until "
                     + "then; read it with GET /api/connections/<name>/consent, agree with POST", waiting, privacyVersion, statement.source());
         }
+    }
+
+    /** The connections without a consent to the statement in force, by name. */
+    private List<String> waiting() throws SQLException {
+        return db.query("select name from connection_policy where consent_version is distinct from ? order by name", privacyVersion).stream()
+                .map(r -> (String) r.get("name")).toList();
     }
 
     /** POST /api/connections/{name}/consent: an admin agrees to the data-privacy statement in its current version. */
@@ -120,10 +125,10 @@ public final class ConnectionPolicies {
 
     /** At start-up, where access.record-consent-as is set (the demo, the tests): the consent is recorded in that name. */
     public void recordConsentAs(String by) throws SQLException {
-        for (Map<String, Object> row : db.query("select name from connection_policy where consent_version is distinct from ?", privacyVersion)) {
-            record((String) row.get("name"), by);
+        for (String name : waiting()) {
+            record(name, by);
             LOG.warn("Connection '{}': the data-privacy consent (version {}) was recorded automatically as '{}' (access.record-consent-as); "
-                    + "in production an admin records it with POST /api/connections/{}/consent", row.get("name"), privacyVersion, by, row.get("name"));
+                    + "in production an admin records it with POST /api/connections/{}/consent", name, privacyVersion, by, name);
         }
     }
 

@@ -25,7 +25,7 @@ public final class UserCommand {
 
     /** args without the leading "user"; answers the exit status. */
     public static int run(List<String> args, PrintStream out) {
-        try (Database database = connect(Settings.read())) {
+        try (Database database = connect(Settings.read()::get)) {
             database.migrate();
             Users users = new Users(new Jdbc(database.dataSource()), "");
             if (args.size() == 4 && args.get(0).equals("add") && args.get(2).equals("--role")) {

@@ -42,50 +42,51 @@ public final class Database implements AutoCloseable {
         location = location(url);
         this.schema = schema;
         try {
-            dataSource = pool("db", url, user, password, poolSize, true, 0, connectTimeout, "set search_path to " + schema + ", public");
+            HikariConfig server = config("db", url, user, password, poolSize, connectTimeout);
+            // its connections look in its schema first: its tables are always its own, whatever the customer's are called
+            server.setConnectionInitSql("set search_path to " + schema + ", public");
+            dataSource = new HikariDataSource(server);
         } catch (HikariPool.PoolInitializationException | IllegalArgumentException e) {
             throw new StartupFailure("Cannot connect to PostgreSQL at " + location + ": " + rootMessage(e) + " (check DB_URL, DB_USER and DB_PASSWORD)", e);
         }
-        exportDataSource = pool("db-export", url, user, password, poolSize, false, fetchSize, connectTimeout, null);
-    }
-
-    /** A pool of export reads on another database (a source, often a read-only replica): read-only transactions, streamed. */
-    static HikariDataSource readPool(String name, String url, String user, String password, int poolSize, int fetchSize, Duration connectTimeout) {
-        return pool(name, url, user, password, poolSize, false, fetchSize, connectTimeout, "");
+        exportDataSource = new HikariDataSource(readConfig("db-export", url, user, password, poolSize, fetchSize, connectTimeout));
     }
 
     /**
-     * @param initSql run on each new connection (the server's own see its schema first, so its tables are always its
-     *     own, whatever the customer's are called); "": a source's, made without connecting (a source out of reach
-     *     fails its runs, not the start-up)
+     * A pool of export reads on another database (a source, often a read-only replica), made without connecting: a
+     * source out of reach fails the runs that read it, not the start-up.
      */
-    private static HikariDataSource pool(String name, String url, String user, String password, int size, boolean autoCommit, int fetchSize,
-            Duration connectTimeout, String initSql) {
-        HikariConfig config = new HikariConfig();
-        if ("".equals(initSql)) {
-            config.setInitializationFailTimeout(-1);
-            config.setMinimumIdle(0);
-        } else if (initSql != null) {
-            config.setConnectionInitSql(initSql);
+    static HikariDataSource readPool(String name, String url, String user, String password, int poolSize, int fetchSize, Duration connectTimeout) {
+        HikariConfig config = readConfig(name, url, user, password, poolSize, fetchSize, connectTimeout);
+        config.setInitializationFailTimeout(-1);
+        config.setMinimumIdle(0);
+        return new HikariDataSource(config);
+    }
+
+    /** Export reads: autocommit off and a fetch size (PostgreSQL streams only inside a transaction), every transaction BEGIN READ ONLY. */
+    private static HikariConfig readConfig(String name, String url, String user, String password, int size, int fetchSize, Duration connectTimeout) {
+        HikariConfig config = config(name, url, user, password, size, connectTimeout);
+        config.setAutoCommit(false);
+        // an export's query cannot write, whatever it says
+        config.setReadOnly(true);
+        config.addDataSourceProperty("readOnlyMode", "always");
+        if (fetchSize > 0) {
+            config.addDataSourceProperty("defaultRowFetchSize", fetchSize);
         }
+        return config;
+    }
+
+    private static HikariConfig config(String name, String url, String user, String password, int size, Duration connectTimeout) {
+        HikariConfig config = new HikariConfig();
         config.setPoolName(name);
         config.setJdbcUrl(url);
         config.setUsername(user);
         config.setPassword(password);
         config.setMaximumPoolSize(size);
-        config.setAutoCommit(autoCommit);
         // a database that does not answer is said within seconds, at start-up and by every call that needs it
         config.setConnectionTimeout(Math.max(250, connectTimeout.toMillis()));
         config.addDataSourceProperty("connectTimeout", Math.max(1, connectTimeout.toSeconds()));
-        if (!autoCommit) {
-            // every transaction of an export read is BEGIN READ ONLY: an export's query cannot write, whatever it says
-            config.setReadOnly(true);
-            config.addDataSourceProperty("readOnlyMode", "always");
-        }
-        if (fetchSize > 0) {
-            config.addDataSourceProperty("defaultRowFetchSize", fetchSize);
-        }
-        return new HikariDataSource(config);
+        return config;
     }
 
     /**

@@ -1,13 +1,17 @@
 package io.brevosync.export;
 
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 
 import io.brevosync.Refusal;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Knows every export in force ({@link ExportFiles} decides which), and checks what an export needs outside its
@@ -16,7 +20,7 @@ import io.brevosync.Refusal;
  */
 public final class ExportRegistry {
 
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ExportRegistry.class);
+    private static final Logger LOG = LoggerFactory.getLogger(ExportRegistry.class);
 
     private final Map<String, ExportDefinition> exports = new ConcurrentHashMap<>();
     private final ColumnsOf columnsOf;
@@ -62,7 +66,7 @@ public final class ExportRegistry {
                     e.getMessage().lines().findFirst().orElse(""));
             return;
         }
-        java.util.Set<String> needed = new java.util.LinkedHashSet<>();
+        Set<String> needed = new LinkedHashSet<>();
         needed.add(ExportSource.PROFILE_ID);
         export.mapping().values().forEach(mapped -> needed.add(mapped.column()));
         if (!export.source().segmentsColumn().isEmpty()) {
@@ -87,7 +91,7 @@ public final class ExportRegistry {
      * A column named like a consent: consent, opt_in / optin / opted_in or gdpr in its name (consent, email_consent,
      * newsletter_opt_in, gdpr_ok...). An export whose query returns one must say its consent policy.
      */
-    static final java.util.regex.Pattern CONSENT_LIKE = java.util.regex.Pattern.compile(".*(consent|opt_?in|opted_?in|gdpr).*");
+    static final Pattern CONSENT_LIKE = Pattern.compile(".*(consent|opt_?in|opted_?in|gdpr).*");
 
     private static String sourceName(ExportDefinition export) {
         return export.source().name().isEmpty() ? "the database" : "source '" + export.source().name() + "'";

@@ -90,9 +90,8 @@ public final class ExportReload {
             if (status == 404) {
                 problem = "Export '" + export.id() + "' is misconfigured: Brevo list " + export.listId() + " does not exist in the account of connection '"
                         + export.connection() + "'";
-            } else if (status == 401 || status == 403) {
-                problem = "Export '" + export.id() + "' cannot be checked: Brevo refused the API key of connection '" + export.connection() + "' ("
-                        + status + ")";
+            } else if (keyRefused(status)) {
+                problem = keyRefusedProblem(status);
             } else {
                 LOG.warn("Export {}: could not look up Brevo list {} ({}); the export is put in force unchecked", export.id(), export.listId(),
                         failure == null ? "no answer" : BrevoFailures.describe(failure));
@@ -114,14 +113,23 @@ public final class ExportReload {
         /** Reading the account's attributes failed: a refused key makes the export invalid, Brevo out of reach does not. */
         void attributesNotRead(Exception failure) {
             int status = BrevoFailures.status(failure);
-            if (status == 401 || status == 403) {
-                problem = "Export '" + definition.id() + "' cannot be checked: Brevo refused the API key of connection '" + definition.connection() + "' ("
-                        + status + ")";
+            if (keyRefused(status)) {
+                problem = keyRefusedProblem(status);
             } else {
                 LOG.warn("Export {}: could not read the attributes of the Brevo account of connection '{}' ({}); the export is put in force with its "
                         + "mapping unchecked", definition.id(), definition.connection(), failure == null ? "no answer" : BrevoFailures.describe(failure));
             }
             attributesChecked = true;
+        }
+
+        private static boolean keyRefused(int status) {
+            return status == 401 || status == 403;
+        }
+
+        /** A refused key makes the export invalid, whichever look-up found it. */
+        private String keyRefusedProblem(int status) {
+            return "Export '" + definition.id() + "' cannot be checked: Brevo refused the API key of connection '" + definition.connection() + "' (" + status
+                    + ")";
         }
 
         /** Brevo did not create an attribute the export needs: it is not put in force (checked again at the next reload). */

@@ -7,12 +7,15 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
+
+import javax.sql.DataSource;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -24,8 +27,8 @@ import org.apache.camel.Body;
 import org.apache.camel.ExchangeProperty;
 
 /**
- * The change feed (profile_change, written by statement triggers on profile, segment_member and segment): which
- * profiles changed since an export's last complete run, so that a rerun of an export on the default query compares
+ * The change feed (profile_change, written by statement triggers on the tables an export reads, which a DBA installs
+ * with {@link FeedCommand}): which profiles changed since an export's last complete run, so that a rerun compares
  * those profiles with its sync state ({@link SyncQuery#changed}) instead of every profile in its segments.
  *
  * <p>A run starts from where its export's last complete run began: the oldest transaction still open then
@@ -35,9 +38,9 @@ import org.apache.camel.ExchangeProperty;
  * this run too, without being read or recorded again (RowLedger#standRejections), as a full comparison would reject
  * them again. Everything is compared instead on a first run, a full resync, a new mapping or list (the fingerprint),
  * after a truncate or a segment renamed, when the last complete run left the ledger, a day after the last full
- * comparison (exports.full-compare-after: what the triggers could not see is sent within it), when the default query
- * reads another table or the time or its profile_id is not profile's primary key, or when the feed names more than a
- * twentieth of the state: from there on the full comparison is the cheaper one.
+ * comparison (exports.full-compare-after: what the triggers could not see is sent within it), when the feed does not
+ * cover the export ({@link #uncovered}), or when the feed names more than a twentieth of the state: from there on the
+ * full comparison is the cheaper one.
  */
 public final class ChangeFeed {
 
@@ -116,7 +119,7 @@ public final class ChangeFeed {
      * by an index on the address key.
      */
     public String uncovered(ExportDefinition export, String profileIdType) throws SQLException {
-        if (!export.source().local() || export.source().staged()) {
+        if (!export.source().name().isEmpty()) {
             return "source '" + export.source().name() + "' is another database, which has no change feed";
         }
         if (!SyncQuery.streamsFirstRun(profileIdType)) {
@@ -125,43 +128,46 @@ public final class ChangeFeed {
         if (CLOCK.matcher(export.query()).find()) {
             return "the query reads the clock";
         }
-        List<String[]> tables = new ArrayList<>();
-        anyNode(plan(export, SyncQuery.columns(export), "", true), node -> {
-            if (node.has("Relation Name")) {
-                tables.add(new String[] {node.path("Schema").asText(), node.get("Relation Name").asText()});
-            }
-            return false;
-        });
-        List<String> bare = withoutFeed(tables);
+        List<String> bare = withoutFeed(tablesRead(sources.reader(export.source()), SyncQuery.columns(export)));
         if (!bare.isEmpty()) {
             return "no change-feed triggers on " + bare + " (docs/your-database.md: feed install --export " + export.id() + ")";
         }
         // an index finds an address (SyncQuery#changed): planned with neither whole reads nor nested loops allowed,
         // the look-up shows the key in an index condition only if some index has it, however small the tables are;
         // and the key is found by one look-up per id (not one read each)
-        if (!anyNode(plan(export, SyncQuery.addressLookup(export), "set local enable_seqscan = off; set local enable_nestloop = off", false),
+        if (!anyNode(plan(export, SyncQuery.addressLookup(export), "set local enable_seqscan = off; set local enable_nestloop = off"),
                 node -> node.path("Index Cond").asText().startsWith(KEY_COND))) {
             return "no index finds a profile by its address key (feed install --email)";
         }
-        if (!anyNode(plan(export, SyncQuery.idLookup(export), "set local enable_seqscan = off", false), node -> ID_COND.matcher(node.path("Index Cond").asText()).matches())) {
+        if (!anyNode(plan(export, SyncQuery.idLookup(export), "set local enable_seqscan = off"), node -> ID_COND.matcher(node.path("Index Cond").asText()).matches())) {
             return "no index finds a profile by its key";
         }
         return null;
     }
 
-    /** The tables (schema, name) with no trigger calling the feed's function. */
-    private List<String> withoutFeed(List<String[]> tables) throws SQLException {
-        List<String> bare = new ArrayList<>();
-        for (String[] table : tables) {
-            boolean fed = (Boolean) db.queryOne("""
-                    select exists (select 1 from pg_trigger t where t.tgrelid = to_regclass(format('%I.%I', ?::text, ?::text))
-                        and t.tgfoid = to_regprocedure(format('%I.profile_changed()', ?::text))) as fed""", table[0], table[1], schema)
-                    .orElseThrow().get("fed");
-            if (!fed && !bare.contains(table[0] + "." + table[1])) {
-                bare.add(table[0] + "." + table[1]);
+    /** The tables (schema.name) with no trigger calling the feed's function. */
+    private List<String> withoutFeed(Set<String> tables) throws SQLException {
+        Array bare = (Array) db.queryOne("""
+                select array(select t from unnest(?::text[]) with ordinality as u (t, n) where not exists (select 1 from pg_trigger g
+                    where g.tgrelid = to_regclass(t) and g.tgfoid = to_regprocedure(format('%I.profile_changed()', ?::text))) order by n) as bare""",
+                tables.toArray(new String[0]), schema).orElseThrow().get("bare");
+        return List.of((String[]) bare.getArray());
+    }
+
+    /** The tables a statement reads (schema.name, quoted where a name needs it), as its plan on the reader names them. */
+    static Set<String> tablesRead(DataSource reader, SyncQuery.Statement statement) throws SQLException {
+        Set<String> tables = new LinkedHashSet<>();
+        anyNode(plan(reader, statement, "", true), node -> {
+            if (node.has("Relation Name")) {
+                tables.add(quoted(node.path("Schema").asText()) + "." + quoted(node.get("Relation Name").asText()));
             }
-        }
-        return bare;
+            return false;
+        });
+        return tables;
+    }
+
+    private static String quoted(String name) {
+        return name.matches("[a-z_][a-z0-9_]*") ? name : '"' + name.replace("\"", "\"\"") + '"';
     }
 
     /** An index condition on the address key, as EXPLAIN writes it. */
@@ -186,8 +192,13 @@ public final class ChangeFeed {
     }
 
     /** The statement's plan (EXPLAIN FORMAT JSON), on the export's source, with these planner settings for its transaction. */
-    private JsonNode plan(ExportDefinition export, SyncQuery.Statement statement, String settings, boolean verbose) throws SQLException {
-        try (Connection c = sources.reader(export.source()).getConnection()) {
+    private JsonNode plan(ExportDefinition export, SyncQuery.Statement statement, String settings) throws SQLException {
+        return plan(sources.reader(export.source()), statement, settings, false);
+    }
+
+    /** The statement's plan (EXPLAIN FORMAT JSON, verbose: with each table's schema) on the reader, with these planner settings. */
+    private static JsonNode plan(DataSource reader, SyncQuery.Statement statement, String settings, boolean verbose) throws SQLException {
+        try (Connection c = reader.getConnection()) {
             try (Statement set = c.createStatement()) {
                 if (!settings.isEmpty()) {
                     set.execute(settings);

@@ -3,15 +3,12 @@ package io.brevosync.sync;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -19,8 +16,6 @@ import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.brevosync.Settings;
 import io.brevosync.StartupFailure;
 import io.brevosync.db.Database;
@@ -28,7 +23,6 @@ import io.brevosync.db.Jdbc;
 import io.brevosync.export.ExportFile;
 import io.brevosync.export.ExportSource;
 import io.brevosync.export.Normalise;
-import org.apache.camel.impl.DefaultCamelContext;
 
 /**
  * {@code java -jar brevo-segment-sync.jar feed install|remove --export ID [--key TABLE=COLUMN]… [--email TABLE=COLUMN] [--apply]}:
@@ -41,7 +35,6 @@ import org.apache.camel.impl.DefaultCamelContext;
 public final class FeedCommand {
 
     private static final String USAGE = "usage: feed install|remove --export ID [--key TABLE=COLUMN]... [--email TABLE=COLUMN] [--apply]";
-    private static final Set<String> WHOLE_NUMBERS = Set.of("smallint", "integer", "bigint");
     private static final Pattern MAPPED_EMAIL = Pattern.compile("(?i)(?:^|,)\\s*EMAIL\\s*=\\s*([a-z_][a-z0-9_]*)");
 
     private FeedCommand() {
@@ -54,29 +47,27 @@ public final class FeedCommand {
             out.println(USAGE);
             return 2;
         }
-        Function<String, String> settings = Settings.read();
+        Settings settings = Settings.read();
         String exportId = options.get("--export").get(0);
         try {
-            Map<String, String> parameters = ExportFile.declaredParameters(Path.of(settings.apply("exports.dir")), exportId);
+            Map<String, String> parameters = ExportFile.declaredParameters(Path.of(settings.get("exports.dir")), exportId);
             if (parameters.isEmpty()) {
-                out.println("No export '" + exportId + "' in " + settings.apply("exports.dir") + " (exports.dir)");
+                out.println("No export '" + exportId + "' in " + settings.get("exports.dir") + " (exports.dir)");
                 return 1;
             }
-            var context = new DefaultCamelContext();
-            context.getPropertiesComponent().addLocation("classpath:application.properties");
-            Function<String, String> parameter = name -> context.resolvePropertyPlaceholders(parameters.getOrDefault(name, "")).trim();
+            Function<String, String> parameter = name -> settings.resolve(parameters.getOrDefault(name, ""));
             if (!parameter.apply("source").isEmpty()) {
                 out.println("Export '" + exportId + "' reads source '" + parameter.apply("source") + "', another database: the change feed is only for tables"
                         + " of the database of the server's schema (db.url); its runs compare every profile");
                 return 1;
             }
-            String query = parameter.apply("query").isEmpty() ? settings.apply("exports.default-query") : parameter.apply("query");
+            String query = parameter.apply("query").isEmpty() ? settings.get("exports.default-query") : parameter.apply("query");
             String key = parameter.apply("profileKey").isEmpty() ? ExportSource.PROFILE_ID : parameter.apply("profileKey").toLowerCase();
             ExportSource source = new ExportSource("", query, key, parameter.apply("segmentsColumn").toLowerCase(), false);
             List<String> segments = Arrays.stream(parameter.apply("segments").split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
             Matcher email = MAPPED_EMAIL.matcher(parameter.apply("mapping"));
-            try (Database database = new Database(settings.apply("db.url"), settings.apply("db.user"), settings.apply("db.password"), settings.apply("db.schema"),
-                    1, 0, Duration.ofMillis(Long.parseLong(settings.apply("db.connect-timeout"))))) {
+            try (Database database = new Database(settings.get("db.url"), settings.get("db.user"), settings.get("db.password"), settings.get("db.schema"),
+                    1, 0, Duration.ofMillis(Long.parseLong(settings.get("db.connect-timeout"))))) {
                 List<String> sql = statements(database, args.get(0).equals("install"), exportId, source, segments, options,
                         email.find() ? email.group(1).toLowerCase() : "");
                 if (options.containsKey("--apply")) {
@@ -113,7 +104,7 @@ public final class FeedCommand {
         String prefix = database.schema() + "_feed_";
         List<String> sql = new ArrayList<>();
         sql.add("-- The change feed of export '" + exportId + "' (" + (install ? "feed install" : "feed remove") + "): run as the owner of these tables");
-        for (String table : tables(database, source, segments)) {
+        for (String table : ChangeFeed.tablesRead(database.exportDataSource(), SyncQuery.columns(source, segments))) {
             String bare = table.substring(table.indexOf('.') + 1);
             if (!install) {
                 for (String op : List.of("inserted", "updated", "deleted", "truncated", "changed")) {
@@ -129,9 +120,9 @@ public final class FeedCommand {
                 continue;
             }
             String type = type(db, table, keyColumn);
-            if (!WHOLE_NUMBERS.contains(type)) {
+            if (!SyncQuery.streamsFirstRun(type)) {
                 throw new IllegalArgumentException("The key column " + table + "." + keyColumn + " is " + (type.isEmpty() ? "not a column of it" : type)
-                        + ": the change feed holds whole-number keys (smallint, integer, bigint); without the feed every run compares every profile");
+                        + ": the change feed holds whole-number keys (int2, int4, int8); without the feed every run compares every profile");
             }
             String call = " for each statement execute function " + function + "('" + keyColumn + "');";
             sql.add("-- " + table + ": key column " + keyColumn);
@@ -149,41 +140,15 @@ public final class FeedCommand {
         return sql;
     }
 
-    /** The tables the export's query reads (schema.name), as its plan names them. */
-    private static Set<String> tables(Database database, ExportSource source, List<String> segments) throws SQLException {
-        SyncQuery.Statement columns = SyncQuery.columns(source, segments);
-        Set<String> tables = new LinkedHashSet<>();
-        try (Connection c = database.exportDataSource().getConnection();
-                PreparedStatement s = Jdbc.prepare(c, "explain (format json, verbose) " + columns.sql(), columns.parameters().toArray());
-                ResultSet rs = s.executeQuery()) {
-            rs.next();
-            collect(new ObjectMapper().readTree(rs.getString(1)), tables);
-            c.rollback();
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException("EXPLAIN answered no JSON", e);
-        }
-        return tables;
-    }
-
-    private static void collect(JsonNode node, Set<String> tables) {
-        if (node.has("Relation Name")) {
-            tables.add(quoted(node.path("Schema").asText()) + "." + quoted(node.get("Relation Name").asText()));
-        }
-        node.forEach(child -> collect(child, tables));
-    }
-
-    private static String quoted(String name) {
-        return name.matches("[a-z_][a-z0-9_]*") ? name : '"' + name.replace("\"", "\"\"") + '"';
-    }
-
     private static boolean column(Jdbc db, String table, String column) throws SQLException {
         return !column.isEmpty() && !type(db, table, column).isEmpty();
     }
 
-    /** The type of a column of the table (format_type), or "" when it has none of that name. */
+    /** The type of a column of the table (its name: int8, uuid...), or "" when it has none of that name. */
     private static String type(Jdbc db, String table, String column) throws SQLException {
-        return db.queryOne("select format_type(a.atttypid, null) as type from pg_attribute a where a.attrelid = ?::regclass and a.attname = ? and a.attnum > 0"
-                + " and not a.attisdropped", table, column).map(row -> (String) row.get("type")).orElse("");
+        return db.queryOne("select t.typname from pg_attribute a join pg_type t on t.oid = a.atttypid "
+                + "where a.attrelid = ?::regclass and a.attname = ? and a.attnum > 0 and not a.attisdropped", table, column)
+                .map(row -> (String) row.get("typname")).orElse("");
     }
 
     /** Runs the statements, one by one (an index made concurrently cannot be in a transaction), with the role of DB_USER. */

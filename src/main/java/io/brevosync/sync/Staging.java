@@ -105,7 +105,7 @@ public final class Staging {
 
     /** Drops the copy of the export's rows made for this purpose, if it has one. */
     public void discard(ExportDefinition export, String purpose) {
-        if (!export.source().staged() && export.source().local()) {
+        if (export.source().name().isEmpty()) {
             return;
         }
         try (Connection c = server.getConnection(); Statement s = c.createStatement()) {
