@@ -60,7 +60,7 @@ class AlertsTest extends ServerTest {
             values.put(more[i], more[i + 1]);
         }
         Files.writeString(server.exportsDir().resolve(id + ".camel.yaml"), TestServer.exportFile(values));
-        JsonNode reload = TestServer.JSON.readTree(server.api("POST", "/api/exports/reload").body());
+        JsonNode reload = server.reload();
         assertTrue(reload.get("errors").isEmpty(), reload.toString());
     }
 

@@ -243,7 +243,7 @@ class DataQualityTest extends ServerTest {
         java.nio.file.Files.writeString(server.exportsDir().resolve("twice.camel.yaml"), TestServer.exportFile(Map.of("exportId", "twice", "listId", "12",
                 "segments", "any", "mapping", "EMAIL=email,FIRSTNAME=first_name", "query", "select p.id as profile_id, p.email, p.first_name from profile p "
                         + "where p.id = 900008 and 'any' = any(:#segments) union all select p.id, p.email, p.first_name from profile p where p.id = 900008")));
-        JsonNode reload = TestServer.JSON.readTree(server.api("POST", "/api/exports/reload").body());
+        JsonNode reload = server.reload();
         assertTrue(reload.get("errors").isEmpty(), reload.toString());
         JsonNode run = server.runAndWait("twice");
         assertTrue(run.get("status").asText().startsWith("succeeded"), run.toString());

@@ -5,7 +5,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -51,12 +50,7 @@ class ExportAttributesTest {
 
     @AfterEach
     void clean() throws Exception {
-        try (var files = Files.list(server.exportsDir())) {
-            for (Path file : files.filter(f -> !f.getFileName().toString().equals("newsletter.camel.yaml")).toList()) {
-                Files.delete(file);
-            }
-        }
-        server.api("POST", "/api/exports/reload");
+        server.keepOnlyNewsletter();
         server.resetSandbox();
         calls.clear();
     }
@@ -64,12 +58,12 @@ class ExportAttributesTest {
     @Test
     void an_attribute_the_account_lacks_makes_the_export_invalid_with_the_accounts_attributes_and_the_version_in_force_stays() throws Exception {
         write("loyal", "EMAIL=email,FIRSTNAME=first_name", Map.of());
-        JsonNode first = reload();
+        JsonNode first = server.reload();
         assertTrue(first.get("loaded").toString().contains("loyal"), first.toString());
 
         write("loyal", "EMAIL=email,FIRSTNAME=first_name,LOYALTY=country", Map.of());
-        JsonNode second = reload();
-        String error = error(second, "loyal");
+        JsonNode second = server.reload();
+        String error = TestServer.exportError(second, "loyal");
         assertTrue(error.startsWith("Export 'loyal' is misconfigured: LOYALTY does not exist in the Brevo account of connection 'default', which has "
                 + "[FIRSTNAME, LASTNAME, SMS, WHATSAPP, LANDLINE_NUMBER, EXT_ID, COUNTRY, CITY, BIRTHDATE, CONSENT"), error);
         assertTrue(error.contains("set createAttributes: true"), error);
@@ -106,7 +100,7 @@ class ExportAttributesTest {
         // created once: a changed export on the same attributes finds them
         calls.clear();
         write("made", "EMAIL=email,TIER=country,BORN=birth_date:date", Map.of("createAttributes", "true"));
-        JsonNode again = reload();
+        JsonNode again = server.reload();
         assertTrue(again.get("loaded").toString().contains("made"), again.toString());
         assertTrue(calls.stream().noneMatch(c -> c.startsWith("POST /v3/contacts/attributes")), calls.toString());
     }
@@ -114,14 +108,14 @@ class ExportAttributesTest {
     @Test
     void create_attributes_cannot_fix_a_type_brevo_has_otherwise() throws Exception {
         write("typed", "EMAIL=email,BIRTHDATE=birth_date:number", Map.of("createAttributes", "true"));
-        assertTrue(error(reload(), "typed").contains("BIRTHDATE is a date attribute in Brevo but mapped as number"), calls.toString());
+        assertTrue(TestServer.exportError(server.reload(), "typed").contains("BIRTHDATE is a date attribute in Brevo but mapped as number"), calls.toString());
         assertTrue(calls.stream().noneMatch(c -> c.startsWith("POST /v3/contacts/attributes")), calls.toString());
     }
 
     @Test
     void check_attributes_false_puts_the_export_in_force_unchecked() throws Exception {
         write("unchecked", "EMAIL=email,NOT_IN_BREVO=country", Map.of("checkAttributes", "false"));
-        JsonNode reload = reload();
+        JsonNode reload = server.reload();
         assertTrue(reload.get("loaded").toString().contains("unchecked"), reload.toString());
         assertTrue(calls.stream().noneMatch(c -> c.contains("/v3/contacts/attributes")), calls.toString());
     }
@@ -131,7 +125,7 @@ class ExportAttributesTest {
         // the list look-up and the attributes' both fail
         server.sandbox().faults().failNext(503, 2);
         write("away", "EMAIL=email,NOT_IN_BREVO=country", Map.of());
-        JsonNode reload = reload();
+        JsonNode reload = server.reload();
         assertTrue(reload.get("loaded").toString().contains("away"), reload.toString());
         assertTrue(calls.contains("GET /v3/contacts/attributes 503 "), calls.toString());
     }
@@ -143,10 +137,6 @@ class ExportAttributesTest {
                 "cron", "0 0 0 1 1 ? 2099"));
         values.putAll(more);
         Files.writeString(server.exportsDir().resolve(id + ".camel.yaml"), TestServer.exportFile(values));
-    }
-
-    private JsonNode reload() throws Exception {
-        return json(call("POST", "/api/exports/reload"));
     }
 
     private JsonNode export(String id) {
@@ -176,15 +166,6 @@ class ExportAttributesTest {
         Map<String, String> types = new LinkedHashMap<>();
         json(answer.body()).get("attributes").forEach(a -> types.put(a.get("name").asText(), a.get("type").asText()));
         return types;
-    }
-
-    private static String error(JsonNode answer, String exportId) {
-        for (JsonNode error : answer.get("errors")) {
-            if (exportId.equals(error.path("exportId").asText())) {
-                return error.get("error").asText();
-            }
-        }
-        throw new AssertionError("no error for " + exportId + ": " + answer);
     }
 
     private static String fieldNames(JsonNode object) {

@@ -1,7 +1,6 @@
 package io.brevosync;
 
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -37,33 +36,28 @@ class ExportConsentTest {
 
     @AfterEach
     void clean() throws Exception {
-        try (var files = Files.list(server.exportsDir())) {
-            for (Path file : files.filter(f -> !f.getFileName().toString().equals("newsletter.camel.yaml")).toList()) {
-                Files.delete(file);
-            }
-        }
-        server.api("POST", "/api/exports/reload");
+        server.keepOnlyNewsletter();
     }
 
     @Test
     void an_export_whose_query_returns_a_consent_and_that_says_no_policy_is_refused() throws Exception {
         // the default query returns p.consent; "" says no policy (TestServer.exportFile would otherwise say not-required)
         write("silent", "", null);
-        String error = error(reload(), "silent");
+        String error = TestServer.exportError(server.reload(), "silent");
         assertTrue(error.startsWith("Export 'silent' is misconfigured: its query returns [consent], named like a consent, but the export says no "
                 + "consent policy: set consent: consent"), error);
         assertTrue(error.contains("or consent: not-required: <why, in a few words>"), error);
 
         // any column named like one: a query of its own
         write("optin", "", "select p.id as profile_id, p.email, p.consent as newsletter_opt_in from profile p where :#segments is not null");
-        assertTrue(error(reload(), "optin").contains("its query returns [newsletter_opt_in], named like a consent"));
+        assertTrue(TestServer.exportError(server.reload(), "optin").contains("its query returns [newsletter_opt_in], named like a consent"));
     }
 
     @Test
     void a_query_without_a_consent_needs_no_policy_and_one_that_cannot_be_read_is_not_blocked() throws Exception {
         write("plain", "", "select p.id as profile_id, p.email from profile p where :#segments is not null");
         write("later", "", "select p.id as profile_id, p.email from table_made_later p where :#segments is not null");
-        JsonNode reload = reload();
+        JsonNode reload = server.reload();
         assertTrue(reload.get("errors").isEmpty(), reload.toString());
         assertTrue(reload.get("exports").toString().contains("\"plain\"") && reload.get("exports").toString().contains("\"later\""), reload.toString());
         assertEquals("none", export("plain").get("consent").asText());
@@ -72,7 +66,7 @@ class ExportConsentTest {
     @Test
     void not_required_is_accepted_with_its_reason_shown_with_the_export_and_its_run() throws Exception {
         write("service", "not-required: service messages to customers under contract", null);
-        JsonNode reload = reload();
+        JsonNode reload = server.reload();
         assertTrue(reload.get("loaded").toString().contains("service"), reload.toString());
         assertEquals("not required: service messages to customers under contract", export("service").get("consent").asText());
         assertEquals("service messages to customers under contract", export("service").get("quality").get("consentNotRequired").asText());
@@ -83,7 +77,7 @@ class ExportConsentTest {
         assertEquals("not required: service messages to customers under contract", run.get("consent").asText(), run.toString());
 
         write("terse", "not-required: internal", null);
-        assertTrue(error(reload(), "terse").contains("consent: not-required needs its reason, in a few words"));
+        assertTrue(TestServer.exportError(server.reload(), "terse").contains("consent: not-required needs its reason, in a few words"));
     }
 
     @Test
@@ -98,7 +92,7 @@ class ExportConsentTest {
         former.put("consentColumn", "consent");
         former.remove("consent");
         Files.writeString(server.exportsDir().resolve("former.camel.yaml"), TestServer.exportFile(former));
-        JsonNode reload = reload();
+        JsonNode reload = server.reload();
         assertTrue(reload.get("errors").isEmpty(), reload.toString());
         assertEquals("column consent", export("column").get("consent").asText());
         assertEquals("column consent", export("former").get("consent").asText());
@@ -110,7 +104,7 @@ class ExportConsentTest {
         assertEquals(withoutConsent, viaFormerName.get("rowsWithoutConsent").asLong(), viaFormerName.toString());
 
         write("typo", "agreed", null);
-        assertTrue(error(reload(), "typo").contains("its query returns no column [agreed]; it returns [profile_id, email, first_name"));
+        assertTrue(TestServer.exportError(server.reload(), "typo").contains("its query returns no column [agreed]; it returns [profile_id, email, first_name"));
     }
 
     // ---- helpers ----
@@ -133,10 +127,6 @@ class ExportConsentTest {
         return values;
     }
 
-    private JsonNode reload() throws Exception {
-        return TestServer.JSON.readTree(server.api("POST", "/api/exports/reload").body());
-    }
-
     private JsonNode export(String id) throws Exception {
         for (JsonNode export : TestServer.JSON.readTree(server.api("GET", "/api/exports").body()).get("exports")) {
             if (export.get("exportId").asText().equals(id)) {
@@ -146,12 +136,4 @@ class ExportConsentTest {
         throw new AssertionError("export " + id + " not in force");
     }
 
-    private static String error(JsonNode answer, String exportId) {
-        for (JsonNode error : answer.get("errors")) {
-            if (exportId.equals(error.path("exportId").asText())) {
-                return error.get("error").asText();
-            }
-        }
-        throw new AssertionError("no error for " + exportId + ": " + answer);
-    }
 }

@@ -52,7 +52,7 @@ class ImportReportsTest extends ServerTest {
                 "segments", "any", "mapping", "EMAIL=email,SMS=phone", "phoneRegion", "FR", "identifierConflict", "skip", "maxRemovalPercent", "100",
                 "cron", "0 0 0 1 1 ? 2099", "query", "select p.id as profile_id, p.email, p.phone from profile p "
                         + "where p.id between 950600 and 950699 and 'any' = any(:#segments)")));
-        JsonNode reload = TestServer.JSON.readTree(server.api("POST", "/api/exports/reload").body());
+        JsonNode reload = server.reload();
         assertTrue(reload.get("errors").isEmpty(), reload.toString());
         server.sandbox().inspector((method, path, query, headers, body, status, answer) -> {
             if (path.equals("/v3/contacts/import") && status == 202) {

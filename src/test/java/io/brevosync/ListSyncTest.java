@@ -395,7 +395,7 @@ class ListSyncTest extends ServerTest {
     /** Writes an export's file and reloads: the export must be taken. */
     private void addExport(Map<String, String> parameters) throws Exception {
         Files.writeString(server.exportsDir().resolve(parameters.get("exportId") + ".camel.yaml"), TestServer.exportFile(parameters));
-        JsonNode reload = TestServer.JSON.readTree(server.api("POST", "/api/exports/reload").body());
+        JsonNode reload = server.reload();
         assertTrue(reload.get("errors").isEmpty(), reload.toString());
     }
 

@@ -70,7 +70,7 @@ class MisconfiguredExportTest {
         Path file = server.exportsDir().resolve("bad.camel.yaml");
         Files.writeString(file, TestServer.exportFile(values));
         try {
-            JsonNode reload = TestServer.JSON.readTree(server.api("POST", "/api/exports/reload").body());
+            JsonNode reload = server.reload();
             JsonNode error = error(reload, "bad.camel.yaml");
             assertTrue(error != null, "the reload lists bad.camel.yaml with an error: " + reload);
             assertTrue(error.get("error").asText().contains("Export '" + values.get("exportId") + "'"), error.toString());
@@ -92,7 +92,7 @@ class MisconfiguredExportTest {
         Files.writeString(file, TestServer.exportFile(Map.of("exportId", "later", "listId", "1", "segments", "vip", "consent", "consent",
                 "mapping", "EMAIL=email,LASTNAME=made_later", "query", "select p.*, p.id as profile_id from profile p")));
         try {
-            JsonNode before = TestServer.JSON.readTree(server.api("POST", "/api/exports/reload").body());
+            JsonNode before = server.reload();
             assertTrue(String.valueOf(error(before, "later.camel.yaml")).contains("its query returns no column [made_later]"), before.toString());
             // the column is made: the next reload takes the export, not only the next check a minute later (exports.recheck-period)
             server.sql("alter table profile add column made_later text");
@@ -118,7 +118,7 @@ class MisconfiguredExportTest {
         Path file = server.exportsDir().resolve("broken.camel.yaml");
         Files.writeString(file, yaml.replace("\\n", "\n"));
         try {
-            JsonNode reload = TestServer.JSON.readTree(server.api("POST", "/api/exports/reload").body());
+            JsonNode reload = server.reload();
             JsonNode error = error(reload, "broken.camel.yaml");
             assertTrue(error != null && error.get("error").asText().startsWith("broken.camel.yaml is not a valid exports file"), reload.toString());
             assertEquals("[\"newsletter\"]", reload.get("exports").toString());

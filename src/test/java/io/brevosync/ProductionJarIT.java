@@ -142,13 +142,7 @@ class ProductionJarIT {
     @Test
     @Order(3)
     void the_first_admin_is_made_on_the_command_line_and_a_connection_runs_nothing_before_its_consent() throws Exception {
-        Path log = dir.resolve("user-add.log");
-        ProcessBuilder add = new ProcessBuilder("java", "-jar", ServerProcess.SERVER_JAR.toString(), "user", "add", "root", "--role", "admin")
-                .redirectErrorStream(true).redirectOutput(log.toFile());
-        add.environment().putAll(env);
-        Process done = add.start();
-        assertTrue(done.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) && done.exitValue() == 0, Files.readString(log));
-        String printed = Files.readString(log);
+        String printed = command(env, "user", "add", "root", "--role", "admin");
         java.util.regex.Matcher token = java.util.regex.Pattern.compile("shown this once: (bss_\\S+)").matcher(printed);
         assertTrue(token.find(), printed);
         adminToken = token.group(1);

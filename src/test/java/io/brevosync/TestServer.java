@@ -175,6 +175,35 @@ public final class TestServer implements AutoCloseable {
         return yaml.toString();
     }
 
+    /** POST /api/exports/reload, which must answer 200: what it did (loaded, removed, waiting, exports, errors). */
+    public JsonNode reload() throws IOException, InterruptedException {
+        HttpResponse<String> answer = api("POST", "/api/exports/reload");
+        if (answer.statusCode() != 200) {
+            throw new AssertionError("the reload answered " + answer.statusCode() + ": " + answer.body());
+        }
+        return JSON.readTree(answer.body());
+    }
+
+    /** The error a reload's answer gives the export. */
+    public static String exportError(JsonNode reload, String exportId) {
+        for (JsonNode error : reload.get("errors")) {
+            if (exportId.equals(error.path("exportId").asText())) {
+                return error.get("error").asText();
+            }
+        }
+        throw new AssertionError("no error for " + exportId + ": " + reload);
+    }
+
+    /** Deletes every export file but the demo's newsletter.camel.yaml, and reloads: the next test starts from it alone. */
+    public void keepOnlyNewsletter() throws IOException, InterruptedException {
+        try (var files = Files.list(exportsDir)) {
+            for (Path file : files.filter(f -> !f.getFileName().toString().equals("newsletter.camel.yaml")).toList()) {
+                Files.delete(file);
+            }
+        }
+        reload();
+    }
+
     /** The exports directory of this server: tests add, change and delete export files in it. */
     public Path exportsDir() {
         return exportsDir;
