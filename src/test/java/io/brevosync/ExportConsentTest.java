@@ -75,6 +75,12 @@ class ExportConsentTest {
         assertTrue(run.get("status").asText().startsWith("succeeded"), run.toString());
         assertEquals(0, run.get("rowsWithoutConsent").asInt(), "no consent column: every row goes");
         assertEquals("not required: service messages to customers under contract", run.get("consent").asText(), run.toString());
+        // the policy is the run's: an export that says another since does not change what its past runs ran under
+        write("service", "consent", null);
+        assertTrue(server.reload().get("loaded").toString().contains("service"));
+        assertEquals("column consent", export("service").get("consent").asText());
+        JsonNode past = TestServer.JSON.readTree(server.api("GET", "/api/exports/service/runs/" + run.get("id").asLong()).body());
+        assertEquals("not required: service messages to customers under contract", past.get("consent").asText(), past.toString());
 
         write("terse", "not-required: internal", null);
         assertTrue(TestServer.exportError(server.reload(), "terse").contains("consent: not-required needs its reason, in a few words"));

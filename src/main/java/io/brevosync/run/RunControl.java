@@ -67,7 +67,7 @@ public final class RunControl {
         ExportDefinition export = exports.get(exchange.getProperty("exportId", String.class));
         // the properties first: if the database fails below, the run's doFinally can still close it
         open(exchange, runId, export, exchange.getProperty("fullResync", false, Boolean.class));
-        ledger.started(runId);
+        ledger.started(runId, export.quality().consentPolicy());
         if (!export.quality().hasConsentColumn()) {
             LOG.info("Export {} run {}: no consent column; consent policy: {}", export.id(), runId, export.quality().consentPolicy());
         }

@@ -19,7 +19,7 @@ public final class RunLedger {
 
     private static final String RUN_COLUMNS = "id, export_id, trigger, started_by, status, full_resync, created_at, started_at, finished_at, rows_read, "
             + "rows_added, rows_updated, rows_unchanged, rows_removed, rows_rejected, rows_without_consent, rows_adjusted, rows_failed, rows_dead, rows_sent, rows_delivered, "
-            + "rows_unlinked, unlinks_owed, node, list_members, drift_missing, drift_owed, drift_foreign, members_before, profiles_compared, feed, batches, batches_failed, invalid_emails, duplicates, canceled, failure, message, warnings";
+            + "rows_unlinked, unlinks_owed, node, list_members, drift_missing, drift_owed, drift_foreign, members_before, profiles_compared, feed, consent, batches, batches_failed, invalid_emails, duplicates, canceled, failure, message, warnings";
 
     private final Jdbc db;
     private final RowLedger rows;
@@ -72,8 +72,9 @@ public final class RunLedger {
                 + "the next run sends what it had not delivered' where id = ? and status in ('queued', 'running')", INTERRUPTED, runId);
     }
 
-    void started(long runId) throws SQLException {
-        db.update("update export_run set status = ?, started_at = now() where id = ?", RUNNING, runId);
+    /** The run runs, under this consent policy (the export's as it is now: recorded with the run, it stays as it was). */
+    void started(long runId, String consent) throws SQLException {
+        db.update("update export_run set status = ?, started_at = now(), consent = ? where id = ?", RUNNING, consent, runId);
     }
 
     void membersBefore(long runId, long members) throws SQLException {

@@ -69,11 +69,9 @@ public final class RunReports {
         return ledger.runs(exportId, 50);
     }
 
-    /** A run's report: the ledger's record, its live progress while it runs, and the consent policy it ran under. */
+    /** A run's report: the ledger's record (with the consent policy it ran under) and its live progress while it runs. */
     public Map<String, Object> run(String exportId, String runId) throws SQLException {
         Map<String, Object> answer = new LinkedHashMap<>(runs.run(exportId, runId));
-        // the export's policy as in force, where it still is (the ledger has no column for it yet; the run's log line names it too)
-        exports.all().stream().filter(e -> e.id().equals(exportId)).findFirst().ifPresent(e -> answer.put("consent", e.quality().consentPolicy()));
         Map<String, Object> progress = runs.progress(Long.parseLong(runId));
         if (progress != null) {
             answer.put("progress", progress);
