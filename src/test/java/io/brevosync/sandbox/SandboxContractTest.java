@@ -65,13 +65,16 @@ class SandboxContractTest {
         brevo.json("GET", "/v3/contacts/%2B33612345678?identifierType=phone_id", null, 200);
         brevo.json("GET", "/v3/contacts/%2B33699999999?identifierType=phone_id", null, 404);
         brevo.json("GET", "/v3/contacts/attributes", null, 200);
+        // an attribute a reload creates (createAttributes), and one the account has
+        brevo.json("POST", "/v3/contacts/attributes/normal/LOYALTY", "{\"type\":\"text\"}", 201);
+        brevo.json("POST", "/v3/contacts/attributes/normal/LOYALTY", "{\"type\":\"text\"}", 400);
         brevo.json("POST", "/v3/contacts", "{\"email\":\"c@example.com\",\"attributes\":{\"FIRSTNAME\":\"Cy\"},\"listIds\":[1]}", 201);
         brevo.json("POST", "/v3/contacts", "{\"email\":\"c@example.com\",\"attributes\":{\"LASTNAME\":\"Lu\"},\"updateEnabled\":true}", 204);
         brevo.json("POST", "/v3/contacts", "{\"email\":\"c@example.com\"}", 400);
 
         assertEquals(List.of(), violations, "seen: " + seen);
         long endpoints = sandbox.requests().entries().stream().map(RequestLog.Entry::endpoint).distinct().count();
-        assertEquals(12, endpoints, "all twelve simulated endpoints were exercised: " + seen);
+        assertEquals(13, endpoints, "all thirteen simulated endpoints were exercised: " + seen);
     }
 
     @Test
