@@ -24,7 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The status page in a real headless Chromium (Debian's chromium and chromium-driver): it asks for a token, shows the
- * export, a run's progress bar moving, its history and rows, and confirms a braked run's removals.
+ * export, a run's progress bar moving, its history and rows, confirms a braked run's removals, and shows a connection's
+ * data-privacy statement for an admin to agree to.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class StatusPageTest extends ServerTest {
@@ -144,5 +145,27 @@ class StatusPageTest extends ServerTest {
             }
         });
         waiting(10).until(d -> d.findElements(By.id("confirm")).isEmpty());
+    }
+
+    @Test
+    @Order(4)
+    void an_admin_reads_a_connections_statement_and_agrees_to_it_on_the_page() throws Exception {
+        // the consent recorded at start-up (access.record-consent-as) withdrawn: the connection runs nothing until an admin agrees
+        server.sql("update connection_policy set consent_version = null, consent_by = null, consent_at = null where name = 'default'");
+        waiting(10).until(d -> text("connections").contains("no consent to version 2026-12"));
+        click(By.cssSelector("button.statement[data-connection='default']"));
+        waiting(10).until(d -> text("statement").contains("data-privacy statement, version 2026-12"));
+        assertTrue(text("statement").contains("Brevo"), "the statement's text: " + text("statement"));
+        click(By.id("agree"));
+        waiting(10).until(d -> text("statement").contains("Agreed by"));
+        waiting(10).until(d -> text("connections").contains("version 2026-12 by"));
+        assertEquals(java.util.List.of("2026-12"), server.strings("select consent_version from connection_policy where name = 'default'"));
+        TestServer.await("the agreement audited", Duration.ofSeconds(10), () -> {
+            try {
+                return !server.strings("select id from audit_log where action = 'POST /api/connections/default/consent' and status = 200").isEmpty();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
     }
 }

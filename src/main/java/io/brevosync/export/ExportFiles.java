@@ -25,8 +25,8 @@ import org.slf4j.LoggerFactory;
  * The exports directory: each {@code *.camel.yaml} file in it holds {@code templatedRoute}s of the segment-export
  * template, one per export. It is read again every few seconds and on demand ({@link #read}, the list checks of
  * routes/export-files.camel.yaml, then {@link #apply}, one reload at a time): an export added or changed is checked
- * (its parameters, segments, consent policy, list and attributes in Brevo) and, when valid, put in force; an export
- * no longer declared is taken out. An invalid declaration changes nothing (the version in force, if any, stays), is
+ * (its parameters; its query on its source: the columns it reads, its consent policy; its list and attributes in
+ * Brevo) and, when valid, put in force; an export no longer declared is taken out. An invalid declaration changes nothing (the version in force, if any, stays), is
  * listed with its error, logged once, and checked again every {@code recheck} or when a reload asks for it; a change
  * to an export whose run is in progress waits for the run to end.
  */
