@@ -167,6 +167,16 @@ class ChangeFeedTest extends ServerTest {
             }
             assertTrue(plan.toString().contains("profile_email_key"), plan.toString());
         }
+        // and the key in SQL is the key in Java, whatever padding surrounds the address
+        String padded = "\u00A0\u200B\t Someone@Example.COM\r\n\u000B\f\u2007\u202F\u200C\u200D\u2060\uFEFF ";
+        try (Connection c = server.db().getConnection(); var s = c.prepareStatement("select " + Normalise.emailKeySql("?::text"))) {
+            s.setString(1, padded);
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                assertEquals(Normalise.emailKey(padded), rs.getString(1));
+                assertEquals("someone@example.com", rs.getString(1));
+            }
+        }
     }
 
     @Test

@@ -64,10 +64,23 @@ public final class Normalise {
     private Normalise() {
     }
 
-    /** The SQL twin of {@link #emailKey}: the key duplicates are found by, in the database. */
+    /**
+     * The SQL twin of {@link #emailKey}: the key duplicates are found by, in the database. Its padding is an escape
+     * string (a tab as backslash-t, a no-break space by its code), so the SQL a DBA is given to read and paste (feed
+     * install) holds no invisible characters.
+     */
     public static String emailKeySql(String column) {
-        return "nullif(lower(btrim(" + column + "::text, '" + PADDING + "')), '')";
+        return "nullif(lower(btrim(" + column + "::text, " + PADDING_SQL + ")), '')";
     }
+
+    /** {@link #PADDING} as a PostgreSQL escape string literal: the same characters, each visible. */
+    private static final String PADDING_SQL = PADDING.chars().mapToObj(c -> switch (c) {
+        case '\t' -> "\\t";
+        case '\r' -> "\\r";
+        case '\n' -> "\\n";
+        case '\f' -> "\\f";
+        default -> c >= 0x20 && c < 0x7F ? String.valueOf((char) c) : String.format("\\u%04X", c);
+    }).collect(java.util.stream.Collectors.joining("", "E'", "'"));
 
     /** Trimmed and lower-cased: two emails with the same key are the same address. */
     public static String emailKey(Object raw) {
