@@ -83,9 +83,9 @@ public final class PassReader {
         exchange.getIn().setHeader(SqlConstants.SQL_PARAMETERS, statement.parameters());
         exchange.setProperty("phoneOwners", new PhoneOwners());
         if (run.pass() == 1) {
-            LOG.info("Export {} run {} started{}: segments {} -> Brevo list {} via connection '{}'; {} profiles delivered before; comparing {}", export.id(),
+            LOG.info("Export {} run {} started{}: segments {} -> Brevo list {} via connection '{}'; {} profiles delivered before; {}", export.id(),
                     runId, full ? " (full resync)" : "", export.segments(), export.listId(), export.connection(), state[1],
-                    scope == null ? "every profile" : scope.note());
+                    scope == null ? "every profile compared" : scope.note());
         }
     }
 
