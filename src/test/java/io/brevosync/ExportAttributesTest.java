@@ -13,11 +13,8 @@ import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -29,29 +26,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * force stays), creates them where the export says createAttributes: true (audited), and checks nothing with
  * checkAttributes: false or when Brevo is out of reach.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ExportAttributesTest {
-
-    private TestServer server;
+class ExportAttributesTest extends ServerTest {
     /** The sandbox's answers to the server, as "METHOD path status body". */
     private final List<String> calls = Collections.synchronizedList(new ArrayList<>());
 
-    @BeforeAll
-    void start() throws Exception {
-        server = TestServer.start(Map.of("demo.profiles", "100"));
-        server.sandbox().inspector((method, path, query, headers, body, status, answer) -> calls.add(method + " " + path + " " + status + " "
+    @Override
+    protected TestServer startServer() throws Exception {
+        TestServer started = TestServer.start(Map.of("demo.profiles", "100"));
+        started.sandbox().inspector((method, path, query, headers, body, status, answer) -> calls.add(method + " " + path + " " + status + " "
                 + (body == null ? "" : new String(body))));
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        server.close();
+        return started;
     }
 
     @AfterEach
     void clean() throws Exception {
         server.keepOnlyNewsletter();
-        server.resetSandbox();
         calls.clear();
     }
 

@@ -5,11 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -19,19 +16,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * column named like a consent and that says neither a consent column nor consent: not-required with its reason; the
  * reason is shown with the export and its runs; a consent column keeps rows without consent out, as consentColumn did.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ExportConsentTest {
+class ExportConsentTest extends ServerTest {
 
-    private TestServer server;
-
-    @BeforeAll
-    void start() throws Exception {
-        server = TestServer.start(Map.of("demo.profiles", "300"));
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        server.close();
+    @Override
+    protected TestServer startServer() throws Exception {
+        return TestServer.start(Map.of("demo.profiles", "300"));
     }
 
     @AfterEach

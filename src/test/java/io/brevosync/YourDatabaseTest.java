@@ -14,8 +14,6 @@ import io.brevosync.db.Database;
 import io.brevosync.demo.EmbeddedDatabase;
 import io.brevosync.export.ExportRegistry;
 import org.flywaydb.core.Flyway;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -27,18 +25,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * shape than the demo's. (The least-privilege roles, a replica as a source and the feed command are tested on the jar:
  * ProductionJarIT.)
  */
-class YourDatabaseTest {
+class YourDatabaseTest extends ServerTest {
 
-    private static TestServer server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = TestServer.start(Map.of("demo.profiles", "100"));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        server.close();
+    @Override
+    protected TestServer startServer() throws Exception {
+        return TestServer.start(Map.of("demo.profiles", "100"));
     }
 
     @Test
@@ -120,7 +111,7 @@ class YourDatabaseTest {
     }
 
     /** A new, empty database of the test's PostgreSQL; answers its URL. */
-    private static String freshDatabase(String name) throws Exception {
+    private String freshDatabase(String name) throws Exception {
         server.sql("drop database if exists " + name);
         server.sql("create database " + name);
         return server.databaseUrl(name);
